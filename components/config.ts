@@ -1,0 +1,187 @@
+/**
+ * The stack-config schema: every key the program reads, its default, and its
+ * allowed range. Parsing is pure, so a bad value fails at preview, before any
+ * resource is registered, with an error naming the key, the value and what is
+ * allowed.
+ */
+import { z } from "zod";
+import { compareVersions, isSupportedLine, parseVersion, RocketMQVersion } from "../runtime/versions";
+
+/** The config namespace: Pulumi prefixes keys with the project name. */
+export const CONFIG_NAMESPACE = "rocketmq-upgrade";
+
+/** An integer range whose every failure says the whole allowed range. */
+function intRange(min: number, max: number) {
+    const error = `must be an integer from ${min} to ${max}`;
+    return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+}
+
+const versionText = z.string().refine((v) => parseVersion(v) !== undefined && isSupportedLine(parseVersion(v)!), {
+    message: "must be a released RocketMQ version of the 4.9.x or 5.x line, e.g. 4.9.7 or 5.5.0",
+});
+
+const clusterName = z
+    .string()
+    .regex(
+        /^[A-Za-z][A-Za-z0-9_-]{0,31}$/,
+        "must start with a letter and use only letters, digits, '-' and '_' (1-32 characters)",
+    );
+
+/** Heap sizes in MiB. The defaults fit a 2-master/2-slave cluster per colour on a 2-core, 24 GiB machine. */
+const heapSchema = z
+    .object({
+        nameServerMb: intRange(64, 8192).default(128),
+        brokerMb: intRange(128, 32768).default(256),
+        proxyMb: intRange(128, 8192).default(256),
+    })
+    .strict();
+
+/** One RocketMQ cluster: the running one (blue) or the target one (green). */
+export const clusterSpecSchema = z
+    .object({
+        version: versionText,
+        clusterName: clusterName,
+        nameServers: intRange(1, 5).default(2),
+        brokerGroups: intRange(1, 8).default(2),
+        slavesPerGroup: intRange(0, 2).default(1),
+        proxies: intRange(0, 4).default(1),
+        brokerRole: z.enum(["SYNC_MASTER", "ASYNC_MASTER"]).default("SYNC_MASTER"),
+        flushDiskType: z.enum(["SYNC_FLUSH", "ASYNC_FLUSH"]).default("SYNC_FLUSH"),
+        heap: heapSchema.default({ nameServerMb: 128, brokerMb: 256, proxyMb: 256 }),
+    })
+    .strict();
+
+export type ClusterSpec = z.infer<typeof clusterSpecSchema>;
+
+export const DEFAULT_CANARY_STAGES = [10, 30, 50, 100];
+
+const weight = intRange(0, 100);
+
+const stackConfigSchema = z
+    .object({
+        platform: z.enum(["local", "kubernetes"]).default("local"),
+        strategy: z.enum(["blue-green", "rolling"]).default("blue-green"),
+        blue: clusterSpecSchema,
+        green: clusterSpecSchema,
+        trafficWeight: weight.default(0),
+        canaryStages: z
+            .array(intRange(1, 100))
+            .min(1)
+            .default(DEFAULT_CANARY_STAGES)
+            .refine((s) => s.every((w, i) => i === 0 || w > s[i - 1]), { message: "must be strictly increasing" })
+            .refine((s) => s[s.length - 1] === 100, { message: "must end at 100" }),
+    })
+    .strict();
+
+export type StackConfig = z.infer<typeof stackConfigSchema>;
+
+/** Raised for any invalid stack config; its message is what the user sees at preview. */
+export class StackConfigError extends Error {
+    constructor(readonly problems: string[]) {
+        super(`invalid stack config:\n  - ${problems.join("\n  - ")}`);
+        this.name = "StackConfigError";
+    }
+}
+
+function keyPath(pathParts: ReadonlyArray<PropertyKey>): string {
+    const [head, ...rest] = pathParts.map(String);
+    const base = `${CONFIG_NAMESPACE}:${head ?? ""}`;
+    return rest.length === 0 ? base : `${base}.${rest.join(".")}`;
+}
+
+function valueAt(raw: unknown, pathParts: ReadonlyArray<PropertyKey>): unknown {
+    let cur: unknown = raw;
+    for (const p of pathParts) {
+        if (cur === null || typeof cur !== "object") {
+            return undefined;
+        }
+        cur = (cur as Record<PropertyKey, unknown>)[p];
+    }
+    return cur;
+}
+
+function describeIssue(raw: unknown, issue: z.core.$ZodIssue): string {
+    const key = keyPath(issue.path);
+    const value = valueAt(raw, issue.path);
+    const shown = value === undefined ? "(not set)" : JSON.stringify(value);
+    if (issue.code === "unrecognized_keys") {
+        return `${key}: unknown key(s) ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}; allowed keys are listed in README.md`;
+    }
+    return `${key} = ${shown}: ${issue.message}`;
+}
+
+/**
+ * The version jumps this tool performs. Anything else (a downgrade as the
+ * target, 4.x below 4.9, or a major jump past 5) is refused up front.
+ */
+export function checkVersionJump(blue: RocketMQVersion, green: RocketMQVersion): string | undefined {
+    if (compareVersions(green, blue) < 0) {
+        return `green.version ${green.text} is older than blue.version ${blue.text}; to roll back, lower trafficWeight instead of swapping versions`;
+    }
+    if (blue.major === 5 && green.major === 4) {
+        return `cannot move from 5.x (${blue.text}) to 4.x (${green.text})`;
+    }
+    return undefined;
+}
+
+/** The traffic weight must be 0 or one of the canary stages, so every weight in use is a stage someone declared. */
+export function checkWeightIsStage(trafficWeight: number, stages: readonly number[]): string | undefined {
+    if (trafficWeight === 0 || stages.includes(trafficWeight)) {
+        return undefined;
+    }
+    return `${CONFIG_NAMESPACE}:trafficWeight = ${trafficWeight}: must be 0 or one of canaryStages [${stages.join(", ")}]`;
+}
+
+/**
+ * Parses the raw stack config (as an object of key → parsed JSON value) into a
+ * typed, defaulted StackConfig. Throws StackConfigError listing every problem.
+ */
+export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
+    const result = stackConfigSchema.safeParse(raw);
+    if (!result.success) {
+        throw new StackConfigError(result.error.issues.map((i) => describeIssue(raw, i)));
+    }
+    const cfg = result.data;
+    const problems: string[] = [];
+    const jump = checkVersionJump(parseVersion(cfg.blue.version)!, parseVersion(cfg.green.version)!);
+    if (jump) {
+        problems.push(`${CONFIG_NAMESPACE}:green.version = "${cfg.green.version}": ${jump}`);
+    }
+    if (cfg.blue.clusterName === cfg.green.clusterName) {
+        problems.push(
+            `${CONFIG_NAMESPACE}:green.clusterName = "${cfg.green.clusterName}": must differ from blue.clusterName, so each colour stays addressable`,
+        );
+    }
+    const stage = checkWeightIsStage(cfg.trafficWeight, cfg.canaryStages);
+    if (stage) {
+        problems.push(stage);
+    }
+    if (problems.length > 0) {
+        throw new StackConfigError(problems);
+    }
+    return cfg;
+}
+
+/**
+ * Turns Pulumi's flat config map ("project:key" → string) into the raw object
+ * parseStackConfig takes. Structured values are stored as JSON and numbers set
+ * with `pulumi config set` arrive as strings, so a value that parses as JSON is
+ * taken as JSON and anything else as a plain string. Keys of other namespaces
+ * are ignored; unknown keys of ours are kept so that the schema can name them.
+ */
+export function rawConfigFromAll(all: Record<string, string>): Record<string, unknown> {
+    const raw: Record<string, unknown> = {};
+    const prefix = `${CONFIG_NAMESPACE}:`;
+    for (const [fullKey, text] of Object.entries(all)) {
+        if (!fullKey.startsWith(prefix)) {
+            continue;
+        }
+        const key = fullKey.slice(prefix.length);
+        try {
+            raw[key] = JSON.parse(text);
+        } catch {
+            raw[key] = text;
+        }
+    }
+    return raw;
+}

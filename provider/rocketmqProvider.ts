@@ -1,0 +1,67 @@
+import * as provider from "@pulumi/pulumi/provider";
+import { ResourceHandler, typeOfUrn } from "./resourceTypes";
+import { RUNTIME_TYPE, runtimeHandler } from "./runtimeResource";
+
+/** Keep in step with package.json's version: the engine records it in state. */
+export const PROVIDER_VERSION = "0.1.0";
+
+const HANDLERS: Record<string, ResourceHandler> = {
+    [RUNTIME_TYPE]: runtimeHandler,
+};
+
+function handlerFor(urn: string): ResourceHandler {
+    const type = typeOfUrn(urn);
+    const handler = HANDLERS[type];
+    if (!handler) {
+        throw new Error(`the rocketmq provider has no resource type ${type}`);
+    }
+    return handler;
+}
+
+/** The `rocketmq` resource provider: routes each CRUD call to its type's handler. */
+export class RocketMQProvider implements provider.Provider {
+    readonly version = PROVIDER_VERSION;
+
+    async check(
+        urn: string,
+        _olds: Record<string, unknown>,
+        news: Record<string, unknown>,
+    ): Promise<provider.CheckResult> {
+        const handler = handlerFor(urn);
+        return handler.check ? handler.check(news) : { inputs: news };
+    }
+
+    async diff(
+        _id: string,
+        urn: string,
+        olds: Record<string, unknown>,
+        news: Record<string, unknown>,
+    ): Promise<provider.DiffResult> {
+        return handlerFor(urn).diff(olds, news);
+    }
+
+    async create(urn: string, inputs: Record<string, unknown>): Promise<provider.CreateResult> {
+        return handlerFor(urn).create(inputs);
+    }
+
+    async read(id: string, urn: string, props: Record<string, unknown>): Promise<provider.ReadResult> {
+        return handlerFor(urn).read(id, props ?? {});
+    }
+
+    async update(
+        id: string,
+        urn: string,
+        olds: Record<string, unknown>,
+        news: Record<string, unknown>,
+    ): Promise<provider.UpdateResult> {
+        const handler = handlerFor(urn);
+        if (!handler.update) {
+            throw new Error(`${typeOfUrn(urn)} has no in-place update; its diff should have asked for a replace`);
+        }
+        return handler.update(id, olds, news);
+    }
+
+    async delete(id: string, urn: string, props: Record<string, unknown>): Promise<void> {
+        return handlerFor(urn).delete(id, props ?? {});
+    }
+}

@@ -1,0 +1,49 @@
+/**
+ * rocketmq:local:Runtime: a RocketMQ release resolved from Maven Central into
+ * the shared cache. Deleting it leaves the cache alone, because other stacks
+ * and later upgrades share the same jars.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as provider from "@pulumi/pulumi/provider";
+import { resolveRuntime } from "../runtime/maven";
+import { changedKeys, ResourceHandler } from "./resourceTypes";
+
+export const RUNTIME_TYPE = "rocketmq:local:Runtime";
+
+function runtimeOutputs(version: string, home: string, classpath: string): Record<string, unknown> {
+    return { version, home, jarCount: classpath.split(path.delimiter).filter((j) => j.length > 0).length };
+}
+
+export const runtimeHandler: ResourceHandler = {
+    async check(news) {
+        const version = news.version;
+        if (typeof version !== "string" || version.length === 0) {
+            return { inputs: news, failures: [{ property: "version", reason: "version is required, e.g. 4.9.7" }] };
+        }
+        return { inputs: news };
+    },
+
+    async diff(olds, news) {
+        const replaces = changedKeys(olds, news, ["version"]);
+        return { changes: replaces.length > 0, replaces };
+    },
+
+    async create(inputs) {
+        const version = String(inputs.version);
+        const rt = await resolveRuntime(version, (m) => console.error(m));
+        return { id: `rocketmq-${version}`, outs: runtimeOutputs(version, rt.home, rt.classpath) };
+    },
+
+    async read(id, props): Promise<provider.ReadResult> {
+        const home = String(props.home ?? "");
+        if (!home || !fs.existsSync(path.join(home, "classpath.txt"))) {
+            return { id: "", props: {} };
+        }
+        return { id, props };
+    },
+
+    async delete() {
+        // The cache is shared; nothing belongs to this stack alone.
+    },
+};

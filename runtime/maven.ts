@@ -1,0 +1,157 @@
+/**
+ * Resolves a RocketMQ release from Maven Central into a local "home" laid out
+ * like the binary distribution: $home/lib/*.jar and $home/conf/.
+ */
+import { execFile } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { promisify } from "util";
+import { writeConfFiles } from "./conf";
+import { cacheRoot } from "./paths";
+import { hasProxy, mustParseVersion, RocketMQVersion } from "./versions";
+
+const execFileAsync = promisify(execFile);
+
+/** Pinned so that a cold and a warm resolution use the same plugin. */
+export const DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1";
+
+const GROUP_ID = "org.apache.rocketmq";
+
+/** A RocketMQ release that has been resolved onto disk. */
+export interface RocketMQRuntime {
+    readonly version: RocketMQVersion;
+    /** The directory to pass as ROCKETMQ_HOME. */
+    readonly home: string;
+    /** Java classpath with every jar of the release. */
+    readonly classpath: string;
+}
+
+/** The Maven artifacts one release needs: every server role plus mqadmin. */
+export function runtimeArtifacts(version: RocketMQVersion): string[] {
+    const artifacts = ["rocketmq-namesrv", "rocketmq-broker", "rocketmq-tools"];
+    if (hasProxy(version)) {
+        artifacts.push("rocketmq-proxy");
+    }
+    return artifacts;
+}
+
+/** A throwaway POM whose only purpose is to let Maven compute the release's runtime classpath. */
+export function runtimePom(version: RocketMQVersion): string {
+    const deps = runtimeArtifacts(version)
+        .map(
+            (a) =>
+                `    <dependency><groupId>${GROUP_ID}</groupId><artifactId>${a}</artifactId>` +
+                `<version>${version.text}</version></dependency>`,
+        )
+        .join("\n");
+    return [
+        `<?xml version="1.0" encoding="UTF-8"?>`,
+        `<project xmlns="http://maven.apache.org/POM/4.0.0">`,
+        `  <modelVersion>4.0.0</modelVersion>`,
+        `  <groupId>rocketmq-upgrade.runtime</groupId>`,
+        `  <artifactId>rocketmq-${version.text}</artifactId>`,
+        `  <version>1</version>`,
+        `  <packaging>pom</packaging>`,
+        `  <dependencies>`,
+        deps,
+        `  </dependencies>`,
+        `</project>`,
+        ``,
+    ].join("\n");
+}
+
+/** Turns Maven's "could not resolve" output into an error that names the version. */
+export function describeResolutionFailure(version: string, mavenOutput: string): string {
+    const missing = /Could not find artifact ([^\s]+)|([\w.-]+:[\w.-]+:(?:jar|pom):[\w.-]+) was not found/.exec(
+        mavenOutput,
+    );
+    if (missing) {
+        const artifact = missing[1] ?? missing[2];
+        return (
+            `RocketMQ ${version} is not served by Maven Central (${artifact} was not found). ` +
+            `Pick a released version that Maven Central serves, for example 4.9.7 or 5.5.0.`
+        );
+    }
+    const lastLines = mavenOutput.trim().split("\n").slice(-15).join("\n");
+    return `Resolving RocketMQ ${version} from Maven Central failed:\n${lastLines}`;
+}
+
+function runtimeDir(versionText: string): string {
+    return path.join(cacheRoot(), "rocketmq", versionText);
+}
+
+function loadResolved(version: RocketMQVersion, home: string): RocketMQRuntime | undefined {
+    const marker = path.join(home, "classpath.txt");
+    if (!fs.existsSync(marker)) {
+        return undefined;
+    }
+    return { version, home, classpath: fs.readFileSync(marker, "utf8").trim() };
+}
+
+/**
+ * Returns the cached runtime for `versionText`, resolving it from Maven first
+ * when needed. Resolution happens in a private directory that is renamed into
+ * place, so concurrent callers and interrupted runs never see half a release.
+ */
+export async function resolveRuntime(
+    versionText: string,
+    log: (msg: string) => void = () => {},
+): Promise<RocketMQRuntime> {
+    const version = mustParseVersion(versionText);
+    const home = runtimeDir(version.text);
+    const cached = loadResolved(version, home);
+    if (cached) {
+        return cached;
+    }
+
+    const staging = `${home}.staging-${process.pid}-${Date.now()}`;
+    fs.mkdirSync(path.join(staging, "lib"), { recursive: true });
+    try {
+        fs.writeFileSync(path.join(staging, "pom.xml"), runtimePom(version));
+        log(`resolving RocketMQ ${version.text} (${runtimeArtifacts(version).join(", ")}) from Maven Central`);
+        try {
+            await execFileAsync(
+                "mvn",
+                [
+                    "-B",
+                    "-q",
+                    "-f",
+                    path.join(staging, "pom.xml"),
+                    `${DEPENDENCY_PLUGIN}:copy-dependencies`,
+                    "-DincludeScope=runtime",
+                    `-DoutputDirectory=${path.join(staging, "lib")}`,
+                ],
+                { maxBuffer: 64 * 1024 * 1024 },
+            );
+        } catch (err) {
+            const e = err as { stdout?: string; stderr?: string; message: string };
+            throw new Error(
+                describeResolutionFailure(version.text, `${e.stdout ?? ""}\n${e.stderr ?? ""}\n${e.message}`),
+                { cause: err },
+            );
+        }
+        writeConfFiles(path.join(staging, "conf"), version);
+        const jars = fs
+            .readdirSync(path.join(staging, "lib"))
+            .filter((f) => f.endsWith(".jar"))
+            .sort()
+            .map((f) => path.join(home, "lib", f));
+        fs.writeFileSync(path.join(staging, "classpath.txt"), jars.join(path.delimiter) + "\n");
+        try {
+            fs.renameSync(staging, home);
+        } catch (err) {
+            // Another resolver finished first; its copy is as good as ours.
+            if (!loadResolved(version, home)) {
+                throw err;
+            }
+        }
+    } finally {
+        fs.rmSync(staging, { recursive: true, force: true });
+    }
+    const resolved = loadResolved(version, home);
+    if (!resolved) {
+        throw new Error(`RocketMQ ${version.text} resolved, but ${home} is incomplete`);
+    }
+    log(`RocketMQ ${version.text} ready in ${home}`);
+    return resolved;
+}

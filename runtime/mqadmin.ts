@@ -1,0 +1,140 @@
+/**
+ * Runs RocketMQ's own admin tool (mqadmin, MQAdminStartup) from a resolved
+ * runtime, and parses the outputs this project relies on.
+ */
+import { execFile } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { promisify } from "util";
+import { RocketMQRuntime } from "./maven";
+import { cacheRoot } from "./paths";
+import { jdk17ModuleFlags } from "./versions";
+
+const execFileAsync = promisify(execFile);
+
+const MQADMIN_MAIN = "org.apache.rocketmq.tools.command.MQAdminStartup";
+
+/** The JVM command line for one mqadmin call. Tuned for a short-lived client: small heap, quick startup. */
+export function mqadminJavaArgs(runtime: RocketMQRuntime, userHome: string, args: readonly string[]): string[] {
+    return [
+        "-Xms64m",
+        "-Xmx128m",
+        "-XX:+UseSerialGC",
+        "-XX:TieredStopAtLevel=1",
+        ...jdk17ModuleFlags(),
+        `-Duser.home=${userHome}`,
+        `-Drocketmq.home.dir=${runtime.home}`,
+        "-cp",
+        runtime.classpath,
+        MQADMIN_MAIN,
+        ...args,
+    ];
+}
+
+export interface MqadminOptions {
+    /** Kill the call after this long; mqadmin has no overall timeout of its own. */
+    timeoutMs?: number;
+}
+
+/**
+ * Runs `mqadmin <args>` and returns its stdout. A non-zero exit, or a known
+ * failure line on stdout (mqadmin often exits 0 after printing an exception),
+ * rejects with the command and its output.
+ */
+export async function mqadmin(
+    runtime: RocketMQRuntime,
+    args: readonly string[],
+    opts: MqadminOptions = {},
+): Promise<string> {
+    const userHome = path.join(cacheRoot(), "mqadmin-home", runtime.version.text);
+    fs.mkdirSync(userHome, { recursive: true });
+    const shown = `mqadmin ${args.join(" ")}`;
+    try {
+        const { stdout, stderr } = await execFileAsync("java", mqadminJavaArgs(runtime, userHome, args), {
+            env: { ...process.env, ROCKETMQ_HOME: runtime.home },
+            timeout: opts.timeoutMs ?? 60_000,
+            killSignal: "SIGKILL",
+            maxBuffer: 64 * 1024 * 1024,
+        });
+        const failure = mqadminFailure(stdout + "\n" + stderr);
+        if (failure) {
+            throw new Error(`${shown} (RocketMQ ${runtime.version.text}) failed: ${failure}`);
+        }
+        return stdout;
+    } catch (err) {
+        const e = err as { stdout?: string; stderr?: string; killed?: boolean; message: string };
+        if (e.stdout === undefined && e.stderr === undefined) {
+            throw err;
+        }
+        const why = e.killed ? `timed out after ${(opts.timeoutMs ?? 60_000) / 1000}s` : "exited with an error";
+        throw new Error(`${shown} (RocketMQ ${runtime.version.text}) ${why}:\n${`${e.stdout}\n${e.stderr}`.trim()}`, {
+            cause: err,
+        });
+    }
+}
+
+/** mqadmin reports many failures on stdout and still exits 0; these lines mean the command did not do its job. */
+export function mqadminFailure(output: string): string | undefined {
+    const patterns = [
+        /^.*command failed.*$/im,
+        /^.*SubCommandException.*$/m,
+        /^.*MQClientException.*$/m,
+        /^.*connect to .* failed.*$/m,
+    ];
+    for (const p of patterns) {
+        const m = p.exec(output);
+        if (m) {
+            return m[0].trim();
+        }
+    }
+    return undefined;
+}
+
+/** One row of `mqadmin clusterList`. */
+export interface ClusterListRow {
+    cluster: string;
+    brokerName: string;
+    brokerId: number;
+    address: string;
+    /** As printed, e.g. V4_9_7 or V5_5_0; empty while the broker has not reported its runtime info yet. */
+    version: string;
+}
+
+/** Parses `mqadmin clusterList`: a header row then one row per broker, whitespace separated. */
+export function parseClusterList(output: string): ClusterListRow[] {
+    const rows: ClusterListRow[] = [];
+    for (const line of output.split("\n")) {
+        const cols = line.trim().split(/\s+/);
+        if (cols.length < 5 || line.trim().startsWith("#") || !/^\d+$/.test(cols[2])) {
+            continue;
+        }
+        const version = /^V\d+_\d+_\d+/.test(cols[4]) ? cols[4] : "";
+        rows.push({ cluster: cols[0], brokerName: cols[1], brokerId: Number(cols[2]), address: cols[3], version });
+    }
+    return rows;
+}
+
+/** How mqadmin prints a release, e.g. 4.9.7 → V4_9_7. */
+export function versionLabel(versionText: string): string {
+    return `V${versionText.replace(/\./g, "_")}`;
+}
+
+/**
+ * True once the name servers at `nameServers` list `brokerName`/`brokerId`
+ * with a reported version: the broker is registered and answering.
+ */
+export async function brokerIsListed(
+    runtime: RocketMQRuntime,
+    nameServers: string,
+    brokerName: string,
+    brokerId: number,
+): Promise<boolean> {
+    try {
+        const rows = parseClusterList(
+            await mqadmin(runtime, ["clusterList", "-n", nameServers], { timeoutMs: 30_000 }),
+        );
+        return rows.some((r) => r.brokerName === brokerName && r.brokerId === brokerId && r.version !== "");
+    } catch {
+        return false;
+    }
+}

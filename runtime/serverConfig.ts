@@ -1,0 +1,119 @@
+/**
+ * The config files of NameServers, Brokers and Proxies, as pure functions of
+ * their settings, so that every value that reaches a broker can be unit-tested.
+ */
+import { compareVersions, mustParseVersion, RocketMQVersion } from "./versions";
+
+const LOOPBACK = "127.0.0.1";
+
+/** `key=value` lines in a stable order, as RocketMQ's -c properties files expect. */
+export function toProperties(values: Record<string, string | number | boolean>): string {
+    return (
+        Object.entries(values)
+            .map(([k, v]) => `${k}=${String(v)}`)
+            .join("\n") + "\n"
+    );
+}
+
+/** 5.x servers can bind to one address; 4.9.x always listens on every interface. */
+function bindAddress(version: RocketMQVersion): Record<string, string> {
+    return compareVersions(version, mustParseVersion("5.0.0")) >= 0 ? { bindAddress: LOOPBACK } : {};
+}
+
+export interface NameServerSettings {
+    version: RocketMQVersion;
+    port: number;
+}
+
+export function nameServerProperties(s: NameServerSettings): string {
+    return toProperties({ listenPort: s.port, ...bindAddress(s.version) });
+}
+
+/**
+ * Store sizes. Small files keep a laptop-sized cluster cheap; they must be
+ * identical on every version a store is opened with, or the broker refuses it.
+ */
+export interface StoreSizing {
+    /** Size of one commit-log file, in bytes (RocketMQ default 1 GiB). */
+    commitLogFileBytes: number;
+    /** Entries per consume-queue file (each entry is 20 bytes; RocketMQ default 300,000). */
+    consumeQueueEntries: number;
+    /** Hash slots per index file (RocketMQ default 5,000,000). */
+    indexHashSlots: number;
+    /** Entries per index file (RocketMQ default 20,000,000). */
+    indexEntries: number;
+}
+
+export const SMALL_STORE: StoreSizing = {
+    commitLogFileBytes: 16 * 1024 * 1024,
+    consumeQueueEntries: 30_000,
+    indexHashSlots: 50_000,
+    indexEntries: 200_000,
+};
+
+export interface BrokerSettings {
+    version: RocketMQVersion;
+    clusterName: string;
+    brokerName: string;
+    /** 0 for a master, 1.. for slaves. */
+    brokerId: number;
+    role: "SYNC_MASTER" | "ASYNC_MASTER" | "SLAVE";
+    flushDiskType: "SYNC_FLUSH" | "ASYNC_FLUSH";
+    nameServers: string[];
+    /** The remoting port; the broker also takes port-2 (VIP channel) and haPort. */
+    port: number;
+    haPort: number;
+    storeDir: string;
+    store: StoreSizing;
+    /** Off in this project: auto-created topics would span both colours through TBW102. */
+    autoCreateTopicEnable: boolean;
+}
+
+export function brokerProperties(s: BrokerSettings): string {
+    return toProperties({
+        brokerClusterName: s.clusterName,
+        brokerName: s.brokerName,
+        brokerId: s.brokerId,
+        brokerRole: s.role,
+        flushDiskType: s.flushDiskType,
+        namesrvAddr: s.nameServers.join(";"),
+        listenPort: s.port,
+        haListenPort: s.haPort,
+        brokerIP1: LOOPBACK,
+        brokerIP2: LOOPBACK,
+        ...bindAddress(s.version),
+        storePathRootDir: s.storeDir,
+        storePathCommitLog: `${s.storeDir}/commitlog`,
+        mappedFileSizeCommitLog: s.store.commitLogFileBytes,
+        mappedFileSizeConsumeQueue: s.store.consumeQueueEntries * 20,
+        maxHashSlotNum: s.store.indexHashSlots,
+        maxIndexNum: s.store.indexEntries,
+        autoCreateTopicEnable: s.autoCreateTopicEnable,
+        autoCreateSubscriptionGroup: true,
+        // Keep a week of data on disk, as the seed's retention advice does.
+        fileReservedTime: 168,
+    });
+}
+
+export interface ProxySettings {
+    clusterName: string;
+    nameServers: string[];
+    remotingPort: number;
+    grpcPort: number;
+}
+
+export function proxyJson(s: ProxySettings): string {
+    return (
+        JSON.stringify(
+            {
+                rocketMQClusterName: s.clusterName,
+                namesrvAddr: s.nameServers.join(";"),
+                proxyMode: "cluster",
+                remotingListenPort: s.remotingPort,
+                grpcServerPort: s.grpcPort,
+            },
+            null,
+            2,
+        ) + "\n"
+    );
+}

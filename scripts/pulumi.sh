@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# One command for every Pulumi operation on this project:
+#   npm run pulumi -- up|preview|refresh|destroy [--stack NAME] [--refresh] [--diff]
+#   npm run pulumi -- config set KEY VALUE [--stack NAME]
+#   npm run pulumi -- stack history | version | plugin ls | any other pulumi command
+# up/preview/refresh/destroy run index.ts as an Automation API inline program
+# (see scripts/stack.ts for why); everything else goes straight to the CLI.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=scripts/env.sh
+source "$here/env.sh"
+bash "$here/check-prereqs.sh"
+if [ ! -f "$root/node_modules/.package-lock.json" ] || [ "$root/package-lock.json" -nt "$root/node_modules/.package-lock.json" ]; then
+  (cd "$root" && npm ci --ignore-scripts --no-audit --no-fund >&2)
+fi
+PULUMI_CLI=$(bash "$here/toolchain.sh")
+export PULUMI_CLI
+export PATH="$(dirname "$PULUMI_CLI"):$PATH"
+
+stack=local
+args=("$@")
+for ((i = 0; i < ${#args[@]}; i++)); do
+  case "${args[$i]}" in
+    --stack | -s) stack="${args[$((i + 1))]:-}" ;;
+    --stack=*) stack="${args[$i]#--stack=}" ;;
+  esac
+done
+use_stack_passphrase "$stack"
+
+cd "$root"
+case "${1:-}" in
+  up | preview | refresh | destroy)
+    exec node --require "$root/node_modules/ts-node/register/transpile-only" "$root/scripts/stack.ts" "$@"
+    ;;
+  "")
+    echo "usage: npm run pulumi -- <up|preview|refresh|destroy|config|stack|version|plugin ...> [--stack NAME]" >&2
+    exit 2
+    ;;
+  *)
+    # The CLI needs a selected stack for config/history; create the local one on first use.
+    if [ "$1" = config ] || [ "$1" = stack ]; then
+      "$PULUMI_CLI" stack select "$stack" --create --secrets-provider passphrase >/dev/null
+    fi
+    exec "$PULUMI_CLI" "$@"
+    ;;
+esac

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The project's whole test run (what `npm test` and CI execute):
+#   1. prerequisites, npm packages, the pinned Pulumi CLI (built if not cached);
+#   2. type check, lint and format check;
+#   3. unit tests (mocha + Pulumi mocks, no CLI);
+#   4. integration tests (the real pulumi CLI, real RocketMQ JVMs on loopback).
+# TEST_TIER=unit or TEST_TIER=integration runs one tier only.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=scripts/env.sh
+source "$here/env.sh"
+cd "$root"
+bash "$here/check-prereqs.sh"
+
+# npm writes node_modules/.package-lock.json on every install: older than the lockfile means stale.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "[test] installing npm packages (install scripts off: provider packages' scripts try downloads)"
+  npm ci --ignore-scripts --no-audit --no-fund
+fi
+
+tier=${TEST_TIER:-all}
+step() { echo; echo "[test] $* ($(date +%H:%M:%S))"; }
+
+step "type check, lint, format"
+npx tsc --noEmit -p .
+npx eslint .
+npx prettier --check . >/dev/null || { npx prettier --check .; exit 1; }
+
+if [ "$tier" = all ] || [ "$tier" = unit ]; then
+  step "unit tests"
+  npx mocha --config test/unit/.mocharc.json
+fi
+
+if [ "$tier" = all ] || [ "$tier" = integration ]; then
+  step "pulumi toolchain"
+  PULUMI_CLI=$(bash "$here/toolchain.sh")
+  export PULUMI_CLI
+  "$PULUMI_CLI" version
+  step "integration tests"
+  npx mocha --config test/integration/.mocharc.json
+fi

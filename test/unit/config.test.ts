@@ -1,0 +1,134 @@
+import * as assert from "assert";
+import {
+    checkVersionJump,
+    checkWeightIsStage,
+    parseStackConfig,
+    rawConfigFromAll,
+    StackConfigError,
+} from "../../components/config";
+import { mustParseVersion } from "../../runtime/versions";
+
+const BLUE = { version: "4.9.7", clusterName: "blue" };
+const GREEN = { version: "5.5.0", clusterName: "green" };
+
+function problemsOf(raw: Record<string, unknown>): string[] {
+    try {
+        parseStackConfig(raw);
+    } catch (err) {
+        assert.ok(err instanceof StackConfigError, `expected StackConfigError, got ${String(err)}`);
+        return err.problems;
+    }
+    assert.fail("expected the config to be refused");
+}
+
+describe("stack config", () => {
+    it("fills in the documented defaults", () => {
+        const cfg = parseStackConfig({ blue: BLUE, green: GREEN });
+        assert.strictEqual(cfg.platform, "local");
+        assert.strictEqual(cfg.strategy, "blue-green");
+        assert.strictEqual(cfg.trafficWeight, 0);
+        assert.deepStrictEqual(cfg.canaryStages, [10, 30, 50, 100]);
+        assert.strictEqual(cfg.blue.nameServers, 2);
+        assert.strictEqual(cfg.blue.brokerGroups, 2);
+        assert.strictEqual(cfg.blue.slavesPerGroup, 1);
+        assert.strictEqual(cfg.blue.brokerRole, "SYNC_MASTER");
+        assert.strictEqual(cfg.blue.flushDiskType, "SYNC_FLUSH");
+        assert.deepStrictEqual(cfg.blue.heap, { nameServerMb: 128, brokerMb: 256, proxyMb: 256 });
+    });
+
+    it("names the key, the value and the range of an out-of-range weight", () => {
+        const problems = problemsOf({ blue: BLUE, green: GREEN, trafficWeight: 150 });
+        assert.deepStrictEqual(problems, ["rocketmq-upgrade:trafficWeight = 150: must be an integer from 0 to 100"]);
+    });
+
+    it("refuses a fractional or negative weight", () => {
+        assert.match(
+            problemsOf({ blue: BLUE, green: GREEN, trafficWeight: 12.5 })[0],
+            /= 12.5: must be an integer from 0 to 100/,
+        );
+        assert.match(
+            problemsOf({ blue: BLUE, green: GREEN, trafficWeight: -1 })[0],
+            /= -1: must be an integer from 0 to 100/,
+        );
+    });
+
+    it("refuses a weight that is not a declared canary stage", () => {
+        const problems = problemsOf({ blue: BLUE, green: GREEN, trafficWeight: 20 });
+        assert.deepStrictEqual(problems, [
+            "rocketmq-upgrade:trafficWeight = 20: must be 0 or one of canaryStages [10, 30, 50, 100]",
+        ]);
+    });
+
+    it("names nested keys with their full path", () => {
+        const problems = problemsOf({ blue: { ...BLUE, brokerGroups: 0 }, green: GREEN });
+        assert.deepStrictEqual(problems, ["rocketmq-upgrade:blue.brokerGroups = 0: must be an integer from 1 to 8"]);
+    });
+
+    it("refuses unknown keys, so a typo does not silently fall back to a default", () => {
+        const problems = problemsOf({ blue: BLUE, green: GREEN, trafficWeigth: 10 });
+        assert.strictEqual(problems.length, 1);
+        assert.match(problems[0], /unknown key\(s\) "trafficWeigth"/);
+    });
+
+    it("reports a missing cluster as not set", () => {
+        const problems = problemsOf({ blue: BLUE });
+        assert.strictEqual(problems.length, 1);
+        assert.match(problems[0], /^rocketmq-upgrade:green = \(not set\)/);
+    });
+
+    it("refuses versions outside the 4.9.x and 5.x lines", () => {
+        const problems = problemsOf({ blue: { ...BLUE, version: "4.8.0" }, green: GREEN });
+        assert.match(problems[0], /^rocketmq-upgrade:blue.version = "4.8.0": must be a released RocketMQ version/);
+        assert.match(problemsOf({ blue: { ...BLUE, version: "latest" }, green: GREEN })[0], /blue.version = "latest"/);
+    });
+
+    it("refuses a downgrade as the target", () => {
+        const problems = problemsOf({ blue: { ...BLUE, version: "5.5.0" }, green: { ...GREEN, version: "5.3.3" } });
+        assert.match(problems[0], /green.version = "5.3.3": green.version 5.3.3 is older than blue.version 5.5.0/);
+    });
+
+    it("refuses one cluster name for both colours", () => {
+        const problems = problemsOf({ blue: BLUE, green: { ...GREEN, clusterName: "blue" } });
+        assert.match(problems[0], /green.clusterName = "blue": must differ from blue.clusterName/);
+    });
+
+    it("refuses canary stages that do not increase or do not end at 100", () => {
+        assert.match(
+            problemsOf({ blue: BLUE, green: GREEN, canaryStages: [10, 50, 30, 100] })[0],
+            /strictly increasing/,
+        );
+        assert.match(problemsOf({ blue: BLUE, green: GREEN, canaryStages: [10, 50] })[0], /must end at 100/);
+    });
+
+    it("lists every problem at once", () => {
+        const problems = problemsOf({ blue: { ...BLUE, nameServers: 9 }, green: GREEN, trafficWeight: 101 });
+        assert.strictEqual(problems.length, 2);
+    });
+
+    it("reads Pulumi's flat config, numbers as strings included", () => {
+        const raw = rawConfigFromAll({
+            "rocketmq-upgrade:trafficWeight": "30",
+            "rocketmq-upgrade:blue": JSON.stringify(BLUE),
+            "rocketmq-upgrade:strategy": "rolling",
+            "aws:region": "eu-west-1",
+        });
+        assert.deepStrictEqual(raw, { trafficWeight: 30, blue: BLUE, strategy: "rolling" });
+    });
+});
+
+describe("version jumps", () => {
+    it("allows 4.9 to 5.x and 5.x to a later 5.y", () => {
+        assert.strictEqual(checkVersionJump(mustParseVersion("4.9.7"), mustParseVersion("5.5.0")), undefined);
+        assert.strictEqual(checkVersionJump(mustParseVersion("5.1.4"), mustParseVersion("5.5.0")), undefined);
+    });
+
+    it("refuses 5.x back to 4.x as a target", () => {
+        assert.ok(checkVersionJump(mustParseVersion("5.5.0"), mustParseVersion("4.9.7")));
+    });
+
+    it("accepts weight 0 and declared stages only", () => {
+        assert.strictEqual(checkWeightIsStage(0, [10, 100]), undefined);
+        assert.strictEqual(checkWeightIsStage(100, [10, 100]), undefined);
+        assert.ok(checkWeightIsStage(50, [10, 100]));
+    });
+});
