@@ -16,9 +16,11 @@ function intRange(min: number, max: number) {
     return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
 }
 
-const versionText = z.string().refine((v) => parseVersion(v) !== undefined && isSupportedLine(parseVersion(v)!), {
-    message: "must be a released RocketMQ version of the 4.9.x or 5.x line, e.g. 4.9.7 or 5.5.0",
-});
+const versionText = z.coerce
+    .string()
+    .refine((v) => parseVersion(v) !== undefined && isSupportedLine(parseVersion(v)!), {
+        message: "must be a released RocketMQ version of the 4.9.x or 5.x line, e.g. 4.9.7 or 5.5.0",
+    });
 
 const clusterName = z
     .string()

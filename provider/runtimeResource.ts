@@ -21,6 +21,13 @@ export const runtimeHandler: ResourceHandler = {
         if (typeof version !== "string" || version.length === 0) {
             return { inputs: news, failures: [{ property: "version", reason: "version is required, e.g. 4.9.7" }] };
         }
+        // Resolving here, during preview, makes an unserved version fail before anything changes.
+        // It only fills the shared jar cache, which a later `up` needs anyway.
+        try {
+            await resolveRuntime(version, (m) => console.error(m));
+        } catch (err) {
+            return { inputs: news, failures: [{ property: "version", reason: (err as Error).message }] };
+        }
         return { inputs: news };
     },
 

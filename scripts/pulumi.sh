@@ -10,9 +10,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=scripts/env.sh
 source "$here/env.sh"
 bash "$here/check-prereqs.sh"
-if [ ! -f "$root/node_modules/.package-lock.json" ] || [ "$root/package-lock.json" -nt "$root/node_modules/.package-lock.json" ]; then
-  (cd "$root" && npm ci --ignore-scripts --no-audit --no-fund >&2)
-fi
+bash "$here/ensure-node-modules.sh"
 PULUMI_CLI=$(bash "$here/toolchain.sh")
 export PULUMI_CLI
 export PATH="$(dirname "$PULUMI_CLI"):$PATH"

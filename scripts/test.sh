@@ -12,11 +12,7 @@ source "$here/env.sh"
 cd "$root"
 bash "$here/check-prereqs.sh"
 
-# npm writes node_modules/.package-lock.json on every install: older than the lockfile means stale.
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "[test] installing npm packages (install scripts off: provider packages' scripts try downloads)"
-  npm ci --ignore-scripts --no-audit --no-fund
-fi
+bash "$here/ensure-node-modules.sh"
 
 tier=${TEST_TIER:-all}
 step() { echo; echo "[test] $* ($(date +%H:%M:%S))"; }

@@ -80,6 +80,11 @@ describe("stack config", () => {
         const problems = problemsOf({ blue: { ...BLUE, version: "4.8.0" }, green: GREEN });
         assert.match(problems[0], /^rocketmq-upgrade:blue.version = "4.8.0": must be a released RocketMQ version/);
         assert.match(problemsOf({ blue: { ...BLUE, version: "latest" }, green: GREEN })[0], /blue.version = "latest"/);
+        // YAML reads `version: 4.9` as a number; it must still be refused with the version rule, not a type error.
+        assert.match(
+            problemsOf({ blue: { ...BLUE, version: 4.9 }, green: GREEN })[0],
+            /^rocketmq-upgrade:blue.version = 4.9: must be a released RocketMQ version/,
+        );
     });
 
     it("refuses a downgrade as the target", () => {
