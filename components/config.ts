@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { compareVersions, isSupportedLine, parseVersion, RocketMQVersion } from "../runtime/versions";
+import { clusterSpecProblem, PORT_SPAN } from "./plan/clusterPlan";
 
 /** The config namespace: Pulumi prefixes keys with the project name. */
 export const CONFIG_NAMESPACE = "rocketmq-upgrade";
@@ -46,7 +47,10 @@ export const clusterSpecSchema = z
         nameServers: intRange(1, 5).default(2),
         brokerGroups: intRange(1, 8).default(2),
         slavesPerGroup: intRange(0, 2).default(1),
-        proxies: intRange(0, 4).default(1),
+        /** Defaults to 1 on 5.1+ and 0 below (see proxyCount). */
+        proxies: intRange(0, 4).optional(),
+        /** The first of the ports this cluster uses on the local platform; defaults differ per colour. */
+        basePort: intRange(1024, 65535 - PORT_SPAN).optional(),
         brokerRole: z.enum(["SYNC_MASTER", "ASYNC_MASTER"]).default("SYNC_MASTER"),
         flushDiskType: z.enum(["SYNC_FLUSH", "ASYNC_FLUSH"]).default("SYNC_FLUSH"),
         heap: heapSchema.default({ nameServerMb: 128, brokerMb: 256, proxyMb: 256 }),
@@ -56,6 +60,25 @@ export const clusterSpecSchema = z
 export type ClusterSpec = z.infer<typeof clusterSpecSchema>;
 
 export const DEFAULT_CANARY_STAGES = [10, 30, 50, 100];
+
+/** Local-platform base ports when the config names none: far enough apart for PORT_SPAN each. */
+export const DEFAULT_BASE_PORTS = { blue: 20000, green: 21000 } as const;
+
+/** The base port a colour's cluster uses. */
+export function basePortOf(cfg: StackConfig, colour: "blue" | "green"): number {
+    return cfg[colour].basePort ?? DEFAULT_BASE_PORTS[colour];
+}
+
+/** The two colours' port ranges must not overlap, or their processes would collide on one machine. */
+export function checkPortRanges(blueBase: number, greenBase: number): string | undefined {
+    if (Math.abs(blueBase - greenBase) >= PORT_SPAN) {
+        return undefined;
+    }
+    return (
+        `${CONFIG_NAMESPACE}:green.basePort = ${greenBase}: each cluster uses ${PORT_SPAN} ports from its base, ` +
+        `so it must be at least ${PORT_SPAN} away from blue.basePort (${blueBase})`
+    );
+}
 
 const weight = intRange(0, 100);
 
@@ -153,6 +176,16 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
         problems.push(
             `${CONFIG_NAMESPACE}:green.clusterName = "${cfg.green.clusterName}": must differ from blue.clusterName, so each colour stays addressable`,
         );
+    }
+    for (const colour of ["blue", "green"] as const) {
+        const problem = clusterSpecProblem(cfg[colour]);
+        if (problem) {
+            problems.push(`${CONFIG_NAMESPACE}:${colour}.${problem}`);
+        }
+    }
+    const ports = checkPortRanges(basePortOf(cfg, "blue"), basePortOf(cfg, "green"));
+    if (ports) {
+        problems.push(ports);
     }
     const stage = checkWeightIsStage(cfg.trafficWeight, cfg.canaryStages);
     if (stage) {

@@ -4,17 +4,27 @@
  * these resources; this plugin carries them out.
  */
 import * as provider from "@pulumi/pulumi/provider";
+import { Progress } from "./engineLog";
+
+/** What every handler call knows about the resource it works on. */
+export interface HandlerContext {
+    readonly urn: string;
+    /** Shows a transient status line on the resource in the CLI. */
+    readonly progress: Progress;
+}
+
+type Props = Record<string, unknown>;
 
 /** One custom resource type: create/read/update/delete for its properties. */
 export interface ResourceHandler {
-    /** Fills in defaults and rejects bad inputs before anything runs. */
-    check?(news: Record<string, unknown>): Promise<provider.CheckResult>;
-    diff(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<provider.DiffResult>;
-    create(inputs: Record<string, unknown>): Promise<provider.CreateResult>;
-    /** Returns an empty id when the resource is gone, so a refresh drops it and the next `up` recreates it. */
-    read(id: string, props: Record<string, unknown>): Promise<provider.ReadResult>;
-    update?(id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<provider.UpdateResult>;
-    delete(id: string, props: Record<string, unknown>): Promise<void>;
+    /** Fills in defaults and rejects bad inputs before anything runs (also during preview). */
+    check?(ctx: HandlerContext, news: Props): Promise<provider.CheckResult>;
+    diff(ctx: HandlerContext, olds: Props, news: Props): Promise<provider.DiffResult>;
+    create(ctx: HandlerContext, inputs: Props): Promise<provider.CreateResult>;
+    /** Reports the live state; see each handler for what "gone" means for its type. */
+    read(ctx: HandlerContext, id: string, props: Props): Promise<provider.ReadResult>;
+    update?(ctx: HandlerContext, id: string, olds: Props, news: Props): Promise<provider.UpdateResult>;
+    delete(ctx: HandlerContext, id: string, props: Props): Promise<void>;
 }
 
 /**

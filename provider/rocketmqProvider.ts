@@ -1,5 +1,7 @@
 import * as provider from "@pulumi/pulumi/provider";
-import { ResourceHandler, typeOfUrn } from "./resourceTypes";
+import { progressFor } from "./engineLog";
+import { HandlerContext, ResourceHandler, typeOfUrn } from "./resourceTypes";
+import { PROCESS_TYPE, processHandler } from "./processResource";
 import { RUNTIME_TYPE, runtimeHandler } from "./runtimeResource";
 
 /** Keep in step with package.json's version: the engine records it in state. */
@@ -7,7 +9,12 @@ export const PROVIDER_VERSION = "0.1.0";
 
 const HANDLERS: Record<string, ResourceHandler> = {
     [RUNTIME_TYPE]: runtimeHandler,
+    [PROCESS_TYPE]: processHandler,
 };
+
+function contextFor(urn: string): HandlerContext {
+    return { urn, progress: progressFor(urn) };
+}
 
 function handlerFor(urn: string): ResourceHandler {
     const type = typeOfUrn(urn);
@@ -28,7 +35,7 @@ export class RocketMQProvider implements provider.Provider {
         news: Record<string, unknown>,
     ): Promise<provider.CheckResult> {
         const handler = handlerFor(urn);
-        return handler.check ? handler.check(news) : { inputs: news };
+        return handler.check ? handler.check(contextFor(urn), news) : { inputs: news };
     }
 
     async diff(
@@ -37,15 +44,15 @@ export class RocketMQProvider implements provider.Provider {
         olds: Record<string, unknown>,
         news: Record<string, unknown>,
     ): Promise<provider.DiffResult> {
-        return handlerFor(urn).diff(olds, news);
+        return handlerFor(urn).diff(contextFor(urn), olds, news);
     }
 
     async create(urn: string, inputs: Record<string, unknown>): Promise<provider.CreateResult> {
-        return handlerFor(urn).create(inputs);
+        return handlerFor(urn).create(contextFor(urn), inputs);
     }
 
     async read(id: string, urn: string, props: Record<string, unknown>): Promise<provider.ReadResult> {
-        return handlerFor(urn).read(id, props ?? {});
+        return handlerFor(urn).read(contextFor(urn), id, props ?? {});
     }
 
     async update(
@@ -58,10 +65,10 @@ export class RocketMQProvider implements provider.Provider {
         if (!handler.update) {
             throw new Error(`${typeOfUrn(urn)} has no in-place update; its diff should have asked for a replace`);
         }
-        return handler.update(id, olds, news);
+        return handler.update(contextFor(urn), id, olds, news);
     }
 
     async delete(id: string, urn: string, props: Record<string, unknown>): Promise<void> {
-        return handlerFor(urn).delete(id, props ?? {});
+        return handlerFor(urn).delete(contextFor(urn), id, props ?? {});
     }
 }

@@ -16,7 +16,7 @@ function runtimeOutputs(version: string, home: string, classpath: string): Recor
 }
 
 export const runtimeHandler: ResourceHandler = {
-    async check(news) {
+    async check(ctx, news) {
         const version = news.version;
         if (typeof version !== "string" || version.length === 0) {
             return { inputs: news, failures: [{ property: "version", reason: "version is required, e.g. 4.9.7" }] };
@@ -24,25 +24,25 @@ export const runtimeHandler: ResourceHandler = {
         // Resolving here, during preview, makes an unserved version fail before anything changes.
         // It only fills the shared jar cache, which a later `up` needs anyway.
         try {
-            await resolveRuntime(version, (m) => console.error(m));
+            await resolveRuntime(version, ctx.progress);
         } catch (err) {
             return { inputs: news, failures: [{ property: "version", reason: (err as Error).message }] };
         }
         return { inputs: news };
     },
 
-    async diff(olds, news) {
+    async diff(_ctx, olds, news) {
         const replaces = changedKeys(olds, news, ["version"]);
         return { changes: replaces.length > 0, replaces };
     },
 
-    async create(inputs) {
+    async create(ctx, inputs) {
         const version = String(inputs.version);
-        const rt = await resolveRuntime(version, (m) => console.error(m));
+        const rt = await resolveRuntime(version, ctx.progress);
         return { id: `rocketmq-${version}`, outs: runtimeOutputs(version, rt.home, rt.classpath) };
     },
 
-    async read(id, props): Promise<provider.ReadResult> {
+    async read(_ctx, id, props): Promise<provider.ReadResult> {
         const home = String(props.home ?? "");
         if (!home || !fs.existsSync(path.join(home, "classpath.txt"))) {
             return { id: "", props: {} };

@@ -138,3 +138,57 @@ export async function brokerIsListed(
         return false;
     }
 }
+
+/** Parses `mqadmin brokerStatus` (`key : value` lines) into a map. */
+export function parseBrokerStatus(output: string): Record<string, string> {
+    const status: Record<string, string> = {};
+    for (const line of output.split("\n")) {
+        const m = /^\s*([A-Za-z0-9_.]+)\s*:\s*(.*?)\s*$/.exec(line);
+        if (m) {
+            status[m[1]] = m[2];
+        }
+    }
+    return status;
+}
+
+/** The highest commit-log offset a broker reports; master minus slave is the replication lag (4.9 and 5.x). */
+export async function commitLogMaxOffset(
+    runtime: RocketMQRuntime,
+    nameServers: string,
+    brokerAddress: string,
+): Promise<number> {
+    const status = parseBrokerStatus(await mqadmin(runtime, ["brokerStatus", "-n", nameServers, "-b", brokerAddress]));
+    const value = Number(status.commitLogMaxOffset);
+    if (!Number.isFinite(value)) {
+        throw new Error(`brokerStatus of ${brokerAddress} has no commitLogMaxOffset`);
+    }
+    return value;
+}
+
+/** Read/write queue counts and permission of a topic on one cluster. */
+export interface TopicQueues {
+    readQueues: number;
+    writeQueues: number;
+    /** 6 = read+write, 4 = read only, 2 = write only. */
+    perm: 2 | 4 | 6;
+}
+
+/**
+ * `mqadmin updateTopic` on every broker of `cluster`. The counts and perm are
+ * always passed: left out, mqadmin silently uses r=w=8 and perm=6.
+ */
+export async function updateTopic(
+    runtime: RocketMQRuntime,
+    nameServers: string,
+    cluster: string,
+    topic: string,
+    q: TopicQueues,
+): Promise<string> {
+    if (q.readQueues < q.writeQueues) {
+        throw new Error(
+            `topic ${topic}: readQueues (${q.readQueues}) below writeQueues (${q.writeQueues}) would strand messages`,
+        );
+    }
+    const args = ["updateTopic", "-n", nameServers, "-c", cluster, "-t", topic];
+    return mqadmin(runtime, [...args, "-r", String(q.readQueues), "-w", String(q.writeQueues), "-p", String(q.perm)]);
+}

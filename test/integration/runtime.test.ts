@@ -6,7 +6,7 @@ import * as assert from "assert";
 import * as path from "path";
 import { isAlive, portAccepts, ServerProcessSpec, startServer, stopServer } from "../../runtime/launcher";
 import { resolveRuntime, RocketMQRuntime } from "../../runtime/maven";
-import { brokerIsListed, mqadmin, parseClusterList, versionLabel } from "../../runtime/mqadmin";
+import { brokerIsListed, mqadmin, parseClusterList, updateTopic, versionLabel } from "../../runtime/mqadmin";
 import { brokerProperties, nameServerProperties, proxyJson, SMALL_STORE } from "../../runtime/serverConfig";
 import { freePortBlock, scratchDir } from "./support";
 
@@ -18,15 +18,18 @@ interface Started {
     pid: number;
 }
 
-/** Starts a one-broker cluster (plus a proxy where the version has one) and returns what it started. */
-async function startSingleBrokerCluster(runtime: RocketMQRuntime, withProxy: boolean) {
+/**
+ * Starts a one-broker cluster (plus a proxy where the version has one).
+ * Each process is pushed onto `started` as soon as it runs, so a failure
+ * half-way still lets the caller stop what did start.
+ */
+async function startSingleBrokerCluster(runtime: RocketMQRuntime, withProxy: boolean, started: Started[]) {
     const dir = scratchDir(`single-${runtime.version.text}`);
     const base = await freePortBlock(10);
     const nsPort = base;
     const brokerPort = base + 4; // the broker also binds brokerPort-2 and the HA port
     const nsAddr = `127.0.0.1:${nsPort}`;
     const clusterName = `smoke${runtime.version.major}`;
-    const started: Started[] = [];
     const specs: ServerProcessSpec[] = [
         {
             role: "namesrv",
@@ -69,26 +72,12 @@ async function startSingleBrokerCluster(runtime: RocketMQRuntime, withProxy: boo
     for (const spec of specs) {
         started.push({ dir: spec.dir, pid: await startServer(spec, runtime) });
     }
-    return { nsAddr, clusterName, started, proxyPorts: withProxy ? [base + 7, base + 8] : [] };
+    return { nsAddr, clusterName, proxyPorts: withProxy ? [base + 7, base + 8] : [] };
 }
 
 async function roundTrip(runtime: RocketMQRuntime, nsAddr: string, clusterName: string): Promise<void> {
     const topic = `SmokeTopic${runtime.version.major}`;
-    await mqadmin(runtime, [
-        "updateTopic",
-        "-n",
-        nsAddr,
-        "-c",
-        clusterName,
-        "-t",
-        topic,
-        "-r",
-        "4",
-        "-w",
-        "4",
-        "-p",
-        "6",
-    ]);
+    await updateTopic(runtime, nsAddr, clusterName, topic, { readQueues: 4, writeQueues: 4, perm: 6 });
     const body = `smoke-${runtime.version.text}-${Date.now()}`;
     const sent = await mqadmin(runtime, ["sendMessage", "-n", nsAddr, "-t", topic, "-p", body]);
     assert.match(sent, /SEND_OK/, `sendMessage did not report SEND_OK:\n${sent}`);
@@ -103,14 +92,15 @@ for (const [version, withProxy] of [
     describe(`RocketMQ ${version} from Maven Central on loopback`, () => {
         let runtime: RocketMQRuntime;
         let cluster: Awaited<ReturnType<typeof startSingleBrokerCluster>> | undefined;
+        const started: Started[] = [];
 
         before(async () => {
             runtime = await resolveRuntime(version);
-            cluster = await startSingleBrokerCluster(runtime, withProxy);
+            cluster = await startSingleBrokerCluster(runtime, withProxy, started);
         });
 
         after(async () => {
-            for (const s of [...(cluster?.started ?? [])].reverse()) {
+            for (const s of [...started].reverse()) {
                 await stopServer(s.dir);
             }
         });
@@ -136,10 +126,10 @@ for (const [version, withProxy] of [
         }
 
         it("leaves no process behind once stopped", async () => {
-            for (const s of [...cluster!.started].reverse()) {
+            for (const s of [...started].reverse()) {
                 await stopServer(s.dir);
             }
-            for (const s of cluster!.started) {
+            for (const s of started) {
                 assert.ok(!isAlive(s.pid), `pid ${s.pid} (${s.dir}) is still running`);
             }
         });

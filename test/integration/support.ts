@@ -1,4 +1,6 @@
 /** Shared helpers for integration tests: scratch directories and free loopback ports. */
+import * as assert from "assert";
+import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { portIsFree } from "../../runtime/launcher";
@@ -33,4 +35,65 @@ export async function freePortBlock(count: number): Promise<number> {
         }
     }
     throw new Error(`no block of ${count} free ports found`);
+}
+
+/** A copy of the project's tracked files, with node_modules linked, so tests never touch the real stack or its config. */
+export function copyProject(): string {
+    const root = projectRoot();
+    const dir = scratchDir("stack");
+    const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
+        cwd: root,
+        encoding: "utf8",
+    })
+        .split("\0")
+        .filter(Boolean);
+    for (const f of files) {
+        if (!fs.existsSync(path.join(root, f))) {
+            continue; // deleted in the work tree but not yet committed
+        }
+        fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+        fs.copyFileSync(path.join(root, f), path.join(dir, f));
+        fs.chmodSync(path.join(dir, f), fs.statSync(path.join(root, f)).mode);
+    }
+    fs.symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"));
+    return dir;
+}
+
+export interface Run {
+    status: number;
+    output: string;
+}
+
+export function pulumi(dir: string, ...args: string[]): Run {
+    const r = spawnSync("bash", [path.join(dir, "scripts", "pulumi.sh"), ...args], {
+        cwd: dir,
+        encoding: "utf8",
+        env: { ...process.env, PULUMI_CONFIG_PASSPHRASE: "" },
+        timeout: 600_000,
+    });
+    return { status: r.status ?? -1, output: `${r.stdout}\n${r.stderr}` };
+}
+
+export function mustPulumi(dir: string, ...args: string[]): string {
+    const r = pulumi(dir, ...args);
+    assert.strictEqual(r.status, 0, `pulumi ${args.join(" ")} failed:\n${r.output}`);
+    return r.output;
+}
+
+export interface StackResource {
+    urn: string;
+    type: string;
+    outputs?: Record<string, unknown>;
+}
+
+export function stackResources(dir: string): StackResource[] {
+    const exported = JSON.parse(mustPulumi(dir, "stack", "export").replace(/^[^{]*/, "")) as {
+        deployment: { resources?: StackResource[] };
+    };
+    return exported.deployment.resources ?? [];
+}
+
+/** The stack's outputs as JSON. */
+export function stackOutputs(dir: string): Record<string, unknown> {
+    return JSON.parse(mustPulumi(dir, "stack", "output", "--json").replace(/^[^{]*/, "")) as Record<string, unknown>;
 }

@@ -1,76 +1,68 @@
 import * as assert from "assert";
-import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-
-interface Registered {
-    type: string;
-    name: string;
-    inputs: Record<string, unknown>;
-}
-
-const registered: Registered[] = [];
+import { installMocks, registered, resolved, runProgram } from "./mocks";
 
 const BASE_CONFIG: Record<string, string> = {
     "rocketmq-upgrade:blue": JSON.stringify({ version: "4.9.7", clusterName: "blue" }),
     "rocketmq-upgrade:green": JSON.stringify({ version: "5.5.0", clusterName: "green" }),
 };
 
-/** Loads index.ts afresh with `config` as the stack config, recording every resource it registers. */
-async function runProgram(config: Record<string, string>): Promise<Record<string, unknown>> {
-    registered.length = 0;
-    pulumi.runtime.setAllConfig(config);
-    const root = path.resolve(__dirname, "..", "..");
-    for (const key of Object.keys(require.cache)) {
-        if (key.startsWith(root) && !key.includes(`${path.sep}node_modules${path.sep}`)) {
-            delete require.cache[key];
-        }
-    }
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require("../../index");
-}
-
-function resolved<T>(o: pulumi.Output<T>): Promise<T> {
-    return new Promise((resolve) => o.apply((v) => resolve(v)));
-}
-
 describe("the program (Pulumi mocks)", () => {
-    before(async () => {
-        await pulumi.runtime.setMocks(
-            {
-                newResource(args: pulumi.runtime.MockResourceArgs) {
-                    registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-                    const state = { ...args.inputs };
-                    if (args.type === "rocketmq:local:Runtime") {
-                        state.home = `/cache/rocketmq/${String(args.inputs.version)}`;
-                    }
-                    return { id: `${args.name}-id`, state };
-                },
-                call: (args: pulumi.runtime.MockCallArgs) => args.inputs,
-            },
-            "rocketmq-upgrade",
-            "unit",
-            true,
-        );
-    });
+    before(installMocks);
 
-    it("declares one runtime per colour at the configured versions", async () => {
-        const program = await runProgram(BASE_CONFIG);
-        assert.strictEqual(await resolved(program.blueHome as pulumi.Output<string>), "/cache/rocketmq/4.9.7");
-        assert.strictEqual(await resolved(program.greenHome as pulumi.Output<string>), "/cache/rocketmq/5.5.0");
-        const runtimes = registered.filter((r) => r.type === "rocketmq:local:Runtime");
+    it("declares the blue cluster: 2 name servers, 2 masters, 2 slaves, its runtime, no proxy on 4.9", async () => {
+        const program = runProgram(BASE_CONFIG);
+        assert.strictEqual(
+            await resolved(program.blueNameServers as pulumi.Output<string>),
+            "127.0.0.1:20000;127.0.0.1:20001",
+        );
+        const processes = registered.filter((r) => r.type === "rocketmq:local:Process");
+        assert.deepStrictEqual(processes.map((p) => [p.name, p.inputs.role]).sort(), [
+            ["blue-broker-a-0", "broker"],
+            ["blue-broker-a-1", "broker"],
+            ["blue-broker-b-0", "broker"],
+            ["blue-broker-b-1", "broker"],
+            ["blue-namesrv-0", "namesrv"],
+            ["blue-namesrv-1", "namesrv"],
+        ]);
+        assert.ok(processes.every((p) => p.inputs.version === "4.9.7"));
         assert.deepStrictEqual(
-            runtimes.map((r) => [r.name, r.inputs.version]),
-            [
-                ["blue-runtime", "4.9.7"],
-                ["green-runtime", "5.5.0"],
-            ],
+            registered.filter((r) => r.type === "rocketmq:index:Cluster").map((r) => r.name),
+            ["blue"],
         );
-        assert.strictEqual(program.trafficWeight, 0);
+        assert.deepStrictEqual(
+            registered.filter((r) => r.type === "rocketmq:local:Runtime").map((r) => [r.name, r.inputs.version]),
+            [["blue-runtime", "4.9.7"]],
+        );
+        const brokers = await resolved(program.blueBrokers as pulumi.Output<Record<string, unknown[]>>);
+        assert.deepStrictEqual(Object.keys(brokers), ["a", "b"]);
     });
 
-    it("registers no resource at all when the config is invalid", async () => {
-        await assert.rejects(
-            runProgram({ ...BASE_CONFIG, "rocketmq-upgrade:trafficWeight": "150" }),
+    it("writes each broker's identity, role and name servers into its broker.conf", async () => {
+        const program = runProgram(BASE_CONFIG);
+        await resolved(program.blueNameServers as pulumi.Output<string>);
+        const slave = registered.find((r) => r.name === "blue-broker-b-1")!;
+        const conf = String(slave.inputs.config);
+        for (const line of [
+            "brokerClusterName=blue",
+            "brokerName=blue-b",
+            "brokerId=1",
+            "brokerRole=SLAVE",
+            "namesrvAddr=127.0.0.1:20000;127.0.0.1:20001",
+            "autoCreateTopicEnable=false",
+        ]) {
+            assert.ok(conf.split("\n").includes(line), `missing ${line} in:\n${conf}`);
+        }
+        assert.deepStrictEqual(slave.inputs.registration, {
+            nameServers: "127.0.0.1:20000;127.0.0.1:20001",
+            brokerName: "blue-b",
+            brokerId: 1,
+        });
+    });
+
+    it("registers no resource at all when the config is invalid", () => {
+        assert.throws(
+            () => runProgram({ ...BASE_CONFIG, "rocketmq-upgrade:trafficWeight": "150" }),
             /rocketmq-upgrade:trafficWeight = 150: must be an integer from 0 to 100/,
         );
         assert.deepStrictEqual(registered, []);

@@ -1,0 +1,91 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { ClusterSpec } from "./config";
+import { clusterSpecProblem, ClusterPlan, planCluster } from "./plan/clusterPlan";
+import type { ClusterPlatform, PieceContext } from "./platform/types";
+
+/** Arguments of a {@link RocketMQCluster}. */
+export interface RocketMQClusterArgs {
+    /**
+     * The cluster: version, name, counts of name servers, broker groups,
+     * slaves per group and proxies, replication and flush modes, heaps.
+     * Usually one colour of the validated stack config.
+     */
+    spec: ClusterSpec;
+    /** Where the cluster runs; the local platform starts JVMs on loopback. */
+    platform: ClusterPlatform;
+    /** The first of the ports the cluster may use (see PORT_SPAN); pick distinct ranges per cluster. */
+    basePort: number;
+}
+
+/** A broker's address, as clients and mqadmin name it. */
+export interface BrokerAddress {
+    brokerName: string;
+    brokerId: number;
+    address: string;
+}
+
+/**
+ * One RocketMQ cluster: name servers, broker groups of one master and N
+ * slaves, and (5.1+) proxies. Pieces are started in the seed's order: name
+ * servers, then each group's master, then its slaves, then proxies.
+ */
+export class RocketMQCluster extends pulumi.ComponentResource {
+    /** The name-server list, `host:port;host:port`, as clients take it in `namesrvAddr`. */
+    public readonly nameServerAddresses: pulumi.Output<string>;
+    /** Broker addresses by group letter, master first. */
+    public readonly brokers: pulumi.Output<Record<string, BrokerAddress[]>>;
+    /** `host:port` of each proxy's gRPC endpoint (5.x clients), empty below 5.1. */
+    public readonly proxyEndpoints: pulumi.Output<string[]>;
+    public readonly version: pulumi.Output<string>;
+    public readonly clusterName: pulumi.Output<string>;
+    /** The topology the cluster was built from. */
+    public readonly plan: ClusterPlan;
+
+    constructor(name: string, args: RocketMQClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("rocketmq:index:Cluster", name, {}, opts);
+        const problem = clusterSpecProblem(args.spec);
+        if (problem) {
+            throw new pulumi.ResourceError(`cluster ${args.spec.clusterName}: ${problem}`, this);
+        }
+        this.plan = planCluster(args.spec, args.basePort);
+        const plan = this.plan;
+
+        const byName = new Map<string, pulumi.Resource>();
+        const ctx = (after: readonly string[]): PieceContext => ({
+            spec: args.spec,
+            plan,
+            parent: this,
+            dependsOn: after.map((n) => byName.get(n)!),
+        });
+        for (const ns of plan.nameServers) {
+            byName.set(ns.name, args.platform.nameServer(ns, ctx([])));
+        }
+        for (const b of plan.brokers) {
+            byName.set(b.name, args.platform.broker(b, ctx(b.after)));
+        }
+        for (const p of plan.proxies) {
+            byName.set(p.name, args.platform.proxy(p, ctx(p.after)));
+        }
+
+        // Outputs resolve only once every process serves, so dependents wait for the whole cluster.
+        const all = [...byName.values()];
+        const whenReady = <T>(value: T): pulumi.Output<T> =>
+            pulumi.all(all.map((r) => (r as pulumi.CustomResource).id)).apply(() => value);
+        const brokers: Record<string, BrokerAddress[]> = {};
+        for (const b of plan.brokers) {
+            (brokers[b.group] ??= []).push({ brokerName: b.brokerName, brokerId: b.brokerId, address: b.address });
+        }
+        this.nameServerAddresses = whenReady(plan.nameServerList);
+        this.brokers = whenReady(brokers);
+        this.proxyEndpoints = whenReady(plan.proxies.map((p) => p.grpcAddress));
+        this.version = pulumi.output(args.spec.version);
+        this.clusterName = pulumi.output(args.spec.clusterName);
+        this.registerOutputs({
+            nameServerAddresses: this.nameServerAddresses,
+            brokers: this.brokers,
+            proxyEndpoints: this.proxyEndpoints,
+            version: this.version,
+            clusterName: this.clusterName,
+        });
+    }
+}

@@ -1,0 +1,169 @@
+/**
+ * rocketmq:local:Process: one RocketMQ server (NameServer, Broker or Proxy)
+ * running as a JVM on this machine.
+ *
+ * - create starts it and returns only once it serves (for a broker: once the
+ *   name servers list it);
+ * - read reports whether the recorded process still runs;
+ * - diff also looks at the live process, so a server that died outside
+ *   Pulumi shows as an update and `pulumi up` restarts it on its old store;
+ * - update restarts it in place (same directory, same store) with the new
+ *   version or config;
+ * - delete stops it, waits for it to exit and removes its directory.
+ */
+import * as fs from "fs";
+import * as provider from "@pulumi/pulumi/provider";
+import { isOwnProcess, portIsFree, ServerRole, startServer, stopServer, STDOUT_LOG } from "../runtime/launcher";
+import { resolveRuntime } from "../runtime/maven";
+import { brokerIsListed } from "../runtime/mqadmin";
+import { HandlerContext, ResourceHandler } from "./resourceTypes";
+
+export const PROCESS_TYPE = "rocketmq:local:Process";
+
+/** The inputs of a Process, as the engine hands them over. */
+export interface ProcessInputs {
+    role: ServerRole;
+    version: string;
+    dir: string;
+    config: string;
+    servicePort: number;
+    heapMb: number;
+    /** For brokers: serving means listed by these name servers under this name and id. */
+    registration?: { nameServers: string; brokerName: string; brokerId: number };
+}
+
+const ROLES: readonly ServerRole[] = ["namesrv", "broker", "proxy"];
+/** Inputs whose change restarts the process in place. */
+const RESTART_KEYS = ["version", "config", "servicePort", "heapMb", "registration"] as const;
+/** Inputs whose change makes it another process altogether. */
+const REPLACE_KEYS = ["role", "dir"] as const;
+
+const START_TIMEOUT_MS: Record<ServerRole, number> = { namesrv: 120_000, broker: 240_000, proxy: 180_000 };
+
+/** Input problems, each naming the property. Pure. */
+export function processInputFailures(news: Record<string, unknown>): provider.CheckFailure[] {
+    const failures: provider.CheckFailure[] = [];
+    if (!ROLES.includes(news.role as ServerRole)) {
+        failures.push({ property: "role", reason: `role must be one of ${ROLES.join(", ")}` });
+    }
+    for (const key of ["version", "dir", "config"]) {
+        if (typeof news[key] !== "string" || (news[key] as string).length === 0) {
+            failures.push({ property: key, reason: `${key} is required` });
+        }
+    }
+    if (typeof news.dir === "string" && !news.dir.startsWith("/")) {
+        failures.push({ property: "dir", reason: `dir must be an absolute path, got ${news.dir}` });
+    }
+    const port = news.servicePort;
+    if (typeof port !== "number" || !Number.isInteger(port) || port < 1024 || port > 65535) {
+        failures.push({ property: "servicePort", reason: `servicePort must be an integer from 1024 to 65535` });
+    }
+    const heap = news.heapMb;
+    if (typeof heap !== "number" || !Number.isInteger(heap) || heap < 64) {
+        failures.push({ property: "heapMb", reason: `heapMb must be an integer of at least 64` });
+    }
+    return failures;
+}
+
+function changed(olds: Record<string, unknown>, news: Record<string, unknown>, keys: readonly string[]): string[] {
+    return keys.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
+}
+
+/** Whether the process recorded in `props` is still the one running in its directory. */
+function stillRunning(props: Record<string, unknown>): boolean {
+    return typeof props.pid === "number" && typeof props.dir === "string" && isOwnProcess(props.pid, props.dir);
+}
+
+async function start(ctx: HandlerContext, inputs: ProcessInputs): Promise<Record<string, unknown>> {
+    const runtime = await resolveRuntime(inputs.version, ctx.progress);
+    if (!(await portIsFree(inputs.servicePort))) {
+        throw new Error(
+            `cannot start ${inputs.role} in ${inputs.dir}: port ${inputs.servicePort} is already in use by another process`,
+        );
+    }
+    const reg = inputs.registration;
+    const began = Date.now();
+    const timer = setInterval(() => {
+        const waited = Math.round((Date.now() - began) / 1000);
+        const what = reg
+            ? `${reg.brokerName}/${reg.brokerId} to register with ${reg.nameServers}`
+            : `port ${inputs.servicePort}`;
+        ctx.progress(`starting ${inputs.role} ${inputs.version}: waiting for ${what} (${waited}s)`);
+    }, 2000);
+    try {
+        const pid = await startServer(
+            {
+                role: inputs.role,
+                dir: inputs.dir,
+                config: inputs.config,
+                servicePort: inputs.servicePort,
+                heapMb: inputs.heapMb,
+                readyWhen: reg
+                    ? () => brokerIsListed(runtime, reg.nameServers, reg.brokerName, reg.brokerId)
+                    : undefined,
+            },
+            runtime,
+            START_TIMEOUT_MS[inputs.role],
+        );
+        return {
+            ...inputs,
+            pid,
+            running: true,
+            startedAt: new Date().toISOString(),
+            stdoutLog: `${inputs.dir}/${STDOUT_LOG}`,
+            logDir: `${inputs.dir}/logs/rocketmqlogs`,
+        };
+    } finally {
+        clearInterval(timer);
+    }
+}
+
+async function stop(ctx: HandlerContext, dir: string, role: string): Promise<void> {
+    ctx.progress(`stopping ${role} in ${dir}`);
+    await stopServer(dir);
+}
+
+export const processHandler: ResourceHandler = {
+    async check(_ctx, news) {
+        return { inputs: news, failures: processInputFailures(news) };
+    },
+
+    async diff(_ctx, olds, news) {
+        const replaces = changed(olds, news, REPLACE_KEYS);
+        const restarts = changed(olds, news, RESTART_KEYS);
+        const died = !stillRunning(olds);
+        return {
+            changes: replaces.length > 0 || restarts.length > 0 || died,
+            replaces,
+            // The same ports and store directory cannot be held by two processes at once.
+            deleteBeforeReplace: true,
+        };
+    },
+
+    async create(ctx, inputs) {
+        const outs = await start(ctx, inputs as unknown as ProcessInputs);
+        return { id: String(inputs.dir), outs };
+    },
+
+    async read(_ctx, id, props) {
+        if (stillRunning(props)) {
+            return { id, props };
+        }
+        // Still declared, no longer running: record that, so the next `up` restarts it.
+        return { id, props: { ...props, running: false, pid: 0 } };
+    },
+
+    async update(ctx, _id, olds, news) {
+        const inputs = news as unknown as ProcessInputs;
+        if (stillRunning(olds)) {
+            await stop(ctx, String(olds.dir), inputs.role);
+        }
+        return { outs: await start(ctx, inputs) };
+    },
+
+    async delete(ctx, _id, props) {
+        const dir = String(props.dir);
+        await stop(ctx, dir, String(props.role));
+        fs.rmSync(dir, { recursive: true, force: true });
+    },
+};

@@ -1,0 +1,98 @@
+/**
+ * Real RocketMQ clients for counting tests: test/clients/MessageLoad.java,
+ * compiled once against a resolved runtime's rocketmq-client jar.
+ */
+import { execFile, execFileSync } from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import { promisify } from "util";
+import { RocketMQRuntime } from "../../runtime/maven";
+import { cacheRoot, projectRoot } from "../../runtime/paths";
+
+const execFileAsync = promisify(execFile);
+const SOURCE = path.join(projectRoot(), "test", "clients", "MessageLoad.java");
+
+export interface ProduceResult {
+    /** Accepted by a broker (SEND_OK or stored with a replication/flush warning). */
+    sent: number;
+    ok: number;
+    notOk: number;
+    /** Failed after the client's own retries. */
+    failed: number;
+    seconds: number;
+    firstFailures: string;
+}
+
+export interface ConsumeResult {
+    /** Distinct keys of the run that arrived. */
+    consumed: number;
+    duplicates: number;
+    seconds: number;
+}
+
+/** Compiles the client (cached by source hash and runtime version) and returns its classpath. */
+function clientClasspath(runtime: RocketMQRuntime): string {
+    const hash = crypto.createHash("sha256").update(fs.readFileSync(SOURCE)).digest("hex").slice(0, 16);
+    const out = path.join(cacheRoot(), "test-clients", `${runtime.version.text}-${hash}`);
+    if (!fs.existsSync(path.join(out, "MessageLoad.class"))) {
+        const staging = `${out}.tmp-${process.pid}`;
+        fs.mkdirSync(staging, { recursive: true });
+        execFileSync("javac", ["-d", staging, "-cp", runtime.classpath, SOURCE], { stdio: "inherit" });
+        fs.rmSync(out, { recursive: true, force: true });
+        fs.renameSync(staging, out);
+    }
+    return `${out}${path.delimiter}${runtime.classpath}`;
+}
+
+async function run(runtime: RocketMQRuntime, workDir: string, args: string[], timeoutMs: number): Promise<unknown> {
+    fs.mkdirSync(workDir, { recursive: true });
+    const { stdout } = await execFileAsync(
+        "java",
+        ["-Xmx256m", `-Duser.home=${workDir}`, "-cp", clientClasspath(runtime), "MessageLoad", ...args],
+        { cwd: workDir, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
+    );
+    const line = stdout
+        .trim()
+        .split("\n")
+        .reverse()
+        .find((l) => l.startsWith("{"));
+    if (!line) {
+        throw new Error(`MessageLoad ${args[0]} printed no result:\n${stdout}`);
+    }
+    return JSON.parse(line);
+}
+
+export function produce(
+    runtime: RocketMQRuntime,
+    workDir: string,
+    nameServers: string,
+    topic: string,
+    runId: string,
+    count: number,
+    ratePerSec = 0,
+): Promise<ProduceResult> {
+    const args = ["produce", nameServers, topic, runId, String(count), String(ratePerSec)];
+    return run(runtime, workDir, args, 15 * 60_000) as Promise<ProduceResult>;
+}
+
+export function consume(
+    runtime: RocketMQRuntime,
+    workDir: string,
+    nameServers: string,
+    topic: string,
+    group: string,
+    runId: string,
+    expected: number,
+    timeoutSec: number,
+): Promise<ConsumeResult> {
+    const args = ["consume", nameServers, topic, group, runId, String(expected), String(timeoutSec)];
+    return run(runtime, workDir, args, (timeoutSec + 120) * 1000) as Promise<ConsumeResult>;
+}
+
+/** Keys sent by a run but never consumed by `group`: what a loss would be. */
+export function missingKeys(workDir: string, runId: string, group: string): string[] {
+    const read = (f: string) => new Set(fs.readFileSync(path.join(workDir, f), "utf8").split("\n").filter(Boolean));
+    const consumed = read(`${runId}.${group}.consumed`);
+    return [...read(`${runId}.sent`)].filter((k) => !consumed.has(k));
+}

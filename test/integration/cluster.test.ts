@@ -1,0 +1,167 @@
+/**
+ * `pulumi up` on the local stack brings up the blue 2-NS / 2M-2S cluster as
+ * real JVMs; real clients send and consume; a killed broker comes back on
+ * its old store; destroy leaves nothing running.
+ */
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { ClusterPlan, PORT_SPAN, planCluster, portsOf } from "../../components/plan/clusterPlan";
+import { parseStackConfig } from "../../components/config";
+import { isAlive, portIsFree } from "../../runtime/launcher";
+import { resolveRuntime, RocketMQRuntime } from "../../runtime/maven";
+import { commitLogMaxOffset, mqadmin, parseClusterList, updateTopic } from "../../runtime/mqadmin";
+import { consume, missingKeys, produce } from "./clients";
+import { copyProject, freePortBlock, mustPulumi, pulumi, stackOutputs, stackResources } from "./support";
+
+const MESSAGES = 400;
+
+function processPids(dir: string): Map<string, number> {
+    const pids = new Map<string, number>();
+    for (const r of stackResources(dir)) {
+        if (r.type === "rocketmq:local:Process") {
+            pids.set(r.urn.split("::").pop()!, Number(r.outputs?.pid));
+        }
+    }
+    return pids;
+}
+
+/** Every JVM whose user.home lies under `dir`: what a leak would look like. */
+function jvmsUnder(dir: string): number[] {
+    return fs
+        .readdirSync("/proc")
+        .filter((p) => /^\d+$/.test(p))
+        .filter((p) => {
+            try {
+                return fs.readFileSync(`/proc/${p}/cmdline`, "utf8").includes(`-Duser.home=${dir}`);
+            } catch {
+                return false;
+            }
+        })
+        .map(Number);
+}
+
+describe("the blue cluster on the local stack", () => {
+    let dir: string;
+    let basePort: number;
+    let runtime: RocketMQRuntime;
+    let ns: string;
+    let clientDir: string;
+    let plan: ClusterPlan;
+
+    before(async () => {
+        dir = copyProject();
+        clientDir = path.join(dir, "clients");
+        basePort = await freePortBlock(PORT_SPAN);
+        mustPulumi(dir, "config", "set", "--path", "blue.basePort", String(basePort));
+        runtime = await resolveRuntime("4.9.7");
+        const cfg = parseStackConfig({
+            blue: { version: "4.9.7", clusterName: "blue" },
+            green: { version: "5.5.0", clusterName: "green" },
+        });
+        plan = planCluster(cfg.blue, basePort);
+    });
+
+    after(() => {
+        if (dir) {
+            pulumi(dir, "destroy");
+        }
+    });
+
+    it("comes up with `pulumi up`: 4 brokers at 4.9.7 in clusterList", async () => {
+        mustPulumi(dir, "up");
+        ns = String(stackOutputs(dir).blueNameServers);
+        assert.strictEqual(ns, `127.0.0.1:${basePort};127.0.0.1:${basePort + 1}`);
+        const rows = parseClusterList(await mqadmin(runtime, ["clusterList", "-n", ns]));
+        assert.deepStrictEqual(rows.map((r) => `${r.cluster}/${r.brokerName}/${r.brokerId}/${r.version}`).sort(), [
+            "blue/blue-a/0/V4_9_7",
+            "blue/blue-a/1/V4_9_7",
+            "blue/blue-b/0/V4_9_7",
+            "blue/blue-b/1/V4_9_7",
+        ]);
+    });
+
+    it("consumes every message a real producer sent", async () => {
+        await updateTopic(runtime, ns, "blue", "LoadTopic", { readQueues: 4, writeQueues: 4, perm: 6 });
+        const sent = await produce(runtime, clientDir, ns, "LoadTopic", "before-kill", MESSAGES);
+        assert.strictEqual(sent.failed, 0, `sends failed after retries: ${sent.firstFailures}`);
+        assert.strictEqual(sent.sent, MESSAGES);
+        assert.strictEqual(sent.ok, MESSAGES, "SYNC_MASTER with a live slave should answer SEND_OK to every send");
+        const got = await consume(runtime, clientDir, ns, "LoadTopic", "group-first", "before-kill", MESSAGES, 120);
+        assert.deepStrictEqual(missingKeys(clientDir, "before-kill", "group-first"), []);
+        assert.strictEqual(got.consumed, sent.sent);
+    });
+
+    it("has every slave caught up with its master", async () => {
+        for (const group of ["a", "b"]) {
+            const [master, slave] = plan.brokers.filter((b) => b.group === group);
+            const masterOffset = await commitLogMaxOffset(runtime, ns, master.address);
+            let slaveOffset = -1;
+            for (let i = 0; i < 30 && slaveOffset < masterOffset; i++) {
+                slaveOffset = await commitLogMaxOffset(runtime, ns, slave.address);
+                if (slaveOffset < masterOffset) {
+                    await new Promise((r) => setTimeout(r, 1000));
+                }
+            }
+            assert.ok(masterOffset > 0, `group ${group}: the master holds no data`);
+            assert.strictEqual(
+                slaveOffset,
+                masterOffset,
+                `group ${group}: slave at ${slaveOffset}, master at ${masterOffset}`,
+            );
+        }
+    });
+
+    it("reports no changes on a second `pulumi up`", () => {
+        mustPulumi(dir, "up");
+        const history = JSON.parse(mustPulumi(dir, "stack", "history", "--json").replace(/^[^[]*/, "")) as Array<{
+            resourceChanges?: Record<string, number>;
+        }>;
+        const latest = history[0].resourceChanges ?? {};
+        assert.deepStrictEqual(
+            Object.keys(latest).filter((k) => k !== "same"),
+            [],
+            JSON.stringify(latest),
+        );
+    });
+
+    it("restarts a broker killed with SIGKILL on `up --refresh`, with its data intact", async () => {
+        const before = processPids(dir);
+        const victim = before.get("blue-broker-a-0")!;
+        process.kill(victim, "SIGKILL");
+        while (isAlive(victim)) {
+            await new Promise((r) => setTimeout(r, 100));
+        }
+        const out = mustPulumi(dir, "up", "--refresh");
+        assert.match(out, /rocketmq:local:Process\s+blue-broker-a-0\s+updated/);
+        const after = processPids(dir);
+        assert.notStrictEqual(after.get("blue-broker-a-0"), victim);
+        assert.ok(isAlive(after.get("blue-broker-a-0")!));
+        for (const [name, pid] of before) {
+            if (name !== "blue-broker-a-0") {
+                assert.strictEqual(after.get(name), pid, `${name} was restarted but had not died`);
+            }
+        }
+        const got = await consume(
+            runtime,
+            clientDir,
+            ns,
+            "LoadTopic",
+            "group-after-kill",
+            "before-kill",
+            MESSAGES,
+            180,
+        );
+        assert.deepStrictEqual(missingKeys(clientDir, "before-kill", "group-after-kill"), []);
+        assert.strictEqual(got.consumed, MESSAGES);
+    });
+
+    it("leaves no RocketMQ process and no listening port behind after `pulumi destroy`", async () => {
+        mustPulumi(dir, "destroy");
+        assert.deepStrictEqual(jvmsUnder(dir), []);
+        for (const port of portsOf(plan)) {
+            assert.ok(await portIsFree(port), `port ${port} is still taken`);
+        }
+        assert.deepStrictEqual(stackResources(dir), []);
+    });
+});

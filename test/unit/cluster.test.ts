@@ -1,0 +1,103 @@
+import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { RocketMQCluster } from "../../components/cluster";
+import { parseStackConfig } from "../../components/config";
+import type { BrokerPlan, NameServerPlan, ProxyPlan } from "../../components/plan/clusterPlan";
+import { LocalPlatform } from "../../components/platform/local";
+import type { ClusterPlatform, PieceContext } from "../../components/platform/types";
+import { installMocks } from "./mocks";
+
+/** Wraps the local platform and records, for each piece, the pieces it was told to wait for. */
+class RecordingPlatform implements ClusterPlatform {
+    readonly name = "recording";
+    readonly order: string[] = [];
+    readonly waitsFor = new Map<string, string[]>();
+    readonly parents = new Map<string, pulumi.Resource>();
+    private readonly names = new Map<pulumi.Resource, string>();
+    private readonly inner = new LocalPlatform({ dataRoot: "/data" });
+
+    private record(name: string, ctx: PieceContext, make: () => pulumi.Resource): pulumi.Resource {
+        this.order.push(name);
+        this.waitsFor.set(
+            name,
+            ctx.dependsOn.map((r) => this.names.get(r)!),
+        );
+        this.parents.set(name, ctx.parent);
+        const r = make();
+        this.names.set(r, name);
+        return r;
+    }
+    nameServer(ns: NameServerPlan, ctx: PieceContext) {
+        return this.record(ns.name, ctx, () => this.inner.nameServer(ns, ctx));
+    }
+    broker(b: BrokerPlan, ctx: PieceContext) {
+        return this.record(b.name, ctx, () => this.inner.broker(b, ctx));
+    }
+    proxy(p: ProxyPlan, ctx: PieceContext) {
+        return this.record(p.name, ctx, () => this.inner.proxy(p, ctx));
+    }
+}
+
+function specOf(version: string, brokerGroups: number, slavesPerGroup: number) {
+    return parseStackConfig({
+        blue: { version: "4.9.7", clusterName: "other" },
+        green: { version, clusterName: "c", brokerGroups, slavesPerGroup },
+    }).green;
+}
+
+describe("RocketMQCluster graph (Pulumi mocks)", () => {
+    before(installMocks);
+
+    for (const version of ["4.9.7", "5.5.0"]) {
+        for (const groups of [1, 3]) {
+            for (const slaves of [0, 2]) {
+                it(`${version}, ${groups} group(s), ${slaves} slave(s) each: pieces, parent and start order`, () => {
+                    const platform = new RecordingPlatform();
+                    const cluster = new RocketMQCluster("c", {
+                        spec: specOf(version, groups, slaves),
+                        platform,
+                        basePort: 30000,
+                    });
+                    const proxies = version === "5.5.0" ? 1 : 0;
+                    assert.strictEqual(platform.order.length, 2 + groups * (1 + slaves) + proxies);
+                    for (const [name, parent] of platform.parents) {
+                        assert.strictEqual(parent, cluster, `${name} is not parented to the cluster`);
+                    }
+                    for (const [name, deps] of platform.waitsFor) {
+                        // Everything waits only for pieces declared before it: the order is a valid start order.
+                        for (const d of deps) {
+                            assert.ok(
+                                platform.order.indexOf(d) < platform.order.indexOf(name),
+                                `${name} waits for later ${d}`,
+                            );
+                        }
+                        if (name.includes("-namesrv-")) {
+                            assert.deepStrictEqual(deps, []);
+                        } else {
+                            assert.ok(deps.includes("c-namesrv-0") && deps.includes("c-namesrv-1"), `${name}: ${deps}`);
+                        }
+                        const slave = /^c-broker-([a-z])-([1-9])$/.exec(name);
+                        if (slave) {
+                            assert.ok(deps.includes(`c-broker-${slave[1]}-0`), `${name} does not wait for its master`);
+                        }
+                        if (name.includes("-proxy-")) {
+                            const masters = platform.order.filter((n) => /-broker-[a-z]-0$/.test(n));
+                            assert.deepStrictEqual(
+                                deps.filter((d) => d.includes("-broker-")),
+                                masters,
+                            );
+                        }
+                    }
+                });
+            }
+        }
+    }
+
+    it("refuses a 4.9.x cluster with proxies requested", () => {
+        const spec = { ...specOf("4.9.7", 1, 0), proxies: 1 };
+        assert.throws(
+            () => new RocketMQCluster("bad", { spec, platform: new RecordingPlatform(), basePort: 30000 }),
+            /cluster c: proxies = 1: the RocketMQ Proxy needs version 5.1 or newer/,
+        );
+    });
+});

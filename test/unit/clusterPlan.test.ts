@@ -1,0 +1,110 @@
+import * as assert from "assert";
+import { parseStackConfig } from "../../components/config";
+import { clusterSpecProblem, planCluster, portsOf, PORT_SPAN } from "../../components/plan/clusterPlan";
+
+function spec(overrides: Record<string, unknown> = {}) {
+    return parseStackConfig({
+        blue: { version: "4.9.7", clusterName: "blue", ...overrides },
+        green: { version: "5.5.0", clusterName: "green" },
+    }).blue;
+}
+
+describe("cluster plan", () => {
+    it("plans the seed's default 2-NS / 2M-2S topology", () => {
+        const plan = planCluster(spec(), 20000);
+        assert.deepStrictEqual(
+            plan.nameServers.map((n) => n.address),
+            ["127.0.0.1:20000", "127.0.0.1:20001"],
+        );
+        assert.strictEqual(plan.nameServerList, "127.0.0.1:20000;127.0.0.1:20001");
+        assert.deepStrictEqual(
+            plan.brokers.map((b) => [b.name, b.brokerName, b.brokerId, b.role]),
+            [
+                ["blue-broker-a-0", "blue-a", 0, "SYNC_MASTER"],
+                ["blue-broker-a-1", "blue-a", 1, "SLAVE"],
+                ["blue-broker-b-0", "blue-b", 0, "SYNC_MASTER"],
+                ["blue-broker-b-1", "blue-b", 1, "SLAVE"],
+            ],
+        );
+        assert.deepStrictEqual(plan.proxies, [], "4.9.x gets no proxy by default");
+    });
+
+    it("starts masters after the name servers and slaves after their own master", () => {
+        const plan = planCluster(spec({ brokerGroups: 3, slavesPerGroup: 2 }), 20000);
+        for (const b of plan.brokers) {
+            assert.ok(b.after.includes("blue-namesrv-0") && b.after.includes("blue-namesrv-1"), b.name);
+            const master = `blue-broker-${b.group}-0`;
+            assert.strictEqual(b.after.includes(master), b.brokerId > 0, b.name);
+            assert.ok(
+                !b.after.some((a) => a.startsWith("blue-broker-") && a !== master),
+                `${b.name} waits for another group`,
+            );
+        }
+        assert.strictEqual(plan.brokers.length, 9);
+    });
+
+    it("plans masters only when there are no slaves", () => {
+        const plan = planCluster(spec({ brokerGroups: 1, slavesPerGroup: 0 }), 20000);
+        assert.deepStrictEqual(
+            plan.brokers.map((b) => b.name),
+            ["blue-broker-a-0"],
+        );
+    });
+
+    it("gives 5.1+ clusters a proxy that waits for every master", () => {
+        const plan = planCluster({ ...spec(), version: "5.5.0", clusterName: "green" }, 21000);
+        assert.strictEqual(plan.proxies.length, 1);
+        assert.deepStrictEqual(plan.proxies[0].after, [
+            "green-namesrv-0",
+            "green-namesrv-1",
+            "green-broker-a-0",
+            "green-broker-b-0",
+        ]);
+        assert.strictEqual(plan.proxies[0].grpcAddress, `127.0.0.1:${plan.proxies[0].grpcPort}`);
+    });
+
+    it("refuses proxies on 4.9.x with a clear reason", () => {
+        assert.match(
+            clusterSpecProblem({ ...spec(), proxies: 1 })!,
+            /proxies = 1: the RocketMQ Proxy needs version 5.1 or newer/,
+        );
+        assert.throws(() => planCluster({ ...spec(), proxies: 2 }, 20000), /cluster blue: proxies = 2/);
+    });
+
+    it("uses distinct ports inside PORT_SPAN, even at the largest topology", () => {
+        const plan = planCluster(
+            { ...spec({ brokerGroups: 8, slavesPerGroup: 2 }), version: "5.5.0", proxies: 4 },
+            30000,
+        );
+        const ports = portsOf(plan);
+        assert.strictEqual(new Set(ports).size, ports.length, "a port is used twice");
+        assert.ok(
+            ports.every((p) => p >= 30000 && p < 30000 + PORT_SPAN),
+            "a port falls outside the span",
+        );
+    });
+});
+
+describe("stack config of clusters", () => {
+    it("refuses a 4.9.x cluster with proxies requested, naming the key", () => {
+        assert.throws(
+            () =>
+                parseStackConfig({
+                    blue: { version: "4.9.7", clusterName: "blue", proxies: 1 },
+                    green: { version: "5.5.0", clusterName: "green" },
+                }),
+            /rocketmq-upgrade:blue\.proxies = 1: the RocketMQ Proxy needs version 5\.1 or newer, and this cluster runs 4\.9\.7/,
+        );
+    });
+
+    it("refuses overlapping port ranges", () => {
+        assert.throws(
+            () =>
+                parseStackConfig({
+                    blue: { version: "4.9.7", clusterName: "blue", basePort: 20000 },
+                    green: { version: "5.5.0", clusterName: "green", basePort: 20100 },
+                }),
+            /green\.basePort = 20100: each cluster uses 140 ports/,
+        );
+    });
+});

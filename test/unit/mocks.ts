@@ -1,0 +1,63 @@
+/** Pulumi mocks shared by the unit tests: records every resource the program registers. */
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+
+export interface Registered {
+    type: string;
+    name: string;
+    inputs: Record<string, unknown>;
+}
+
+export const registered: Registered[] = [];
+
+let installed = false;
+
+/** Installs the mocks once per process: custom resources echo their inputs as outputs. */
+export async function installMocks(): Promise<void> {
+    if (installed) {
+        return;
+    }
+    installed = true;
+    await pulumi.runtime.setMocks(
+        {
+            newResource(args: pulumi.runtime.MockResourceArgs) {
+                registered.push({ type: args.type, name: args.name, inputs: args.inputs });
+                const state: Record<string, unknown> = { ...args.inputs };
+                if (args.type === "rocketmq:local:Runtime") {
+                    state.home = `/cache/rocketmq/${String(args.inputs.version)}`;
+                }
+                if (args.type === "rocketmq:local:Process") {
+                    state.pid = 4242;
+                    state.running = true;
+                }
+                return { id: `${args.name}-id`, state };
+            },
+            call: (args: pulumi.runtime.MockCallArgs) => args.inputs,
+        },
+        "rocketmq-upgrade",
+        "unit",
+        false,
+    );
+}
+
+/** Loads index.ts afresh with `config` as the stack config. */
+export function runProgram(config: Record<string, string>): Record<string, unknown> {
+    registered.length = 0;
+    pulumi.runtime.setAllConfig(config);
+    const root = path.resolve(__dirname, "..", "..");
+    for (const key of Object.keys(require.cache)) {
+        if (
+            key.startsWith(root) &&
+            !key.includes(`${path.sep}node_modules${path.sep}`) &&
+            !key.includes(`${path.sep}test${path.sep}`)
+        ) {
+            delete require.cache[key];
+        }
+    }
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require("../../index");
+}
+
+export function resolved<T>(o: pulumi.Output<T>): Promise<T> {
+    return new Promise((resolve) => o.apply((v) => resolve(v)));
+}
