@@ -40,6 +40,10 @@ export class RocketMQCluster extends pulumi.ComponentResource {
     public readonly clusterName: pulumi.Output<string>;
     /** The topology the cluster was built from. */
     public readonly plan: ClusterPlan;
+    /** The spec the cluster was built from. */
+    public readonly spec: ClusterSpec;
+    /** Where the cluster runs; backup and verification ask it for their pieces. */
+    public readonly platform: ClusterPlatform;
 
     constructor(name: string, args: RocketMQClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rocketmq:index:Cluster", name, {}, opts);
@@ -48,6 +52,8 @@ export class RocketMQCluster extends pulumi.ComponentResource {
             throw new pulumi.ResourceError(`cluster ${args.spec.clusterName}: ${problem}`, this);
         }
         this.plan = planCluster(args.spec, args.basePort);
+        this.spec = args.spec;
+        this.platform = args.platform;
         const plan = this.plan;
 
         const byName = new Map<string, pulumi.Resource>();

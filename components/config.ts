@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { compareVersions, isSupportedLine, parseVersion, RocketMQVersion } from "../runtime/versions";
+import { RESERVED_BROKER_KEYS } from "../runtime/serverConfig";
 import { clusterSpecProblem, PORT_SPAN } from "./plan/clusterPlan";
 
 /** The config namespace: Pulumi prefixes keys with the project name. */
@@ -54,6 +55,17 @@ export const clusterSpecSchema = z
         brokerRole: z.enum(["SYNC_MASTER", "ASYNC_MASTER"]).default("SYNC_MASTER"),
         flushDiskType: z.enum(["SYNC_FLUSH", "ASYNC_FLUSH"]).default("SYNC_FLUSH"),
         heap: heapSchema.default({ nameServerMb: 128, brokerMb: 256, proxyMb: 256 }),
+        /**
+         * Extra broker.conf entries (e.g. sendMessageThreadPoolNums). Keys the
+         * cluster's version does not know are refused at preview; the keys this
+         * program owns (identity, role, ports, paths) cannot be overridden.
+         */
+        brokerConfig: z
+            .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+            .default({})
+            .refine((extra) => Object.keys(extra).every((k) => !RESERVED_BROKER_KEYS.includes(k)), {
+                message: `must not set keys this program manages: ${RESERVED_BROKER_KEYS.join(", ")}`,
+            }),
     })
     .strict();
 
@@ -82,6 +94,32 @@ export function checkPortRanges(blueBase: number, greenBase: number): string | u
 
 const weight = intRange(0, 100);
 
+/** Backup settings (the seed's §3.1.1). */
+const backupSchema = z
+    .object({
+        includeStore: z.boolean().default(false),
+        retentionDays: intRange(1, 365).default(7),
+        /** Messages per baseline run (1 KiB each, 10 threads); 0 skips the baseline. */
+        baselineMessages: intRange(0, 10_000_000).default(5000),
+    })
+    .strict();
+
+/** Verification thresholds (the seed's §3.3). */
+const verificationSchema = z
+    .object({
+        maxReplicationLagBytes: intRange(0, 1 << 30).default(0),
+        replicationWaitSeconds: intRange(1, 600).default(30),
+        consumerSampleSeconds: intRange(1, 300).default(5),
+        consumerDiffSlack: intRange(0, 100_000_000).default(1000),
+        /** Allowed TPS drop and latency rise against the baseline; negative demands an improvement. */
+        baselineTolerance: z
+            .number({ error: "must be a number from -0.9 to 1" })
+            .min(-0.9, { error: "must be a number from -0.9 to 1" })
+            .max(1, { error: "must be a number from -0.9 to 1" })
+            .default(0.3),
+    })
+    .strict();
+
 const stackConfigSchema = z
     .object({
         platform: z.enum(["local", "kubernetes"]).default("local"),
@@ -89,6 +127,14 @@ const stackConfigSchema = z
         blue: clusterSpecSchema,
         green: clusterSpecSchema,
         trafficWeight: weight.default(0),
+        backup: backupSchema.default({ includeStore: false, retentionDays: 7, baselineMessages: 5000 }),
+        verification: verificationSchema.default({
+            maxReplicationLagBytes: 0,
+            replicationWaitSeconds: 30,
+            consumerSampleSeconds: 5,
+            consumerDiffSlack: 1000,
+            baselineTolerance: 0.3,
+        }),
         canaryStages: z
             .array(intRange(1, 100))
             .min(1)

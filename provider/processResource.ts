@@ -13,7 +13,8 @@
  */
 import * as fs from "fs";
 import * as provider from "@pulumi/pulumi/provider";
-import { isOwnProcess, portIsFree, ServerRole, startServer, stopServer, STDOUT_LOG } from "../runtime/launcher";
+import { portIsFree, runningPid, ServerRole, startServer, stopServer, STDOUT_LOG } from "../runtime/launcher";
+import { brokerConfigKeys, unknownKeys } from "../runtime/configKeys";
 import { resolveRuntime } from "../runtime/maven";
 import { brokerIsListed } from "../runtime/mqadmin";
 import { HandlerContext, ResourceHandler } from "./resourceTypes";
@@ -69,9 +70,13 @@ function changed(olds: Record<string, unknown>, news: Record<string, unknown>, k
     return keys.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
 }
 
-/** Whether the process recorded in `props` is still the one running in its directory. */
-function stillRunning(props: Record<string, unknown>): boolean {
-    return typeof props.pid === "number" && typeof props.dir === "string" && isOwnProcess(props.pid, props.dir);
+/**
+ * The JVM serving the process's directory, if one runs. The directory's pid
+ * file decides, not the pid in state: a server restarted outside Pulumi on
+ * the same directory is still this resource's process.
+ */
+function livePid(props: Record<string, unknown>): number | undefined {
+    return typeof props.dir === "string" ? runningPid(props.dir) : undefined;
 }
 
 async function start(ctx: HandlerContext, inputs: ProcessInputs): Promise<Record<string, unknown>> {
@@ -124,14 +129,26 @@ async function stop(ctx: HandlerContext, dir: string, role: string): Promise<voi
 }
 
 export const processHandler: ResourceHandler = {
-    async check(_ctx, news) {
-        return { inputs: news, failures: processInputFailures(news) };
+    async check(ctx, news) {
+        const failures = processInputFailures(news);
+        if (failures.length === 0 && news.role === "broker") {
+            // At preview: a key the target release has no setter for would be silently ignored by the broker.
+            const runtime = await resolveRuntime(String(news.version), ctx.progress);
+            const unknown = unknownKeys(String(news.config), brokerConfigKeys(runtime));
+            if (unknown.length > 0) {
+                failures.push({
+                    property: "config",
+                    reason: `broker.conf key(s) ${unknown.join(", ")} are not known to RocketMQ ${runtime.version.text}`,
+                });
+            }
+        }
+        return { inputs: news, failures };
     },
 
     async diff(_ctx, olds, news) {
         const replaces = changed(olds, news, REPLACE_KEYS);
         const restarts = changed(olds, news, RESTART_KEYS);
-        const died = !stillRunning(olds);
+        const died = livePid(olds) === undefined;
         return {
             changes: replaces.length > 0 || restarts.length > 0 || died,
             replaces,
@@ -146,8 +163,9 @@ export const processHandler: ResourceHandler = {
     },
 
     async read(_ctx, id, props) {
-        if (stillRunning(props)) {
-            return { id, props };
+        const pid = livePid(props);
+        if (pid !== undefined) {
+            return { id, props: { ...props, pid, running: true } };
         }
         // Still declared, no longer running: record that, so the next `up` restarts it.
         return { id, props: { ...props, running: false, pid: 0 } };
@@ -155,7 +173,7 @@ export const processHandler: ResourceHandler = {
 
     async update(ctx, _id, olds, news) {
         const inputs = news as unknown as ProcessInputs;
-        if (stillRunning(olds)) {
+        if (livePid(olds) !== undefined) {
             await stop(ctx, String(olds.dir), inputs.role);
         }
         return { outs: await start(ctx, inputs) };

@@ -1,8 +1,10 @@
 import * as provider from "@pulumi/pulumi/provider";
 import { progressFor } from "./engineLog";
 import { HandlerContext, ResourceHandler, typeOfUrn } from "./resourceTypes";
+import { BACKUP_TYPE, backupHandler } from "./backupResource";
 import { PROCESS_TYPE, processHandler } from "./processResource";
 import { RUNTIME_TYPE, runtimeHandler } from "./runtimeResource";
+import { VERIFICATION_TYPE, verificationHandler } from "./verificationResource";
 
 /** Keep in step with package.json's version: the engine records it in state. */
 export const PROVIDER_VERSION = "0.1.0";
@@ -10,6 +12,8 @@ export const PROVIDER_VERSION = "0.1.0";
 const HANDLERS: Record<string, ResourceHandler> = {
     [RUNTIME_TYPE]: runtimeHandler,
     [PROCESS_TYPE]: processHandler,
+    [BACKUP_TYPE]: backupHandler,
+    [VERIFICATION_TYPE]: verificationHandler,
 };
 
 function contextFor(urn: string): HandlerContext {

@@ -35,9 +35,16 @@ export function runtimeArtifacts(version: RocketMQVersion): string[] {
     return artifacts;
 }
 
-/** A throwaway POM whose only purpose is to let Maven compute the release's runtime classpath. */
-export function runtimePom(version: RocketMQVersion): string {
-    const deps = runtimeArtifacts(version)
+/**
+ * RocketMQ's own benchmark tool (the seed's benchmark.sh). 4.9.x releases of
+ * rocketmq-example are not on Maven Central, so one 5.x release serves every
+ * cluster: its remoting client talks to 4.9.x and 5.x brokers alike.
+ */
+export const BENCHMARK_VERSION = "5.5.0";
+
+/** A throwaway POM whose only purpose is to let Maven compute the artifacts' runtime classpath. */
+export function runtimePom(version: RocketMQVersion, artifacts: string[] = runtimeArtifacts(version)): string {
+    const deps = artifacts
         .map(
             (a) =>
                 `    <dependency><groupId>${GROUP_ID}</groupId><artifactId>${a}</artifactId>` +
@@ -76,8 +83,8 @@ export function describeResolutionFailure(version: string, mavenOutput: string):
     return `Resolving RocketMQ ${version} from Maven Central failed:\n${lastLines}`;
 }
 
-function runtimeDir(versionText: string): string {
-    return path.join(cacheRoot(), "rocketmq", versionText);
+function runtimeDir(kind: string, versionText: string): string {
+    return path.join(cacheRoot(), kind, versionText);
 }
 
 function loadResolved(version: RocketMQVersion, home: string): RocketMQRuntime | undefined {
@@ -98,7 +105,21 @@ export async function resolveRuntime(
     log: (msg: string) => void = () => {},
 ): Promise<RocketMQRuntime> {
     const version = mustParseVersion(versionText);
-    const home = runtimeDir(version.text);
+    return resolveArtifacts("rocketmq", version, runtimeArtifacts(version), log);
+}
+
+/** The benchmark tool's classpath (rocketmq-example at BENCHMARK_VERSION). */
+export async function resolveBenchmarkTool(log: (msg: string) => void = () => {}): Promise<RocketMQRuntime> {
+    return resolveArtifacts("rocketmq-benchmark", mustParseVersion(BENCHMARK_VERSION), ["rocketmq-example"], log);
+}
+
+async function resolveArtifacts(
+    kind: string,
+    version: RocketMQVersion,
+    artifacts: string[],
+    log: (msg: string) => void,
+): Promise<RocketMQRuntime> {
+    const home = runtimeDir(kind, version.text);
     const cached = loadResolved(version, home);
     if (cached) {
         return cached;
@@ -107,8 +128,8 @@ export async function resolveRuntime(
     const staging = `${home}.staging-${process.pid}-${Date.now()}`;
     fs.mkdirSync(path.join(staging, "lib"), { recursive: true });
     try {
-        fs.writeFileSync(path.join(staging, "pom.xml"), runtimePom(version));
-        log(`resolving RocketMQ ${version.text} (${runtimeArtifacts(version).join(", ")}) from Maven Central`);
+        fs.writeFileSync(path.join(staging, "pom.xml"), runtimePom(version, artifacts));
+        log(`resolving RocketMQ ${version.text} (${artifacts.join(", ")}) from Maven Central`);
         try {
             await execFileAsync(
                 "mvn",

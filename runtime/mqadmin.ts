@@ -157,7 +157,10 @@ export async function commitLogMaxOffset(
     nameServers: string,
     brokerAddress: string,
 ): Promise<number> {
-    const status = parseBrokerStatus(await mqadmin(runtime, ["brokerStatus", "-n", nameServers, "-b", brokerAddress]));
+    // A hung broker must not hang the caller for mqadmin's whole default timeout.
+    const status = parseBrokerStatus(
+        await mqadmin(runtime, ["brokerStatus", "-n", nameServers, "-b", brokerAddress], { timeoutMs: 15_000 }),
+    );
     const value = Number(status.commitLogMaxOffset);
     if (!Number.isFinite(value)) {
         throw new Error(`brokerStatus of ${brokerAddress} has no commitLogMaxOffset`);

@@ -67,7 +67,27 @@ export interface BrokerSettings {
     store: StoreSizing;
     /** Off in this project: auto-created topics would span both colours through TBW102. */
     autoCreateTopicEnable: boolean;
+    /** Operator-supplied entries, appended after the managed ones (never one of RESERVED_BROKER_KEYS). */
+    extra?: Record<string, string | number | boolean>;
 }
+
+/** broker.conf keys that this project derives from the topology and never takes from the user. */
+export const RESERVED_BROKER_KEYS = [
+    "brokerClusterName",
+    "brokerName",
+    "brokerId",
+    "brokerRole",
+    "namesrvAddr",
+    "listenPort",
+    "haListenPort",
+    "brokerIP1",
+    "brokerIP2",
+    "bindAddress",
+    "storePathRootDir",
+    "storePathCommitLog",
+    "mappedFileSizeCommitLog",
+    "mappedFileSizeConsumeQueue",
+];
 
 export function brokerProperties(s: BrokerSettings): string {
     return toProperties({
@@ -92,6 +112,7 @@ export function brokerProperties(s: BrokerSettings): string {
         autoCreateSubscriptionGroup: true,
         // Keep a week of data on disk, as the seed's retention advice does.
         fileReservedTime: 168,
+        ...s.extra,
     });
 }
 

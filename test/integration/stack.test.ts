@@ -63,6 +63,18 @@ describe("the pulumi wrapper and config checks at preview", () => {
         }
     });
 
+    it("refuses at preview a broker.conf key the cluster's version does not know", () => {
+        // A typo of sendMessageThreadPoolNums: RocketMQ itself would ignore it without a word.
+        mustPulumi(dir, "config", "set", "--path", "blue.brokerConfig.sendMessageThreadPoolNum", "4");
+        try {
+            const r = pulumi(dir, "preview");
+            assert.notStrictEqual(r.status, 0);
+            assert.match(r.output, /broker\.conf key\(s\) sendMessageThreadPoolNum are not known to RocketMQ 4\.9\.7/);
+        } finally {
+            mustPulumi(dir, "config", "rm", "--path", "blue.brokerConfig");
+        }
+    });
+
     it("refuses a stack other than local without a passphrase", () => {
         const r = pulumi(dir, "preview", "--stack", "prod");
         assert.notStrictEqual(r.status, 0);

@@ -4,17 +4,19 @@ import { RocketMQCluster } from "../../components/cluster";
 import { parseStackConfig } from "../../components/config";
 import type { BrokerPlan, NameServerPlan, ProxyPlan } from "../../components/plan/clusterPlan";
 import { LocalPlatform } from "../../components/platform/local";
-import type { ClusterPlatform, PieceContext } from "../../components/platform/types";
+import type { PieceContext } from "../../components/platform/types";
 import { installMocks } from "./mocks";
 
 /** Wraps the local platform and records, for each piece, the pieces it was told to wait for. */
-class RecordingPlatform implements ClusterPlatform {
-    readonly name = "recording";
+class RecordingPlatform extends LocalPlatform {
     readonly order: string[] = [];
     readonly waitsFor = new Map<string, string[]>();
     readonly parents = new Map<string, pulumi.Resource>();
     private readonly names = new Map<pulumi.Resource, string>();
-    private readonly inner = new LocalPlatform({ dataRoot: "/data" });
+
+    constructor() {
+        super({ dataRoot: "/data" });
+    }
 
     private record(name: string, ctx: PieceContext, make: () => pulumi.Resource): pulumi.Resource {
         this.order.push(name);
@@ -27,14 +29,14 @@ class RecordingPlatform implements ClusterPlatform {
         this.names.set(r, name);
         return r;
     }
-    nameServer(ns: NameServerPlan, ctx: PieceContext) {
-        return this.record(ns.name, ctx, () => this.inner.nameServer(ns, ctx));
+    override nameServer(ns: NameServerPlan, ctx: PieceContext) {
+        return this.record(ns.name, ctx, () => super.nameServer(ns, ctx));
     }
-    broker(b: BrokerPlan, ctx: PieceContext) {
-        return this.record(b.name, ctx, () => this.inner.broker(b, ctx));
+    override broker(b: BrokerPlan, ctx: PieceContext) {
+        return this.record(b.name, ctx, () => super.broker(b, ctx));
     }
-    proxy(p: ProxyPlan, ctx: PieceContext) {
-        return this.record(p.name, ctx, () => this.inner.proxy(p, ctx));
+    override proxy(p: ProxyPlan, ctx: PieceContext) {
+        return this.record(p.name, ctx, () => super.proxy(p, ctx));
     }
 }
 

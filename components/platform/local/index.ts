@@ -9,7 +9,17 @@ import {
     StoreSizing,
 } from "../../../runtime/serverConfig";
 import type { BrokerPlan, NameServerPlan, ProxyPlan } from "../../plan/clusterPlan";
-import type { ClusterPlatform, PieceContext } from "../types";
+import type {
+    BackupOptions,
+    BackupPiece,
+    ClusterPlatform,
+    ClusterRef,
+    OperationContext,
+    PieceContext,
+    VerificationOptions,
+    VerificationPiece,
+} from "../types";
+import { ClusterBackup, ClusterVerification } from "./operations";
 import { RocketMQProcess } from "./process";
 import { RocketMQRuntime } from "./runtime";
 
@@ -44,7 +54,7 @@ export class LocalPlatform implements ClusterPlatform {
         return rt;
     }
 
-    private dir(ctx: PieceContext, name: string): string {
+    private dir(ctx: { plan: { clusterName: string } }, name: string): string {
         return path.join(this.args.dataRoot, ctx.plan.clusterName, name);
     }
 
@@ -88,6 +98,7 @@ export class LocalPlatform implements ClusterPlatform {
                     storeDir: path.join(dir, "store"),
                     store: this.args.store ?? SMALL_STORE,
                     autoCreateTopicEnable: false,
+                    extra: ctx.spec.brokerConfig,
                 }),
                 servicePort: b.port,
                 heapMb: ctx.spec.heap.brokerMb,
@@ -115,5 +126,60 @@ export class LocalPlatform implements ClusterPlatform {
             },
             this.opts(ctx),
         );
+    }
+
+    backup(name: string, cluster: ClusterRef, opts: BackupOptions, ctx: OperationContext): BackupPiece {
+        const { plan } = cluster;
+        const processes = [
+            ...plan.nameServers.map((n) => ({ name: n.name, role: "namesrv" as const })),
+            ...plan.brokers.map((b) => ({ name: b.name, role: "broker" as const })),
+            ...plan.proxies.map((p) => ({ name: p.name, role: "proxy" as const })),
+        ].map((p) => ({ ...p, dir: this.dir(cluster, p.name) }));
+        const resource = new ClusterBackup(
+            name,
+            {
+                version: cluster.spec.version,
+                nameServers: plan.nameServerList,
+                clusterName: plan.clusterName,
+                processes,
+                backupRoot: path.join(this.args.dataRoot, "backups"),
+                includeStore: opts.includeStore,
+                retentionDays: opts.retentionDays,
+                benchmark: opts.benchmark,
+                trigger: opts.trigger,
+            },
+            { parent: ctx.parent, dependsOn: ctx.dependsOn },
+        );
+        return { resource, backupId: resource.backupId, backupDir: resource.backupDir, baseline: resource.baseline };
+    }
+
+    verification(
+        name: string,
+        cluster: ClusterRef,
+        opts: VerificationOptions,
+        ctx: OperationContext,
+    ): VerificationPiece {
+        const { plan } = cluster;
+        const resource = new ClusterVerification(
+            name,
+            {
+                version: cluster.spec.version,
+                nameServers: plan.nameServerList,
+                clusterName: plan.clusterName,
+                brokers: plan.brokers.map((b) => ({
+                    brokerName: b.brokerName,
+                    brokerId: b.brokerId,
+                    address: b.address,
+                })),
+                settings: opts.settings,
+                reportDir: path.join(this.args.dataRoot, "reports"),
+                baseline: opts.baseline?.result,
+                benchmark: opts.baseline?.benchmark,
+                baselineTolerance: opts.baseline?.tolerance,
+                trigger: opts.trigger,
+            },
+            { parent: ctx.parent, dependsOn: ctx.dependsOn },
+        );
+        return { resource, reportFile: resource.reportFile };
     }
 }

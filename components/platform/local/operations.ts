@@ -1,0 +1,78 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { BenchmarkResult, BenchmarkSettings } from "../../../runtime/benchmark";
+import type { VerificationSettings, VerifiedBroker } from "../../../runtime/verification";
+
+/** Arguments of a {@link ClusterBackup}. */
+export interface ClusterBackupArgs {
+    /** The RocketMQ version whose mqadmin reads the cluster (the cluster's running version). */
+    version: pulumi.Input<string>;
+    nameServers: pulumi.Input<string>;
+    clusterName: pulumi.Input<string>;
+    /** Every process to back up, with its directory. */
+    processes: pulumi.Input<{ name: string; role: "namesrv" | "broker" | "proxy"; dir: string }[]>;
+    /** Backups land in `<backupRoot>/<clusterName>/<backupId>/`. */
+    backupRoot: pulumi.Input<string>;
+    /** Also copy each broker's store. */
+    includeStore: pulumi.Input<boolean>;
+    /** Backups older than this are pruned when a new one is taken (the newest is always kept). */
+    retentionDays: pulumi.Input<number>;
+    /** When set, the performance baseline is measured right after the backup and kept in it. */
+    benchmark?: pulumi.Input<BenchmarkSettings>;
+    /** A new backup is taken whenever this changes. */
+    trigger: pulumi.Input<string>;
+}
+
+/** A backup of one cluster on this machine, taken by the `rocketmq` provider plugin. */
+export class ClusterBackup extends pulumi.CustomResource {
+    public readonly backupId!: pulumi.Output<string>;
+    public readonly backupDir!: pulumi.Output<string>;
+    public readonly fileCount!: pulumi.Output<number>;
+    public readonly takenAt!: pulumi.Output<string>;
+    /** The benchmark measured with the backup, or null when none was asked for. */
+    public readonly baseline!: pulumi.Output<BenchmarkResult | null>;
+
+    constructor(name: string, args: ClusterBackupArgs, opts?: pulumi.CustomResourceOptions) {
+        super(
+            "rocketmq:local:Backup",
+            name,
+            {
+                ...args,
+                backupId: undefined,
+                backupDir: undefined,
+                fileCount: undefined,
+                takenAt: undefined,
+                baseline: undefined,
+            },
+            opts,
+        );
+    }
+}
+
+/** Arguments of a {@link ClusterVerification}. */
+export interface ClusterVerificationArgs {
+    /** The version every broker must report. */
+    version: pulumi.Input<string>;
+    nameServers: pulumi.Input<string>;
+    clusterName: pulumi.Input<string>;
+    brokers: pulumi.Input<VerifiedBroker[]>;
+    settings: pulumi.Input<VerificationSettings>;
+    /** Where each run's JSON report is written. */
+    reportDir: pulumi.Input<string>;
+    /** The baseline to compare a fresh benchmark run against; no comparison when null. */
+    baseline?: pulumi.Input<BenchmarkResult | null>;
+    benchmark?: pulumi.Input<BenchmarkSettings>;
+    /** Allowed relative drop in TPS and rise in average latency against the baseline. */
+    baselineTolerance?: pulumi.Input<number>;
+    /** The checks run again whenever this changes. */
+    trigger: pulumi.Input<string>;
+}
+
+/** The seed's verification checks against one cluster; a failed check fails the update. */
+export class ClusterVerification extends pulumi.CustomResource {
+    public readonly reportFile!: pulumi.Output<string>;
+    public readonly checksPassed!: pulumi.Output<number>;
+
+    constructor(name: string, args: ClusterVerificationArgs, opts?: pulumi.CustomResourceOptions) {
+        super("rocketmq:local:Verification", name, { ...args, reportFile: undefined, checksPassed: undefined }, opts);
+    }
+}

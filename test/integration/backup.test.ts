@@ -1,0 +1,244 @@
+/**
+ * Backup and verification on the blue cluster, through the real CLI: what a
+ * backup holds, a restore into a destroyed cluster, and faults that must make
+ * `pulumi up` fail with the named cause.
+ */
+import * as assert from "assert";
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { PORT_SPAN } from "../../components/plan/clusterPlan";
+import { readManifest, verifyBackup } from "../../runtime/backup";
+import { ServerProcessSpec, startServer, stopServer } from "../../runtime/launcher";
+import { resolveRuntime, RocketMQRuntime } from "../../runtime/maven";
+import { mqadmin, updateTopic } from "../../runtime/mqadmin";
+import { consume, produce } from "./clients";
+import { copyProject, freePortBlock, mustPulumi, pulumi, stackOutputs, stackResources } from "./support";
+
+const GROUP = "backup-test-group";
+
+function processOutputs(dir: string, name: string): Record<string, unknown> {
+    const r = stackResources(dir).find((x) => x.type === "rocketmq:local:Process" && x.urn.endsWith(`::${name}`));
+    assert.ok(r, `no process ${name} in state`);
+    return r.outputs ?? {};
+}
+
+/** Committed consumer offsets of GROUP on LoadTopic, summed over queues, from `consumerProgress -g`. */
+async function committedOffsets(runtime: RocketMQRuntime, ns: string): Promise<number> {
+    const out = await mqadmin(runtime, ["consumerProgress", "-n", ns, "-g", GROUP]);
+    let total = 0;
+    for (const line of out.split("\n")) {
+        const cols = line.trim().split(/\s+/);
+        // #Topic #Broker Name #QID #Broker Offset #Consumer Offset ... : the fifth column is the committed offset.
+        if (cols[0] === "LoadTopic" && cols.length >= 5) {
+            total += Number(cols[4]);
+        }
+    }
+    return total;
+}
+
+describe("backup and verification on the blue cluster", () => {
+    let dir: string;
+    let runtime: RocketMQRuntime;
+    let ns: string;
+    let weightStage = 0;
+    const stages = [10, 30, 50, 100];
+
+    /** Moves the traffic weight to the next stage: a change that takes a backup and re-runs verification. */
+    function bumpTrigger(): void {
+        mustPulumi(dir, "config", "set", "trafficWeight", String(stages[weightStage++]));
+    }
+
+    before(async () => {
+        dir = copyProject();
+        const basePort = await freePortBlock(PORT_SPAN);
+        mustPulumi(dir, "config", "set", "--path", "blue.basePort", String(basePort));
+        // Short waits keep the fault cases quick; the defaults are for production.
+        mustPulumi(dir, "config", "set", "--path", "verification.replicationWaitSeconds", "10");
+        mustPulumi(dir, "config", "set", "--path", "verification.consumerSampleSeconds", "2");
+        mustPulumi(dir, "config", "set", "--path", "backup.baselineMessages", "2000");
+        runtime = await resolveRuntime("4.9.7");
+        mustPulumi(dir, "up");
+        ns = String(stackOutputs(dir).blueNameServers);
+    });
+
+    after(() => {
+        if (dir) {
+            pulumi(dir, "destroy");
+        }
+    });
+
+    it("backs up configs, cluster metadata and broker metadata, with a manifest whose checksums verify", async () => {
+        await updateTopic(runtime, ns, "blue", "LoadTopic", { readQueues: 4, writeQueues: 4, perm: 6 });
+        const clientDir = path.join(dir, "clients");
+        const sent = await produce(runtime, clientDir, ns, "LoadTopic", "backup-run", 200);
+        assert.strictEqual(sent.failed, 0);
+        const got = await consume(runtime, clientDir, ns, "LoadTopic", GROUP, "backup-run", sent.sent, 120);
+        assert.strictEqual(got.consumed, sent.sent);
+
+        const before = String(stackOutputs(dir).blueBackupDir);
+        bumpTrigger();
+        mustPulumi(dir, "up");
+        const backupDir = String(stackOutputs(dir).blueBackupDir);
+        assert.notStrictEqual(backupDir, before, "a trigger change must take a new backup");
+        assert.deepStrictEqual(verifyBackup(backupDir), []);
+        const baseline = JSON.parse(fs.readFileSync(path.join(backupDir, "baseline.json"), "utf8")) as {
+            sent: number;
+            tps: number;
+        };
+        assert.strictEqual(baseline.sent, 2000);
+        assert.ok(baseline.tps > 0);
+        const files = readManifest(backupDir).files.map((f) => f.path);
+        for (const f of [
+            "cluster/clusterList.txt",
+            "cluster/topicList.txt",
+            "cluster/consumerProgress.txt",
+            "cluster/statsAll.txt",
+            "cluster/metadata.json",
+            "cluster/configs.json",
+            "processes/blue-namesrv-0/namesrv.conf",
+            "processes/blue-broker-a-0/broker.conf",
+            "processes/blue-broker-a-0/config/topics.json",
+            "processes/blue-broker-a-0/config/subscriptionGroup.json",
+            "processes/blue-broker-a-0/config/consumerOffset.json",
+            "processes/blue-broker-b-1/config/topics.json",
+        ]) {
+            assert.ok(files.includes(f), `backup lacks ${f}; it has ${files.join(", ")}`);
+        }
+        assert.match(fs.readFileSync(path.join(backupDir, "cluster/topicList.txt"), "utf8"), /LoadTopic/);
+
+        // A tampered file is caught by the manifest.
+        const victim = path.join(backupDir, "cluster/topicList.txt");
+        const original = fs.readFileSync(victim);
+        fs.appendFileSync(victim, "tampered\n");
+        assert.deepStrictEqual(verifyBackup(backupDir), ["cluster/topicList.txt: checksum differs from the manifest"]);
+        fs.writeFileSync(victim, original);
+    });
+
+    it("takes no new backup and changes nothing on a no-change `pulumi up`", () => {
+        const before = String(stackOutputs(dir).blueBackupDir);
+        mustPulumi(dir, "up");
+        assert.strictEqual(String(stackOutputs(dir).blueBackupDir), before);
+        const history = JSON.parse(mustPulumi(dir, "stack", "history", "--json").replace(/^[^[]*/, "")) as Array<{
+            resourceChanges?: Record<string, number>;
+        }>;
+        assert.deepStrictEqual(
+            Object.keys(history[0].resourceChanges ?? {}).filter((k) => k !== "same"),
+            [],
+        );
+    });
+
+    it("fails `pulumi up` naming the slave when a slave is stopped", () => {
+        const slave = processOutputs(dir, "blue-broker-a-1");
+        // SIGSTOP: the JVM still exists (so it is not restarted as dead) but answers nothing, like a hung broker.
+        process.kill(Number(slave.pid), "SIGSTOP");
+        try {
+            bumpTrigger();
+            const r = pulumi(dir, "up");
+            assert.notStrictEqual(r.status, 0, r.output);
+            assert.match(
+                r.output,
+                /\[replication blue-a\/1\] blue-a\/1 \(127\.0\.0\.1:\d+\) did not answer brokerStatus/,
+            );
+        } finally {
+            process.kill(Number(slave.pid), "SIGCONT");
+        }
+        mustPulumi(dir, "up");
+    });
+
+    it("fails `pulumi up` naming the broker and both versions when a broker runs another version", async () => {
+        const slave = processOutputs(dir, "blue-broker-b-1");
+        const slaveDir = String(slave.dir);
+        const green = await resolveRuntime("5.5.0");
+        await stopServer(slaveDir);
+        // The same directory, config and store, started outside Pulumi on 5.5.0.
+        const spec: ServerProcessSpec = {
+            role: "broker",
+            dir: slaveDir,
+            config: String(slave.config),
+            servicePort: Number(slave.servicePort),
+            heapMb: Number(slave.heapMb),
+        };
+        await startServer(spec, green);
+        try {
+            bumpTrigger();
+            const r = pulumi(dir, "up");
+            assert.notStrictEqual(r.status, 0, r.output);
+            assert.match(r.output, /\[broker-version blue-b\/1\] blue-b\/1 reports V5_5_0, expected V4_9_7/);
+        } finally {
+            await stopServer(slaveDir);
+        }
+        // Pulumi brings the slave back on its configured version.
+        mustPulumi(dir, "up");
+    });
+
+    it("fails `pulumi up` naming the broker when it cannot be written to", async () => {
+        const brokers = stackOutputs(dir).blueBrokers as Record<string, { address: string }[]>;
+        const master = brokers.a[0].address;
+        // The broker's own permission, not just the name servers' copy (wipeWritePerm), which the
+        // broker's next registration would overwrite.
+        const setPermission = (perm: number) =>
+            mqadmin(runtime, [
+                "updateBrokerConfig",
+                "-n",
+                ns,
+                "-b",
+                master,
+                "-k",
+                "brokerPermission",
+                "-v",
+                String(perm),
+            ]);
+        await setPermission(4);
+        try {
+            bumpTrigger();
+            const r = pulumi(dir, "up");
+            assert.notStrictEqual(r.status, 0, r.output);
+            assert.match(r.output, /\[round-trip blue-a\]/);
+            assert.doesNotMatch(r.output, /\[round-trip blue-b\]/);
+        } finally {
+            await setPermission(6);
+        }
+    });
+
+    it("fails `pulumi up` on a baseline regression beyond the tolerance, with the numbers", () => {
+        // -0.9 demands ten times the baseline TPS: no real run can pass it.
+        mustPulumi(dir, "config", "set", "--path", "verification.baselineTolerance", "-0.9");
+        try {
+            bumpTrigger();
+            const r = pulumi(dir, "up");
+            assert.notStrictEqual(r.status, 0, r.output);
+            assert.match(r.output, /\[baseline\] TPS \d+ below \d+ \(baseline \d+, tolerance -0\.9\)/);
+        } finally {
+            mustPulumi(dir, "config", "set", "--path", "verification.baselineTolerance", "0.3");
+        }
+    });
+
+    it("restores topics, groups and consumer offsets into a destroyed cluster", async () => {
+        mustPulumi(dir, "config", "set", "trafficWeight", "0");
+        mustPulumi(dir, "up");
+        const offsets = await committedOffsets(runtime, ns);
+        assert.ok(offsets > 0, "the group committed no offsets before the backup");
+        const backupDir = String(stackOutputs(dir).blueBackupDir);
+        mustPulumi(dir, "destroy");
+        assert.ok(!fs.existsSync(path.join(dir, ".pulumi", "local", "local", "blue", "blue-broker-a-0")));
+
+        const dry = restore(dir, backupDir, "--dry-run");
+        assert.match(dry, /^create\s+.*blue-broker-a-0\/store\/config\/topics\.json$/m);
+        restore(dir, backupDir);
+        mustPulumi(dir, "up");
+        const topics = await mqadmin(runtime, ["topicList", "-n", ns]);
+        assert.match(topics, /^LoadTopic$/m);
+        const groups = await mqadmin(runtime, ["consumerProgress", "-n", ns]);
+        assert.match(groups, new RegExp(`^${GROUP}\\s`, "m"));
+        assert.strictEqual(await committedOffsets(runtime, ns), offsets);
+    });
+});
+
+/** Runs the restore script of the copied project, as `npm run restore -- ...` would. */
+function restore(dir: string, ...args: string[]): string {
+    return execFileSync("node", ["--require", "ts-node/register/transpile-only", "scripts/restore.ts", ...args], {
+        cwd: dir,
+        encoding: "utf8",
+    });
+}

@@ -1,0 +1,158 @@
+import * as assert from "assert";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { parseStackConfig } from "../../components/config";
+import { changeTrigger } from "../../components/plan/triggers";
+import { backupIdAt, expiredBackups, MANIFEST, verifyBackup } from "../../runtime/backup";
+import { compareToBaseline, parseBenchmarkOutput } from "../../runtime/benchmark";
+import { planRestore } from "../../runtime/restore";
+import { checkClusterList, failureMessage, growingBacklogs, parseConsumerProgress } from "../../runtime/verification";
+
+const CLUSTER_LIST = `#Cluster Name     #Broker Name            #BID  #Addr                  #Version                #InTPS(LOAD)       #OutTPS(LOAD) #PCWait(ms) #Hour #SPACE
+blue              blue-a                  0     127.0.0.1:20012        V4_9_7                   0.00(0,0ms)         0.00(0,0ms)          0 498768.63 0.1900
+blue              blue-a                  1     127.0.0.1:20016        V5_5_0                   0.00(0,0ms)         0.00(0,0ms)          0 498768.63 0.1900
+other             other-a                 0     127.0.0.1:30012        V5_5_0                   0.00(0,0ms)         0.00(0,0ms)          0 498768.63 0.1900
+`;
+
+describe("verification checks", () => {
+    const target = {
+        runtime: undefined as never,
+        nameServers: "ns",
+        clusterName: "blue",
+        expectedVersion: "4.9.7",
+        brokers: [
+            { brokerName: "blue-a", brokerId: 0, address: "127.0.0.1:20012" },
+            { brokerName: "blue-a", brokerId: 1, address: "127.0.0.1:20016" },
+            { brokerName: "blue-b", brokerId: 0, address: "127.0.0.1:20020" },
+        ],
+    };
+
+    it("counts only the cluster's own brokers and names each missing or wrong-version one", () => {
+        const results = checkClusterList(CLUSTER_LIST, target);
+        const failed = results.filter((r) => !r.ok).map((r) => `${r.check} ${r.subject ?? ""}: ${r.detail}`);
+        assert.deepStrictEqual(failed, [
+            "broker-count : 2 of 3 brokers registered in cluster blue",
+            "broker-version blue-a/1: blue-a/1 reports V5_5_0, expected V4_9_7",
+            "broker-count blue-b/0: blue-b/0 (127.0.0.1:20020) is not registered",
+        ]);
+    });
+
+    it("reads consumerProgress backlogs and flags growth beyond the slack", () => {
+        const sample = (diff: number) =>
+            parseConsumerProgress(
+                `#Group                            #Count  #Version                 #Type  #Model          #TPS     #Diff Total\norders  2  V4_9_7  PUSH  CLUSTERING  10  ${diff}\n`,
+            );
+        assert.deepStrictEqual([...sample(5)], [["orders", 5]]);
+        assert.ok(growingBacklogs(sample(5), sample(900), 1000).every((r) => r.ok));
+        const grown = growingBacklogs(sample(5), sample(2000), 1000);
+        assert.strictEqual(grown[0].ok, false);
+        assert.match(grown[0].detail, /group orders: backlog 5 then 2000 \(growth 1995, allowed 1000\)/);
+    });
+
+    it("writes one failure line per failed check, with the report path", () => {
+        const msg = failureMessage(
+            "blue",
+            [
+                { check: "replication", ok: false, subject: "blue-a/1", detail: "blue-a/1 is 300 bytes behind" },
+                { check: "round-trip", ok: true, subject: "blue-a", detail: "fine" },
+            ],
+            "/r.json",
+        );
+        assert.strictEqual(
+            msg,
+            "verification of cluster blue failed (1 of 2 checks):\n  [replication blue-a/1] blue-a/1 is 300 bytes behind\nfull report: /r.json",
+        );
+        assert.strictEqual(failureMessage("blue", [{ check: "round-trip", ok: true, detail: "" }], "/r"), undefined);
+    });
+});
+
+describe("performance baseline", () => {
+    const line = (tps: number, rt: number, failed = 0) =>
+        `[Complete] Send Total: 5000 | Send TPS: ${tps} | Max RT(ms): 40 | Average RT(ms):   ${rt} | Send Failed: ${failed} | Response Failed: 0`;
+
+    it("parses the benchmark Producer's summary line", () => {
+        assert.deepStrictEqual(parseBenchmarkOutput(`noise\n${line(2100, 4.512)}\n`), {
+            sent: 5000,
+            tps: 2100,
+            maxRtMs: 40,
+            avgRtMs: 4.512,
+            sendFailed: 0,
+            responseFailed: 0,
+        });
+        assert.throws(() => parseBenchmarkOutput("Current Time: x | Send TPS: 1"), /printed no \[Complete\] summary/);
+    });
+
+    it("passes within the tolerance and names TPS, latency and failures beyond it", () => {
+        const base = parseBenchmarkOutput(line(2000, 5));
+        assert.ok(compareToBaseline(base, parseBenchmarkOutput(line(1500, 6)), 0.3).ok);
+        const worse = compareToBaseline(base, parseBenchmarkOutput(line(1000, 9, 3)), 0.3);
+        assert.strictEqual(worse.ok, false);
+        assert.match(worse.detail, /TPS 1000 below 1400 .*average RT 9 ms above 6\.500 ms .*3 sends failed/);
+    });
+
+    it("demands an improvement with a negative tolerance", () => {
+        const base = parseBenchmarkOutput(line(2000, 5));
+        assert.strictEqual(compareToBaseline(base, parseBenchmarkOutput(line(2000, 5)), -0.5).ok, false);
+    });
+});
+
+describe("backups", () => {
+    it("names backups by sortable UTC timestamps and expires them by age", () => {
+        assert.strictEqual(backupIdAt(new Date("2026-11-25T01:02:03.004Z")), "20261125T010203004Z");
+        const now = new Date("2026-11-25T00:00:00Z");
+        assert.deepStrictEqual(expiredBackups(["20261117T000000000Z", "20261119T000000000Z", "junk"], 7, now), [
+            "20261117T000000000Z",
+        ]);
+    });
+
+    it("keys backups to version, topology and weight, not to heap size", () => {
+        const cfg = parseStackConfig({
+            blue: { version: "4.9.7", clusterName: "blue" },
+            green: { version: "5.5.0", clusterName: "green" },
+        });
+        const base = changeTrigger(cfg.blue, 0);
+        assert.strictEqual(changeTrigger({ ...cfg.blue, heap: { ...cfg.blue.heap, brokerMb: 512 } }, 0), base);
+        assert.notStrictEqual(changeTrigger({ ...cfg.blue, version: "5.5.0" }, 0), base);
+        assert.notStrictEqual(changeTrigger({ ...cfg.blue, slavesPerGroup: 2 }, 0), base);
+        assert.notStrictEqual(changeTrigger(cfg.blue, 10), base);
+    });
+
+    it("verifies files against the manifest and plans a restore into another cluster directory", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "backup-test-"));
+        const file = (p: string, body: string) => {
+            fs.mkdirSync(path.dirname(path.join(dir, p)), { recursive: true });
+            fs.writeFileSync(path.join(dir, p), body);
+        };
+        file("processes/c-broker-a-0/broker.conf", "brokerName=c-a\n");
+        file("processes/c-broker-a-0/config/topics.json", "{}");
+        const sha = (body: string) => crypto.createHash("sha256").update(body).digest("hex");
+        const manifest = {
+            formatVersion: 1,
+            backupId: "x",
+            clusterName: "c",
+            version: "4.9.7",
+            takenAt: "",
+            includeStore: false,
+            processes: [{ name: "c-broker-a-0", role: "broker", dir: "/old/c-broker-a-0" }],
+            files: [
+                { path: "processes/c-broker-a-0/broker.conf", sha256: sha("brokerName=c-a\n"), bytes: 15 },
+                { path: "processes/c-broker-a-0/config/topics.json", sha256: sha("{}"), bytes: 2 },
+            ],
+        };
+        fs.writeFileSync(path.join(dir, MANIFEST), JSON.stringify(manifest));
+        assert.deepStrictEqual(verifyBackup(dir), []);
+        const target = path.join(dir, "restore-into");
+        assert.deepStrictEqual(
+            planRestore(dir, target).map((a) => [a.to, a.change]),
+            [
+                [path.join(target, "c-broker-a-0", "broker.conf"), "create"],
+                [path.join(target, "c-broker-a-0", "store", "config", "topics.json"), "create"],
+            ],
+        );
+        file("processes/c-broker-a-0/config/extra.json", "{}");
+        assert.deepStrictEqual(verifyBackup(dir), ["processes/c-broker-a-0/config/extra.json: not in the manifest"]);
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+});
