@@ -25,9 +25,9 @@ const platform = new LocalPlatform({ dataRoot: path.join(__dirname, ".pulumi", "
 
 const blue = new RocketMQCluster("blue", { spec: config.blue, platform, basePort: basePortOf(config, "blue") });
 const trigger = changeTrigger(config.blue, config.trafficWeight);
-const { baselineMessages, ...backupSettings } = config.backup;
+const { baselineSeconds, ...backupSettings } = config.backup;
 const { baselineTolerance, ...checkSettings } = config.verification;
-const benchmark = baselineMessages > 0 ? { ...DEFAULT_BENCHMARK, messages: baselineMessages } : undefined;
+const benchmark = baselineSeconds > 0 ? { ...DEFAULT_BENCHMARK, seconds: baselineSeconds } : undefined;
 const blueBackup = new UpgradeBackup("blue", { cluster: blue, trigger, ...backupSettings, benchmark });
 const blueVerification = new UpgradeVerification("blue", {
     cluster: blue,

@@ -8,6 +8,7 @@ import { z } from "zod";
 import { compareVersions, isSupportedLine, parseVersion, RocketMQVersion } from "../runtime/versions";
 import { RESERVED_BROKER_KEYS } from "../runtime/serverConfig";
 import { clusterSpecProblem, PORT_SPAN } from "./plan/clusterPlan";
+import { SUPPORTED_UPGRADES, supportedUpgrade } from "./plan/compatibility";
 
 /** The config namespace: Pulumi prefixes keys with the project name. */
 export const CONFIG_NAMESPACE = "rocketmq-upgrade";
@@ -99,8 +100,8 @@ const backupSchema = z
     .object({
         includeStore: z.boolean().default(false),
         retentionDays: intRange(1, 365).default(7),
-        /** Messages per baseline run (1 KiB each, 10 threads); 0 skips the baseline. */
-        baselineMessages: intRange(0, 10_000_000).default(5000),
+        /** Seconds per baseline run (1 KiB messages, 10 threads); 0 skips the baseline. */
+        baselineSeconds: intRange(0, 600).default(10),
     })
     .strict();
 
@@ -111,11 +112,14 @@ const verificationSchema = z
         replicationWaitSeconds: intRange(1, 600).default(30),
         consumerSampleSeconds: intRange(1, 300).default(5),
         consumerDiffSlack: intRange(0, 100_000_000).default(1000),
-        /** Allowed TPS drop and latency rise against the baseline; negative demands an improvement. */
+        /**
+         * Allowed relative TPS drop and latency rise against the baseline (0.3 = 30 %);
+         * negative demands an improvement. Small shared machines need a wide one.
+         */
         baselineTolerance: z
-            .number({ error: "must be a number from -0.9 to 1" })
-            .min(-0.9, { error: "must be a number from -0.9 to 1" })
-            .max(1, { error: "must be a number from -0.9 to 1" })
+            .number({ error: "must be a number from -0.9 to 10" })
+            .min(-0.9, { error: "must be a number from -0.9 to 10" })
+            .max(10, { error: "must be a number from -0.9 to 10" })
             .default(0.3),
     })
     .strict();
@@ -127,7 +131,7 @@ const stackConfigSchema = z
         blue: clusterSpecSchema,
         green: clusterSpecSchema,
         trafficWeight: weight.default(0),
-        backup: backupSchema.default({ includeStore: false, retentionDays: 7, baselineMessages: 5000 }),
+        backup: backupSchema.default({ includeStore: false, retentionDays: 7, baselineSeconds: 10 }),
         verification: verificationSchema.default({
             maxReplicationLagBytes: 0,
             replicationWaitSeconds: 30,
@@ -182,15 +186,17 @@ function describeIssue(raw: unknown, issue: z.core.$ZodIssue): string {
 }
 
 /**
- * The version jumps this tool performs. Anything else (a downgrade as the
- * target, 4.x below 4.9, or a major jump past 5) is refused up front.
+ * The version jumps this tool performs are those in SUPPORTED_UPGRADES; any
+ * other (a downgrade as the target, a jump the table does not cover) is
+ * refused up front, naming what is allowed.
  */
 export function checkVersionJump(blue: RocketMQVersion, green: RocketMQVersion): string | undefined {
     if (compareVersions(green, blue) < 0) {
         return `green.version ${green.text} is older than blue.version ${blue.text}; to roll back, lower trafficWeight instead of swapping versions`;
     }
-    if (blue.major === 5 && green.major === 4) {
-        return `cannot move from 5.x (${blue.text}) to 4.x (${green.text})`;
+    if (!supportedUpgrade(blue, green)) {
+        const allowed = SUPPORTED_UPGRADES.map((u) => `${u.from.join("..")} -> ${u.to.join("..")}`).join(", ");
+        return `upgrading ${blue.text} to ${green.text} is not a supported jump (supported: ${allowed})`;
     }
     return undefined;
 }

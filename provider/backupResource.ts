@@ -43,7 +43,7 @@ async function backUp(
     let baseline: BenchmarkResult | undefined;
     if (settings) {
         progress(
-            `baseline: ${settings.messages} messages of ${settings.messageBytes} B from ${settings.threads} threads`,
+            `baseline: ${settings.seconds}s of ${settings.messageBytes} B messages from ${settings.threads} threads`,
         );
         baseline = await runProducerBenchmark(runtime, String(inputs.nameServers), clusterName, settings);
     }

@@ -1,22 +1,20 @@
 /**
  * The seed's performance baseline (§3.1.2): RocketMQ's own benchmark
- * Producer, 1 KiB messages from 10 threads, run for a fixed number of
- * messages before a change and again after it, and the comparison.
+ * Producer, 1 KiB messages from 10 threads, run for a fixed time before a
+ * change and again after it, and the comparison.
  */
-import { execFile } from "child_process";
+import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { promisify } from "util";
 import { resolveBenchmarkTool, RocketMQRuntime } from "./maven";
 import { updateTopic } from "./mqadmin";
 import { cacheRoot } from "./paths";
 
-const execFileAsync = promisify(execFile);
 const PRODUCER_MAIN = "org.apache.rocketmq.example.benchmark.Producer";
 
 export interface BenchmarkSettings {
-    /** Messages per run: the tool stops after this many. */
-    messages: number;
+    /** How long each run sends; the first second is dropped as warm-up. */
+    seconds: number;
     /** Sending threads; the seed's baseline uses 10. */
     threads: number;
     /** Message body size in bytes; the seed uses 1024. */
@@ -26,42 +24,68 @@ export interface BenchmarkSettings {
 }
 
 export const DEFAULT_BENCHMARK: BenchmarkSettings = {
-    messages: 5000,
+    seconds: 10,
     threads: 10,
     messageBytes: 1024,
     topic: "RMQ_UPGRADE_BENCH",
 };
 
 export interface BenchmarkResult {
-    sent: number;
+    /** One-second reports the figures below are the medians of. */
+    samples: number;
     tps: number;
-    maxRtMs: number;
     avgRtMs: number;
+    maxRtMs: number;
+    /** Sends that failed during the run (the tool's cumulative counters at the end). */
     sendFailed: number;
     responseFailed: number;
 }
 
-/** Parses the tool's `[Complete] Send Total: … | Send TPS: … | Max RT(ms): … | Average RT(ms): …` line. Pure. */
-export function parseBenchmarkOutput(output: string): BenchmarkResult {
-    const m =
-        /\[Complete\] Send Total: (\d+) \| Send TPS: (\d+) \| Max RT\(ms\): (\d+) \| Average RT\(ms\):\s*([\d.]+) \| Send Failed: (\d+) \| Response Failed: (\d+)/.exec(
-            output,
-        );
-    if (!m) {
+const REPORT =
+    /Send TPS: (\d+) \| Max RT\(ms\): (\d+) \| Average RT\(ms\):\s*([\d.]+) \| Send Failed: (\d+) \| Response Failed: (\d+)/;
+
+function median(xs: number[]): number {
+    const s = [...xs].sort((a, b) => a - b);
+    const m = Math.floor(s.length / 2);
+    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/**
+ * Parses the tool's one-second reports (`Current Time: … | Send TPS: … |
+ * Max RT(ms): … | Average RT(ms): … | Send Failed: … | Response Failed: …`).
+ * The first report is warm-up and dropped; medians resist the machine's noise. Pure.
+ */
+export function parseBenchmarkReports(output: string): BenchmarkResult {
+    const reports = output
+        .split("\n")
+        .map((l) => REPORT.exec(l))
+        .filter((m): m is RegExpExecArray => m !== null)
+        .map((m) => ({
+            tps: Number(m[1]),
+            maxRt: Number(m[2]),
+            avgRt: Number(m[3]),
+            failed: Number(m[4]),
+            respFailed: Number(m[5]),
+        }));
+    const measured = reports.slice(1);
+    if (measured.length < 2) {
         const tail = output.trim().split("\n").slice(-5).join("\n");
-        throw new Error(`the benchmark Producer printed no [Complete] summary; its last lines:\n${tail}`);
+        throw new Error(
+            `the benchmark Producer printed ${reports.length} report(s), at least 3 are needed; its last lines:\n${tail}`,
+        );
     }
+    const last = reports[reports.length - 1];
     return {
-        sent: Number(m[1]),
-        tps: Number(m[2]),
-        maxRtMs: Number(m[3]),
-        avgRtMs: Number(m[4]),
-        sendFailed: Number(m[5]),
-        responseFailed: Number(m[6]),
+        samples: measured.length,
+        tps: median(measured.map((r) => r.tps)),
+        avgRtMs: median(measured.map((r) => r.avgRt)),
+        maxRtMs: Math.max(...measured.map((r) => r.maxRt)),
+        sendFailed: last.failed,
+        responseFailed: last.respFailed,
     };
 }
 
-/** Runs the benchmark Producer against `cluster` through `nameServers`, creating its topic first. */
+/** Runs the benchmark Producer against `cluster` for `settings.seconds`, creating its topic first. */
 export async function runProducerBenchmark(
     serverRuntime: RocketMQRuntime,
     nameServers: string,
@@ -87,13 +111,35 @@ export async function runProducerBenchmark(
         String(settings.messageBytes),
         "-w",
         String(settings.threads),
-        "-q",
-        String(settings.messages),
         "-ri",
-        "5000",
+        "1000",
     ];
-    const { stdout } = await execFileAsync("java", args, { timeout: 10 * 60_000, maxBuffer: 16 << 20, cwd: home });
-    return parseBenchmarkOutput(stdout);
+    // The tool runs until stopped; JVM startup is not part of the measured window, so allow it on top.
+    const output = await new Promise<string>((resolve, reject) => {
+        const child = spawn("java", args, { cwd: home, stdio: ["ignore", "pipe", "pipe"] });
+        let out = "";
+        child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+        let timer: NodeJS.Timeout | undefined;
+        const stopWhenEnoughReports = setInterval(() => {
+            const reports = out.split("\n").filter((l) => REPORT.test(l)).length;
+            if (reports >= settings.seconds + 1 && !timer) {
+                child.kill("SIGTERM");
+                timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+            }
+        }, 250);
+        const hardStop = setTimeout(() => child.kill("SIGKILL"), (settings.seconds + 120) * 1000);
+        child.on("error", reject);
+        child.on("close", () => {
+            clearInterval(stopWhenEnoughReports);
+            clearTimeout(hardStop);
+            if (timer) {
+                clearTimeout(timer);
+            }
+            resolve(out);
+        });
+    });
+    return parseBenchmarkReports(output);
 }
 
 export interface BaselineComparison {
@@ -112,7 +158,7 @@ export function compareToBaseline(
     after: BenchmarkResult,
     tolerance: number,
 ): BaselineComparison {
-    const minTps = baseline.tps * (1 - tolerance);
+    const minTps = baseline.tps * Math.max(0, 1 - tolerance);
     const maxRt = baseline.avgRtMs * (1 + tolerance);
     const problems: string[] = [];
     if (after.tps < minTps) {

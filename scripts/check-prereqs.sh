@@ -6,7 +6,6 @@ need() { # command, what to install
 }
 need java "a JDK 17 or newer (apt-get install -y openjdk-17-jdk-headless)"
 need mvn "Maven 3.8 or newer (apt-get install -y maven)"
-need go "Go 1.25 or newer (apt-get install -y golang, or from the Go module proxy's toolchain)"
 need node "Node.js 20 or newer"
 need npm "npm (comes with Node.js)"
 java_major=$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n1)

@@ -56,7 +56,7 @@ describe("backup and verification on the blue cluster", () => {
         // Short waits keep the fault cases quick; the defaults are for production.
         mustPulumi(dir, "config", "set", "--path", "verification.replicationWaitSeconds", "10");
         mustPulumi(dir, "config", "set", "--path", "verification.consumerSampleSeconds", "2");
-        mustPulumi(dir, "config", "set", "--path", "backup.baselineMessages", "2000");
+        mustPulumi(dir, "config", "set", "--path", "backup.baselineSeconds", "4");
         runtime = await resolveRuntime("4.9.7");
         mustPulumi(dir, "up");
         ns = String(stackOutputs(dir).blueNameServers);
@@ -83,11 +83,10 @@ describe("backup and verification on the blue cluster", () => {
         assert.notStrictEqual(backupDir, before, "a trigger change must take a new backup");
         assert.deepStrictEqual(verifyBackup(backupDir), []);
         const baseline = JSON.parse(fs.readFileSync(path.join(backupDir, "baseline.json"), "utf8")) as {
-            sent: number;
+            samples: number;
             tps: number;
         };
-        assert.strictEqual(baseline.sent, 2000);
-        assert.ok(baseline.tps > 0);
+        assert.ok(baseline.samples >= 2 && baseline.tps > 0, JSON.stringify(baseline));
         const files = readManifest(backupDir).files.map((f) => f.path);
         for (const f of [
             "cluster/clusterList.txt",
@@ -210,7 +209,7 @@ describe("backup and verification on the blue cluster", () => {
             assert.notStrictEqual(r.status, 0, r.output);
             assert.match(r.output, /\[baseline\] TPS \d+ below \d+ \(baseline \d+, tolerance -0\.9\)/);
         } finally {
-            mustPulumi(dir, "config", "set", "--path", "verification.baselineTolerance", "0.3");
+            mustPulumi(dir, "config", "set", "--path", "verification.baselineTolerance", "3");
         }
     });
 

@@ -54,6 +54,8 @@ describe("the blue cluster on the local stack", () => {
         clientDir = path.join(dir, "clients");
         basePort = await freePortBlock(PORT_SPAN);
         mustPulumi(dir, "config", "set", "--path", "blue.basePort", String(basePort));
+        // This file is about the cluster; backup and baseline have their own tests.
+        mustPulumi(dir, "config", "set", "--path", "backup.baselineSeconds", "0");
         runtime = await resolveRuntime("4.9.7");
         const cfg = parseStackConfig({
             blue: { version: "4.9.7", clusterName: "blue" },

@@ -4,6 +4,7 @@
  * The cluster's own lifecycle is in cluster.test.ts.
  */
 import * as assert from "assert";
+import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { copyProject, mustPulumi, pulumi } from "./support";
@@ -73,6 +74,38 @@ describe("the pulumi wrapper and config checks at preview", () => {
         } finally {
             mustPulumi(dir, "config", "rm", "--path", "blue.brokerConfig");
         }
+    });
+
+    it("names what to install, in one line, when java or mvn is missing", () => {
+        // A PATH with bash and node but without java or mvn.
+        const bin = fs.mkdtempSync(path.join(dir, "bin-"));
+        for (const tool of ["bash", "node", "npm", "sed", "head"]) {
+            fs.symlinkSync(
+                execFileSync("bash", ["-c", `command -v ${tool}`], { encoding: "utf8" }).trim(),
+                path.join(bin, tool),
+            );
+        }
+        const r = spawnSync("bash", [path.join(dir, "scripts", "check-prereqs.sh")], {
+            encoding: "utf8",
+            env: { PATH: bin },
+        });
+        assert.strictEqual(r.status, 1);
+        assert.strictEqual(
+            r.stderr,
+            "error: java not found: install a JDK 17 or newer (apt-get install -y openjdk-17-jdk-headless)\n",
+        );
+        fs.symlinkSync(
+            execFileSync("bash", ["-c", "command -v java"], { encoding: "utf8" }).trim(),
+            path.join(bin, "java"),
+        );
+        const noMaven = spawnSync("bash", [path.join(dir, "scripts", "check-prereqs.sh")], {
+            encoding: "utf8",
+            env: { PATH: bin },
+        });
+        assert.strictEqual(
+            noMaven.stderr,
+            "error: mvn not found: install Maven 3.8 or newer (apt-get install -y maven)\n",
+        );
     });
 
     it("refuses a stack other than local without a passphrase", () => {

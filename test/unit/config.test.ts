@@ -6,6 +6,7 @@ import {
     rawConfigFromAll,
     StackConfigError,
 } from "../../components/config";
+import { SUPPORTED_UPGRADES } from "../../components/plan/compatibility";
 import { mustParseVersion } from "../../runtime/versions";
 
 const BLUE = { version: "4.9.7", clusterName: "blue" };
@@ -129,6 +130,19 @@ describe("version jumps", () => {
 
     it("refuses 5.x back to 4.x as a target", () => {
         assert.ok(checkVersionJump(mustParseVersion("5.5.0"), mustParseVersion("4.9.7")));
+    });
+
+    it("refuses a jump the supported-upgrades table does not cover, listing what is supported", () => {
+        assert.match(
+            checkVersionJump(mustParseVersion("5.5.0"), mustParseVersion("6.0.0"))!,
+            /upgrading 5\.5\.0 to 6\.0\.0 is not a supported jump \(supported: 4\.9\.0\.\.4\.9\.99 -> 5\.0\.0\.\.5\.99\.99/,
+        );
+    });
+
+    it("cites a source for every supported jump", () => {
+        for (const u of SUPPORTED_UPGRADES) {
+            assert.ok(u.sources.length > 0 && u.claim.length > 0, JSON.stringify(u));
+        }
     });
 
     it("accepts weight 0 and declared stages only", () => {

@@ -6,7 +6,7 @@ import * as path from "path";
 import { parseStackConfig } from "../../components/config";
 import { changeTrigger } from "../../components/plan/triggers";
 import { backupIdAt, expiredBackups, MANIFEST, verifyBackup } from "../../runtime/backup";
-import { compareToBaseline, parseBenchmarkOutput } from "../../runtime/benchmark";
+import { compareToBaseline, parseBenchmarkReports } from "../../runtime/benchmark";
 import { planRestore } from "../../runtime/restore";
 import { checkClusterList, failureMessage, growingBacklogs, parseConsumerProgress } from "../../runtime/verification";
 
@@ -69,32 +69,48 @@ describe("verification checks", () => {
 });
 
 describe("performance baseline", () => {
-    const line = (tps: number, rt: number, failed = 0) =>
-        `[Complete] Send Total: 5000 | Send TPS: ${tps} | Max RT(ms): 40 | Average RT(ms):   ${rt} | Send Failed: ${failed} | Response Failed: 0`;
+    const report = (tps: number, rt: number, failed = 0) =>
+        `Current Time: 1795569842835 | Send TPS: ${tps} | Max RT(ms): 40 | Average RT(ms):   ${rt} | Send Failed: ${failed} | Response Failed: 0`;
+    const result = (tps: number, rt: number, failed = 0) => ({
+        samples: 2,
+        tps,
+        avgRtMs: rt,
+        maxRtMs: 40,
+        sendFailed: failed,
+        responseFailed: 0,
+    });
 
-    it("parses the benchmark Producer's summary line", () => {
-        assert.deepStrictEqual(parseBenchmarkOutput(`noise\n${line(2100, 4.512)}\n`), {
-            sent: 5000,
-            tps: 2100,
+    it("drops the warm-up report and keeps medians of the rest", () => {
+        const out = ["topic: x", report(10, 90), report(2000, 5), report(1800, 7), report(2200, 4, 1)].join("\n");
+        assert.deepStrictEqual(parseBenchmarkReports(out), {
+            samples: 3,
+            tps: 2000,
+            avgRtMs: 5,
             maxRtMs: 40,
-            avgRtMs: 4.512,
-            sendFailed: 0,
+            sendFailed: 1,
             responseFailed: 0,
         });
-        assert.throws(() => parseBenchmarkOutput("Current Time: x | Send TPS: 1"), /printed no \[Complete\] summary/);
+    });
+
+    it("refuses a run too short to measure", () => {
+        assert.throws(
+            () =>
+                parseBenchmarkReports(`${report(10, 90)}\n[Complete] Send Total: 20 Send Failed: 0 Response Failed: 0`),
+            /printed 1 report\(s\), at least 3 are needed/,
+        );
     });
 
     it("passes within the tolerance and names TPS, latency and failures beyond it", () => {
-        const base = parseBenchmarkOutput(line(2000, 5));
-        assert.ok(compareToBaseline(base, parseBenchmarkOutput(line(1500, 6)), 0.3).ok);
-        const worse = compareToBaseline(base, parseBenchmarkOutput(line(1000, 9, 3)), 0.3);
+        const base = result(2000, 5);
+        assert.ok(compareToBaseline(base, result(1500, 6), 0.3).ok);
+        const worse = compareToBaseline(base, result(1000, 9, 3), 0.3);
         assert.strictEqual(worse.ok, false);
         assert.match(worse.detail, /TPS 1000 below 1400 .*average RT 9 ms above 6\.500 ms .*3 sends failed/);
     });
 
-    it("demands an improvement with a negative tolerance", () => {
-        const base = parseBenchmarkOutput(line(2000, 5));
-        assert.strictEqual(compareToBaseline(base, parseBenchmarkOutput(line(2000, 5)), -0.5).ok, false);
+    it("demands an improvement with a negative tolerance, and never a negative TPS floor", () => {
+        assert.strictEqual(compareToBaseline(result(2000, 5), result(2000, 5), -0.5).ok, false);
+        assert.ok(compareToBaseline(result(2000, 5), result(1, 5), 3).ok);
     });
 });
 

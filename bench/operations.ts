@@ -1,0 +1,68 @@
+/**
+ * Duration of a backup (with its baseline benchmark) and of a verification
+ * pass on the 2M-2S blue cluster, and the baseline TPS and latency, through
+ * the real CLI. Each round moves trafficWeight to the next canary stage, which
+ * takes a backup and re-runs verification; the CLI reports each resource's
+ * own duration ("updated (12s)").
+ *
+ * Usage: node -r ts-node/register/transpile-only bench/operations.ts [ROUNDS=3]
+ */
+import * as fs from "fs";
+import { PORT_SPAN } from "../components/plan/clusterPlan";
+import { copyProject, freePortBlock, mustPulumi, stackOutputs } from "../test/integration/support";
+
+function median(xs: number[]): number {
+    const s = [...xs].sort((a, b) => a - b);
+    const m = Math.floor(s.length / 2);
+    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function seconds(output: string, resource: string): number {
+    const m = new RegExp(`${resource}\\s+(?:created|updated) \\((\\d+)s\\)`).exec(output);
+    if (!m) {
+        throw new Error(`no duration for ${resource} in:\n${output}`);
+    }
+    return Number(m[1]);
+}
+
+async function main(): Promise<void> {
+    const rounds = Number(process.argv[2] ?? 3);
+    const dir = copyProject();
+    const base = await freePortBlock(PORT_SPAN);
+    mustPulumi(dir, "config", "set", "--path", "blue.basePort", String(base));
+    const backups: number[] = [];
+    const checks: number[] = [];
+    const tps: number[] = [];
+    const rt: number[] = [];
+    try {
+        mustPulumi(dir, "up");
+        for (const [i, weight] of [10, 30, 50, 100].slice(0, rounds).entries()) {
+            mustPulumi(dir, "config", "set", "trafficWeight", String(weight));
+            const out = mustPulumi(dir, "up");
+            backups.push(seconds(out, "blue-backup"));
+            checks.push(seconds(out, "blue-checks"));
+            const baseline = stackOutputs(dir).blueBaseline as { tps: number; avgRtMs: number };
+            tps.push(baseline.tps);
+            rt.push(baseline.avgRtMs);
+            console.error(
+                `round ${i + 1}: backup ${backups[i]}s, verification ${checks[i]}s, baseline ${baseline.tps} TPS, ${baseline.avgRtMs} ms`,
+            );
+        }
+    } finally {
+        mustPulumi(dir, "destroy");
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+    console.log(`rounds: ${rounds}`);
+    console.log(
+        "| backup incl. baseline (s) | verification incl. benchmark (s) | baseline TPS | baseline avg RT (ms) |",
+    );
+    console.log("| --- | --- | --- | --- |");
+    console.log(
+        `| ${median(backups)} (${backups.join(", ")}) | ${median(checks)} (${checks.join(", ")}) | ${median(tps)} (${tps.join(", ")}) | ${median(rt)} (${rt.join(", ")}) |`,
+    );
+}
+
+main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+});
