@@ -13,7 +13,7 @@ import * as path from "path";
 import { BackupProcess, MANIFEST, pruneBackups, takeBackup } from "../runtime/backup";
 import { BenchmarkResult, BenchmarkSettings, runProducerBenchmark } from "../runtime/benchmark";
 import { resolveRuntime } from "../runtime/maven";
-import { ResourceHandler } from "./resourceTypes";
+import { changedKeys, ResourceHandler } from "./resourceTypes";
 
 export const BACKUP_TYPE = "rocketmq:local:Backup";
 
@@ -86,7 +86,7 @@ export const backupHandler: ResourceHandler = {
     },
 
     async diff(_ctx, olds, news) {
-        const changed = INPUT_KEYS.some((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
+        const changed = changedKeys(olds, news, INPUT_KEYS).length > 0;
         return { changes: changed || !backupExists(olds), replaces: [] };
     },
 

@@ -17,7 +17,7 @@ import { portIsFree, runningPid, ServerRole, startServer, stopServer, STDOUT_LOG
 import { brokerConfigKeys, unknownKeys } from "../runtime/configKeys";
 import { resolveRuntime } from "../runtime/maven";
 import { brokerIsListed } from "../runtime/mqadmin";
-import { HandlerContext, ResourceHandler } from "./resourceTypes";
+import { changedKeys, HandlerContext, ResourceHandler } from "./resourceTypes";
 
 export const PROCESS_TYPE = "rocketmq:local:Process";
 
@@ -64,10 +64,6 @@ export function processInputFailures(news: Record<string, unknown>): provider.Ch
         failures.push({ property: "heapMb", reason: `heapMb must be an integer of at least 64` });
     }
     return failures;
-}
-
-function changed(olds: Record<string, unknown>, news: Record<string, unknown>, keys: readonly string[]): string[] {
-    return keys.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
 }
 
 /**
@@ -146,8 +142,8 @@ export const processHandler: ResourceHandler = {
     },
 
     async diff(_ctx, olds, news) {
-        const replaces = changed(olds, news, REPLACE_KEYS);
-        const restarts = changed(olds, news, RESTART_KEYS);
+        const replaces = changedKeys(olds, news, REPLACE_KEYS);
+        const restarts = changedKeys(olds, news, RESTART_KEYS);
         const died = livePid(olds) === undefined;
         return {
             changes: replaces.length > 0 || restarts.length > 0 || died,

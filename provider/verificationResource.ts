@@ -10,7 +10,7 @@ import { BenchmarkResult, BenchmarkSettings, compareToBaseline, runProducerBench
 import { resolveRuntime } from "../runtime/maven";
 import { failureMessage, VerificationSettings, VerifiedBroker, verifyCluster } from "../runtime/verification";
 import { backupIdAt } from "../runtime/backup";
-import { ResourceHandler } from "./resourceTypes";
+import { changedKeys, ResourceHandler } from "./resourceTypes";
 
 export const VERIFICATION_TYPE = "rocketmq:local:Verification";
 
@@ -85,7 +85,7 @@ export const verificationHandler: ResourceHandler = {
             "baselineTolerance",
             "trigger",
         ];
-        return { changes: keys.some((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k])), replaces: [] };
+        return { changes: changedKeys(olds, news, keys).length > 0, replaces: [] };
     },
 
     async create(ctx, inputs) {

@@ -177,13 +177,14 @@ export interface TopicQueues {
 }
 
 /**
- * `mqadmin updateTopic` on every broker of `cluster`. The counts and perm are
- * always passed: left out, mqadmin silently uses r=w=8 and perm=6.
+ * `mqadmin updateTopic` on every broker of a cluster (a cluster name) or on
+ * one broker (its address). The counts and perm are always passed: left out,
+ * mqadmin silently uses r=w=8 and perm=6.
  */
 export async function updateTopic(
     runtime: RocketMQRuntime,
     nameServers: string,
-    cluster: string,
+    target: string | { brokerAddress: string },
     topic: string,
     q: TopicQueues,
 ): Promise<string> {
@@ -192,6 +193,31 @@ export async function updateTopic(
             `topic ${topic}: readQueues (${q.readQueues}) below writeQueues (${q.writeQueues}) would strand messages`,
         );
     }
-    const args = ["updateTopic", "-n", nameServers, "-c", cluster, "-t", topic];
+    const where = typeof target === "string" ? ["-c", target] : ["-b", target.brokerAddress];
+    const args = ["updateTopic", "-n", nameServers, ...where, "-t", topic];
     return mqadmin(runtime, [...args, "-r", String(q.readQueues), "-w", String(q.writeQueues), "-p", String(q.perm)]);
+}
+
+/**
+ * The permission each broker's queues of `topic` carry in the name servers'
+ * route, by brokerName; undefined when the topic has no route. Producers
+ * only write to queues whose route perm has the write bit, whatever the
+ * broker itself would accept.
+ */
+export async function topicRoutePerms(
+    runtime: RocketMQRuntime,
+    nameServers: string,
+    topic: string,
+): Promise<Map<string, number> | undefined> {
+    let out: string;
+    try {
+        out = await mqadmin(runtime, ["topicRoute", "-n", nameServers, "-t", topic]);
+    } catch (err) {
+        if (/No topic route info|TOPIC_NOT_EXIST|not exist/i.test((err as Error).message)) {
+            return undefined;
+        }
+        throw err;
+    }
+    const route = JSON.parse(out.slice(out.indexOf("{"))) as { queueDatas?: { brokerName: string; perm: number }[] };
+    return new Map((route.queueDatas ?? []).map((q) => [q.brokerName, q.perm]));
 }

@@ -4,7 +4,7 @@
  * what was measured against what was allowed.
  */
 import { RocketMQRuntime } from "./maven";
-import { commitLogMaxOffset, mqadmin, parseClusterList, updateTopic, versionLabel } from "./mqadmin";
+import { commitLogMaxOffset, mqadmin, parseClusterList, topicRoutePerms, updateTopic, versionLabel } from "./mqadmin";
 
 export interface VerifiedBroker {
     brokerName: string;
@@ -158,49 +158,42 @@ async function checkReplication(target: ClusterUnderTest, s: VerificationSetting
 
 async function checkRoundTrips(target: ClusterUnderTest, s: VerificationSettings): Promise<CheckResult[]> {
     const { runtime, nameServers } = target;
-    await updateTopic(runtime, nameServers, target.clusterName, s.verifyTopic, {
-        readQueues: 1,
-        writeQueues: 1,
-        perm: 6,
-    });
+    const masters = target.brokers.filter((b) => b.brokerId === 0);
+    // Created where missing, never rewritten: a verify topic someone made read-only must fail the check, not be fixed by it.
+    let perms = (await topicRoutePerms(runtime, nameServers, s.verifyTopic)) ?? new Map<string, number>();
+    const missing = masters.filter((m) => !perms.has(m.brokerName));
+    for (const m of missing) {
+        const queues = { readQueues: 1, writeQueues: 1, perm: 6 } as const;
+        await updateTopic(runtime, nameServers, { brokerAddress: m.address }, s.verifyTopic, queues);
+    }
+    if (missing.length > 0) {
+        perms = (await topicRoutePerms(runtime, nameServers, s.verifyTopic)) ?? perms;
+    }
     const results: CheckResult[] = [];
-    for (const master of target.brokers.filter((b) => b.brokerId === 0)) {
+    for (const master of masters) {
+        const perm = perms.get(master.brokerName) ?? 0;
+        if ((perm & 2) === 0) {
+            results.push({
+                check: "round-trip",
+                ok: false,
+                subject: master.brokerName,
+                detail: `topic ${s.verifyTopic} cannot be written on ${master.brokerName}: its route perm is ${perm} (producers need the write bit, 2)`,
+                numbers: { perm },
+            });
+            continue;
+        }
         const body = `verify-${master.brokerName}-${Date.now()}`;
         const since = String(Date.now() - 1000);
         let detail: string;
         let ok = false;
         try {
-            const sent = await mqadmin(runtime, [
-                "sendMessage",
-                "-n",
-                nameServers,
-                "-t",
-                s.verifyTopic,
-                "-b",
-                master.brokerName,
-                "-i",
-                "0",
-                "-p",
-                body,
-            ]);
+            // Queue 0 of this master only: the round trip must prove this broker, not any broker.
+            const queue = ["-n", nameServers, "-t", s.verifyTopic, "-b", master.brokerName, "-i", "0"];
+            const sent = await mqadmin(runtime, ["sendMessage", ...queue, "-p", body]);
             if (!/SEND_OK/.test(sent)) {
                 detail = `send to ${master.brokerName} did not return SEND_OK: ${sent.trim().split("\n").pop()}`;
             } else {
-                const read = await mqadmin(runtime, [
-                    "consumeMessage",
-                    "-n",
-                    nameServers,
-                    "-t",
-                    s.verifyTopic,
-                    "-b",
-                    master.brokerName,
-                    "-i",
-                    "0",
-                    "-s",
-                    since,
-                    "-c",
-                    "64",
-                ]);
+                const read = await mqadmin(runtime, ["consumeMessage", ...queue, "-s", since, "-c", "64"]);
                 ok = read.includes(`BODY: ${body}`);
                 detail = ok
                     ? `sent and consumed a message on ${master.brokerName}`

@@ -171,29 +171,21 @@ describe("backup and verification on the blue cluster", () => {
         mustPulumi(dir, "up");
     });
 
-    it("fails `pulumi up` naming the broker when it cannot be written to", async () => {
+    it("fails `pulumi up` naming the broker when the topic cannot be written there", async () => {
         const brokers = stackOutputs(dir).blueBrokers as Record<string, { address: string }[]>;
-        const master = brokers.a[0].address;
-        // The broker's own permission, not just the name servers' copy (wipeWritePerm), which the
-        // broker's next registration would overwrite.
-        const setPermission = (perm: number) =>
-            mqadmin(runtime, [
-                "updateBrokerConfig",
-                "-n",
-                ns,
-                "-b",
-                master,
-                "-k",
-                "brokerPermission",
-                "-v",
-                String(perm),
-            ]);
+        const master = { brokerAddress: brokers.a[0].address };
+        // Read-only on blue-a's master only: the route then offers producers no writable queue there.
+        const setPermission = (perm: 4 | 6) =>
+            updateTopic(runtime, ns, master, "RMQ_UPGRADE_VERIFY", { readQueues: 1, writeQueues: 1, perm });
         await setPermission(4);
         try {
             bumpTrigger();
             const r = pulumi(dir, "up");
             assert.notStrictEqual(r.status, 0, r.output);
-            assert.match(r.output, /\[round-trip blue-a\]/);
+            assert.match(
+                r.output,
+                /\[round-trip blue-a\] topic RMQ_UPGRADE_VERIFY cannot be written on blue-a: its route perm is 4/,
+            );
             assert.doesNotMatch(r.output, /\[round-trip blue-b\]/);
         } finally {
             await setPermission(6);
@@ -202,7 +194,7 @@ describe("backup and verification on the blue cluster", () => {
 
     it("fails `pulumi up` on a baseline regression beyond the tolerance, with the numbers", () => {
         // -0.9 demands ten times the baseline TPS: no real run can pass it.
-        mustPulumi(dir, "config", "set", "--path", "verification.baselineTolerance", "-0.9");
+        mustPulumi(dir, "config", "set", "--path", "verification.baselineTolerance", "--", "-0.9");
         try {
             bumpTrigger();
             const r = pulumi(dir, "up");
