@@ -116,7 +116,8 @@ const verificationSchema = z
          * Allowed relative TPS drop and latency rise against the baseline (0.3 = 30 %);
          * negative demands an improvement. Small shared machines need a wide one.
          */
-        baselineTolerance: z
+        // coerce: `pulumi config set --path` stores fractions as strings.
+        baselineTolerance: z.coerce
             .number({ error: "must be a number from -0.9 to 10" })
             .min(-0.9, { error: "must be a number from -0.9 to 10" })
             .max(10, { error: "must be a number from -0.9 to 10" })

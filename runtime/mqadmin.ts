@@ -58,7 +58,8 @@ export async function mqadmin(
         });
         const failure = mqadminFailure(stdout + "\n" + stderr);
         if (failure) {
-            throw new Error(`${shown} (RocketMQ ${runtime.version.text}) failed: ${failure}`);
+            const output = `${stdout}\n${stderr}`.trim().split("\n").slice(-20).join("\n");
+            throw new Error(`${shown} (RocketMQ ${runtime.version.text}) failed: ${failure}\n${output}`);
         }
         return stdout;
     } catch (err) {
@@ -213,11 +214,27 @@ export async function topicRoutePerms(
     try {
         out = await mqadmin(runtime, ["topicRoute", "-n", nameServers, "-t", topic]);
     } catch (err) {
-        if (/No topic route info|TOPIC_NOT_EXIST|not exist/i.test((err as Error).message)) {
+        if (/No topic route info|CODE: 17|TOPIC_NOT_EXIST/i.test((err as Error).message)) {
             return undefined;
         }
         throw err;
     }
-    const route = JSON.parse(out.slice(out.indexOf("{"))) as { queueDatas?: { brokerName: string; perm: number }[] };
-    return new Map((route.queueDatas ?? []).map((q) => [q.brokerName, q.perm]));
+    return parseQueuePerms(out);
+}
+
+/**
+ * brokerName → perm from `topicRoute` output. Not JSON.parse: fastjson writes
+ * the brokerAddrs map with bare numeric keys ({0:"host:port"}). Pure.
+ */
+export function parseQueuePerms(topicRouteOutput: string): Map<string, number> {
+    const queueDatas = topicRouteOutput.slice(topicRouteOutput.indexOf('"queueDatas"'));
+    const perms = new Map<string, number>();
+    for (const entry of queueDatas.match(/\{[^{}]*\}/g) ?? []) {
+        const name = /"brokerName"\s*:\s*"([^"]+)"/.exec(entry);
+        const perm = /"perm"\s*:\s*(\d+)/.exec(entry);
+        if (name && perm) {
+            perms.set(name[1], Number(perm[1]));
+        }
+    }
+    return perms;
 }

@@ -106,6 +106,15 @@ describe("stack config", () => {
         assert.match(problemsOf({ blue: BLUE, green: GREEN, canaryStages: [10, 50] })[0], /must end at 100/);
     });
 
+    it("takes fractions set with `config set --path` (stored as strings) as numbers", () => {
+        const cfg = parseStackConfig({ blue: BLUE, green: GREEN, verification: { baselineTolerance: "-0.9" } });
+        assert.strictEqual(cfg.verification.baselineTolerance, -0.9);
+        assert.match(
+            problemsOf({ blue: BLUE, green: GREEN, verification: { baselineTolerance: "lots" } })[0],
+            /verification\.baselineTolerance = "lots": must be a number from -0\.9 to 10/,
+        );
+    });
+
     it("lists every problem at once", () => {
         const problems = problemsOf({ blue: { ...BLUE, nameServers: 9 }, green: GREEN, trafficWeight: 101 });
         assert.strictEqual(problems.length, 2);

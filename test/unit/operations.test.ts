@@ -7,6 +7,7 @@ import { parseStackConfig } from "../../components/config";
 import { changeTrigger } from "../../components/plan/triggers";
 import { backupIdAt, expiredBackups, MANIFEST, verifyBackup } from "../../runtime/backup";
 import { compareToBaseline, parseBenchmarkReports } from "../../runtime/benchmark";
+import { parseQueuePerms } from "../../runtime/mqadmin";
 import { planRestore } from "../../runtime/restore";
 import { checkClusterList, failureMessage, growingBacklogs, parseConsumerProgress } from "../../runtime/verification";
 
@@ -170,5 +171,23 @@ describe("backups", () => {
         file("processes/c-broker-a-0/config/extra.json", "{}");
         assert.deepStrictEqual(verifyBackup(dir), ["processes/c-broker-a-0/config/extra.json: not in the manifest"]);
         fs.rmSync(dir, { recursive: true, force: true });
+    });
+});
+
+describe("topic routes", () => {
+    it("reads each broker's queue perm from fastjson's non-strict topicRoute output", () => {
+        const out = `{
+	"brokerDatas":[{"brokerAddrs":{0:"127.0.0.1:20012",1:"127.0.0.1:20016"},"brokerName":"blue-a","cluster":"blue"}],
+	"filterServerTable":{},
+	"queueDatas":[{"brokerName":"blue-a","perm":4,"readQueueNums":1,"topicSysFlag":0,"writeQueueNums":1},
+		{"brokerName":"blue-b","perm":6,"readQueueNums":1,"topicSysFlag":0,"writeQueueNums":1}]
+}`;
+        assert.deepStrictEqual(
+            [...parseQueuePerms(out)],
+            [
+                ["blue-a", 4],
+                ["blue-b", 6],
+            ],
+        );
     });
 });
