@@ -59,8 +59,6 @@ export interface VerificationPiece {
 }
 
 export interface ClusterPlatform {
-    /** A short name for outputs and errors, e.g. "local". */
-    readonly name: string;
     nameServer(ns: NameServerPlan, ctx: PieceContext): pulumi.Resource;
     broker(broker: BrokerPlan, ctx: PieceContext): pulumi.Resource;
     proxy(proxy: ProxyPlan, ctx: PieceContext): pulumi.Resource;

@@ -39,7 +39,6 @@ export interface LocalPlatformArgs {
  * release's jars) and one Process per server.
  */
 export class LocalPlatform implements ClusterPlatform {
-    readonly name = "local";
     private readonly runtimes = new Map<string, RocketMQRuntime>();
 
     constructor(private readonly args: LocalPlatformArgs) {}
