@@ -14,21 +14,31 @@ const execFileAsync = promisify(execFile);
 
 const MQADMIN_MAIN = "org.apache.rocketmq.tools.command.MQAdminStartup";
 
-/** The JVM command line for one mqadmin call. Tuned for a short-lived client: small heap, quick startup. */
-export function mqadminJavaArgs(runtime: RocketMQRuntime, userHome: string, args: readonly string[]): string[] {
+/** The JVM command line of an admin client. Tuned for quick startup: small heap, serial GC, C1 only. */
+export function clientJavaArgs(
+    runtime: RocketMQRuntime,
+    userHome: string,
+    classpath: string,
+    maxHeapMb: number,
+    mainAndArgs: readonly string[],
+): string[] {
     return [
         "-Xms64m",
-        "-Xmx128m",
+        `-Xmx${maxHeapMb}m`,
         "-XX:+UseSerialGC",
         "-XX:TieredStopAtLevel=1",
         ...jdk17ModuleFlags(),
         `-Duser.home=${userHome}`,
         `-Drocketmq.home.dir=${runtime.home}`,
         "-cp",
-        runtime.classpath,
-        MQADMIN_MAIN,
-        ...args,
+        classpath,
+        ...mainAndArgs,
     ];
+}
+
+/** The JVM command line for one mqadmin call. */
+export function mqadminJavaArgs(runtime: RocketMQRuntime, userHome: string, args: readonly string[]): string[] {
+    return clientJavaArgs(runtime, userHome, runtime.classpath, 128, [MQADMIN_MAIN, ...args]);
 }
 
 export interface MqadminOptions {

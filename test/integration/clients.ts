@@ -2,13 +2,13 @@
  * Real RocketMQ clients for counting tests: test/clients/MessageLoad.java,
  * compiled once against a resolved runtime's rocketmq-client jar.
  */
-import { execFile, execFileSync } from "child_process";
-import * as crypto from "crypto";
+import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { promisify } from "util";
 import { RocketMQRuntime } from "../../runtime/maven";
-import { cacheRoot, projectRoot } from "../../runtime/paths";
+import { compiledClasspath } from "../../runtime/javaSource";
+import { projectRoot } from "../../runtime/paths";
 
 const execFileAsync = promisify(execFile);
 const SOURCE = path.join(projectRoot(), "test", "clients", "MessageLoad.java");
@@ -31,18 +31,8 @@ export interface ConsumeResult {
     seconds: number;
 }
 
-/** Compiles the client (cached by source hash and runtime version) and returns its classpath. */
 function clientClasspath(runtime: RocketMQRuntime): string {
-    const hash = crypto.createHash("sha256").update(fs.readFileSync(SOURCE)).digest("hex").slice(0, 16);
-    const out = path.join(cacheRoot(), "test-clients", `${runtime.version.text}-${hash}`);
-    if (!fs.existsSync(path.join(out, "MessageLoad.class"))) {
-        const staging = `${out}.tmp-${process.pid}`;
-        fs.mkdirSync(staging, { recursive: true });
-        execFileSync("javac", ["-d", staging, "-cp", runtime.classpath, SOURCE], { stdio: "inherit" });
-        fs.rmSync(out, { recursive: true, force: true });
-        fs.renameSync(staging, out);
-    }
-    return `${out}${path.delimiter}${runtime.classpath}`;
+    return compiledClasspath(SOURCE, runtime, "test-clients");
 }
 
 async function run(runtime: RocketMQRuntime, workDir: string, args: string[], timeoutMs: number): Promise<unknown> {

@@ -1,0 +1,216 @@
+import com.alibaba.fastjson.JSON;
+import com.alibaba.fastjson.JSONArray;
+import com.alibaba.fastjson.JSONObject;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import org.apache.rocketmq.common.TopicConfig;
+import org.apache.rocketmq.common.message.MessageQueue;
+import org.apache.rocketmq.remoting.protocol.admin.ConsumeStats;
+import org.apache.rocketmq.remoting.protocol.admin.OffsetWrapper;
+import org.apache.rocketmq.remoting.protocol.body.ClusterInfo;
+import org.apache.rocketmq.remoting.protocol.route.BrokerData;
+import org.apache.rocketmq.remoting.protocol.route.QueueData;
+import org.apache.rocketmq.remoting.protocol.route.TopicRouteData;
+import org.apache.rocketmq.remoting.protocol.subscription.SubscriptionGroupConfig;
+import org.apache.rocketmq.tools.admin.DefaultMQAdminExt;
+
+/**
+ * One RocketMQ admin client kept open for a whole traffic change, so a stage
+ * bump costs one JVM start instead of one per broker and topic (as mqadmin
+ * would). Requests arrive one JSON object per line on stdin; each gets one
+ * JSON line on stdout: {"ok":true,"result":...} or {"ok":false,"error":"..."}.
+ * Built against the 5.x admin API, which also speaks to 4.9.x brokers.
+ *
+ * Operations (field "op"):
+ *   cluster                         brokers by cluster: [{cluster, brokerName, brokerId, address}]
+ *   topics       broker             every topic config the broker holds
+ *   groups       broker             every subscription group config the broker holds
+ *   putTopic     broker, config     create or update one topic config on one broker
+ *   putGroup     broker, config     create or update one subscription group on one broker
+ *   route        topic              the name servers' route: [{brokerName, readQueueNums, writeQueueNums, perm}]
+ *   topicStats   topic              [{brokerName, queueId, minOffset, maxOffset}] over the route's read queues
+ *   consumeStats broker, group[, topic]  that broker's [{topic, brokerName, queueId, brokerOffset, consumerOffset}]
+ *   commitOffset broker, group, topic, brokerName, queueId, offset
+ */
+public final class AdminSession {
+    private AdminSession() {}
+
+    public static void main(String[] args) throws Exception {
+        if (args.length != 1) {
+            System.err.println("usage: AdminSession NAMESRV_LIST");
+            System.exit(2);
+        }
+        // RocketMQ's client logs to stdout by default; only our JSON lines may go there.
+        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, "UTF-8");
+        System.setOut(System.err);
+        DefaultMQAdminExt admin = new DefaultMQAdminExt(15_000);
+        admin.setNamesrvAddr(args[0]);
+        admin.setInstanceName("rocketmq-upgrade-admin-" + ProcessHandle.current().pid());
+        admin.start();
+        out.println("{\"ok\":true,\"result\":\"ready\"}");
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                JSONObject reply = new JSONObject();
+                try {
+                    reply.put("result", handle(admin, JSON.parseObject(line)));
+                    reply.put("ok", true);
+                } catch (Exception e) {
+                    reply.put("ok", false);
+                    reply.put("error", e.getClass().getSimpleName() + ": " + e.getMessage());
+                }
+                out.println(reply.toJSONString());
+            }
+        } finally {
+            admin.shutdown();
+        }
+    }
+
+    private static Object handle(DefaultMQAdminExt admin, JSONObject req) throws Exception {
+        String op = req.getString("op");
+        switch (op == null ? "" : op) {
+            case "cluster":
+                return cluster(admin.examineBrokerClusterInfo());
+            case "topics": {
+                JSONArray list = new JSONArray();
+                for (TopicConfig c : admin.getAllTopicConfig(req.getString("broker"), 15_000).getTopicConfigTable().values()) {
+                    list.add(topicJson(c));
+                }
+                return list;
+            }
+            case "groups": {
+                JSONArray list = new JSONArray();
+                for (SubscriptionGroupConfig g : admin.getAllSubscriptionGroup(req.getString("broker"), 15_000).getSubscriptionGroupTable().values()) {
+                    list.add(JSON.parseObject(JSON.toJSONString(g)));
+                }
+                return list;
+            }
+            case "putTopic":
+                admin.createAndUpdateTopicConfig(req.getString("broker"), topicConfig(req.getJSONObject("config")));
+                return "done";
+            case "putGroup":
+                admin.createAndUpdateSubscriptionGroupConfig(req.getString("broker"),
+                    JSON.toJavaObject(req.getJSONObject("config"), SubscriptionGroupConfig.class));
+                return "done";
+            case "route":
+                return route(admin.examineTopicRouteInfo(req.getString("topic")));
+            case "topicStats":
+                return topicStats(admin, req.getString("topic"));
+            case "consumeStats":
+                return consumeStats(admin.examineConsumeStats(req.getString("broker"), req.getString("group"), req.getString("topic"), 15_000));
+            case "commitOffset": {
+                MessageQueue mq = new MessageQueue(req.getString("topic"), req.getString("brokerName"), req.getIntValue("queueId"));
+                admin.updateConsumeOffset(req.getString("broker"), req.getString("group"), mq, req.getLongValue("offset"));
+                return "done";
+            }
+            default:
+                throw new IllegalArgumentException("unknown op " + op);
+        }
+    }
+
+    private static JSONArray cluster(ClusterInfo info) {
+        JSONArray list = new JSONArray();
+        for (Map.Entry<String, java.util.Set<String>> e : info.getClusterAddrTable().entrySet()) {
+            for (String brokerName : e.getValue()) {
+                BrokerData bd = info.getBrokerAddrTable().get(brokerName);
+                if (bd == null) {
+                    continue;
+                }
+                for (Map.Entry<Long, String> addr : bd.getBrokerAddrs().entrySet()) {
+                    JSONObject b = new JSONObject();
+                    b.put("cluster", e.getKey());
+                    b.put("brokerName", brokerName);
+                    b.put("brokerId", addr.getKey());
+                    b.put("address", addr.getValue());
+                    list.add(b);
+                }
+            }
+        }
+        return list;
+    }
+
+    private static JSONObject topicJson(TopicConfig c) {
+        JSONObject t = new JSONObject();
+        t.put("topicName", c.getTopicName());
+        t.put("readQueueNums", c.getReadQueueNums());
+        t.put("writeQueueNums", c.getWriteQueueNums());
+        t.put("perm", c.getPerm());
+        t.put("topicFilterType", c.getTopicFilterType().name());
+        t.put("topicSysFlag", c.getTopicSysFlag());
+        t.put("order", c.isOrder());
+        t.put("attributes", c.getAttributes());
+        return t;
+    }
+
+    private static TopicConfig topicConfig(JSONObject j) {
+        TopicConfig c = new TopicConfig(j.getString("topicName"));
+        c.setReadQueueNums(j.getIntValue("readQueueNums"));
+        c.setWriteQueueNums(j.getIntValue("writeQueueNums"));
+        c.setPerm(j.getIntValue("perm"));
+        if (j.containsKey("topicFilterType")) {
+            c.setTopicFilterType(org.apache.rocketmq.common.TopicFilterType.valueOf(j.getString("topicFilterType")));
+        }
+        c.setTopicSysFlag(j.getIntValue("topicSysFlag"));
+        c.setOrder(j.getBooleanValue("order"));
+        JSONObject attrs = j.getJSONObject("attributes");
+        if (attrs != null && !attrs.isEmpty()) {
+            Map<String, String> m = new java.util.HashMap<>();
+            for (String k : attrs.keySet()) {
+                // The broker takes attribute changes as "+key" (set) entries.
+                m.put(k.startsWith("+") || k.startsWith("-") ? k : "+" + k, attrs.getString(k));
+            }
+            c.setAttributes(m);
+        }
+        return c;
+    }
+
+    private static JSONArray route(TopicRouteData r) {
+        JSONArray list = new JSONArray();
+        for (QueueData q : r.getQueueDatas()) {
+            JSONObject o = new JSONObject();
+            o.put("brokerName", q.getBrokerName());
+            o.put("readQueueNums", q.getReadQueueNums());
+            o.put("writeQueueNums", q.getWriteQueueNums());
+            o.put("perm", q.getPerm());
+            list.add(o);
+        }
+        return list;
+    }
+
+    // Queue by queue with the offset requests every line answers: 5.x's one-shot topic stats call is unknown to 4.9.x brokers.
+    private static JSONArray topicStats(DefaultMQAdminExt admin, String topic) throws Exception {
+        JSONArray list = new JSONArray();
+        for (QueueData q : admin.examineTopicRouteInfo(topic).getQueueDatas()) {
+            for (int i = 0; i < q.getReadQueueNums(); i++) {
+                MessageQueue mq = new MessageQueue(topic, q.getBrokerName(), i);
+                JSONObject o = new JSONObject();
+                o.put("brokerName", q.getBrokerName());
+                o.put("queueId", i);
+                o.put("minOffset", admin.minOffset(mq));
+                o.put("maxOffset", admin.maxOffset(mq));
+                list.add(o);
+            }
+        }
+        return list;
+    }
+
+    private static JSONArray consumeStats(ConsumeStats stats) {
+        JSONArray list = new JSONArray();
+        for (Map.Entry<MessageQueue, OffsetWrapper> e : stats.getOffsetTable().entrySet()) {
+            JSONObject o = new JSONObject();
+            o.put("topic", e.getKey().getTopic());
+            o.put("brokerName", e.getKey().getBrokerName());
+            o.put("queueId", e.getKey().getQueueId());
+            o.put("brokerOffset", e.getValue().getBrokerOffset());
+            o.put("consumerOffset", e.getValue().getConsumerOffset());
+            list.add(o);
+        }
+        return list;
+    }
+}
