@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterSpec } from "./config";
 import { clusterSpecProblem, ClusterPlan, planCluster } from "./plan/clusterPlan";
+import type { NameServerSet } from "./nameServers";
 import type { ClusterPlatform, PieceContext } from "./platform/types";
 
 /** Arguments of a {@link RocketMQCluster}. */
@@ -15,6 +16,15 @@ export interface RocketMQClusterArgs {
     platform: ClusterPlatform;
     /** The first of the ports the cluster may use (see PORT_SPAN); pick distinct ranges per cluster. */
     basePort: number;
+    /** The name servers the cluster's brokers and proxies register with. */
+    nameServers: NameServerSet;
+    /** Resources every piece waits for before it starts, e.g. the other colour's backup. */
+    after?: pulumi.Input<pulumi.Resource>[];
+    /**
+     * Retire the cluster: once `retired.after` (a drain check) succeeds, stop
+     * every process and keep its directory. The cluster stays declared.
+     */
+    retired?: { after: pulumi.Resource };
 }
 
 /** A broker's address, as clients and mqadmin name it. */
@@ -25,9 +35,10 @@ export interface BrokerAddress {
 }
 
 /**
- * One RocketMQ cluster: name servers, broker groups of one master and N
- * slaves, and (5.1+) proxies. Pieces are started in the seed's order: name
- * servers, then each group's master, then its slaves, then proxies.
+ * One RocketMQ cluster: broker groups of one master and N slaves, and (5.1+)
+ * proxies, registered with a {@link NameServerSet}. Pieces are started in the
+ * seed's order: name servers, then each group's master, then its slaves,
+ * then proxies.
  */
 export class RocketMQCluster extends pulumi.ComponentResource {
     /** The name-server list, `host:port;host:port`, as clients take it in `namesrvAddr`. */
@@ -44,6 +55,8 @@ export class RocketMQCluster extends pulumi.ComponentResource {
     public readonly spec: ClusterSpec;
     /** Where the cluster runs; backup and verification ask it for their pieces. */
     public readonly platform: ClusterPlatform;
+    /** Whether the cluster is retired: declared, stopped, its stores kept. */
+    public readonly retired: boolean;
 
     constructor(name: string, args: RocketMQClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rocketmq:index:Cluster", name, {}, opts);
@@ -51,21 +64,21 @@ export class RocketMQCluster extends pulumi.ComponentResource {
         if (problem) {
             throw new pulumi.ResourceError(`cluster ${args.spec.clusterName}: ${problem}`, this);
         }
-        this.plan = planCluster(args.spec, args.basePort);
+        this.plan = planCluster(args.spec, args.basePort, args.nameServers.plan);
         this.spec = args.spec;
         this.platform = args.platform;
         const plan = this.plan;
 
         const byName = new Map<string, pulumi.Resource>();
+        args.nameServers.plan.forEach((ns, i) => byName.set(ns.name, args.nameServers.processes[i]));
+        const extra = [...(args.after ?? []), ...(args.retired ? [args.retired.after] : [])];
         const ctx = (after: readonly string[]): PieceContext => ({
             spec: args.spec,
             plan,
             parent: this,
-            dependsOn: after.map((n) => byName.get(n)!),
+            dependsOn: [...after.map((n) => byName.get(n)!), ...extra],
+            stopped: args.retired !== undefined,
         });
-        for (const ns of plan.nameServers) {
-            byName.set(ns.name, args.platform.nameServer(ns, ctx([])));
-        }
         for (const b of plan.brokers) {
             byName.set(b.name, args.platform.broker(b, ctx(b.after)));
         }
@@ -75,6 +88,7 @@ export class RocketMQCluster extends pulumi.ComponentResource {
 
         // Outputs resolve only once every process serves, so dependents wait for the whole cluster.
         const all = [...byName.values()];
+        this.retired = args.retired !== undefined;
         const whenReady = <T>(value: T): pulumi.Output<T> =>
             pulumi.all(all.map((r) => (r as pulumi.CustomResource).id)).apply(() => value);
         const brokers: Record<string, BrokerAddress[]> = {};

@@ -35,7 +35,6 @@ const clusterName = z
 /** Heap sizes in MiB. The defaults fit a 2-master/2-slave cluster per colour on a 2-core, 24 GiB machine. */
 const heapSchema = z
     .object({
-        nameServerMb: intRange(64, 8192).default(128),
         brokerMb: intRange(128, 32768).default(256),
         proxyMb: intRange(128, 8192).default(256),
     })
@@ -46,7 +45,6 @@ export const clusterSpecSchema = z
     .object({
         version: versionText,
         clusterName: clusterName,
-        nameServers: intRange(1, 5).default(2),
         brokerGroups: intRange(1, 8).default(2),
         slavesPerGroup: intRange(0, 2).default(1),
         /** Defaults to 1 on 5.1+ and 0 below (see proxyCount). */
@@ -55,7 +53,7 @@ export const clusterSpecSchema = z
         basePort: intRange(1024, 65535 - PORT_SPAN).optional(),
         brokerRole: z.enum(["SYNC_MASTER", "ASYNC_MASTER"]).default("SYNC_MASTER"),
         flushDiskType: z.enum(["SYNC_FLUSH", "ASYNC_FLUSH"]).default("SYNC_FLUSH"),
-        heap: heapSchema.default({ nameServerMb: 128, brokerMb: 256, proxyMb: 256 }),
+        heap: heapSchema.default({ brokerMb: 256, proxyMb: 256 }),
         /**
          * Extra broker.conf entries (e.g. sendMessageThreadPoolNums). Keys the
          * cluster's version does not know are refused at preview; the keys this
@@ -79,7 +77,7 @@ export const DEFAULT_BASE_PORTS = { blue: 20000, green: 21000 } as const;
 
 /** The base port a colour's cluster uses. */
 export function basePortOf(cfg: StackConfig, colour: "blue" | "green"): number {
-    return cfg[colour].basePort ?? DEFAULT_BASE_PORTS[colour];
+    return cfg[colour]?.basePort ?? DEFAULT_BASE_PORTS[colour];
 }
 
 /** The two colours' port ranges must not overlap, or their processes would collide on one machine. */
@@ -92,6 +90,49 @@ export function checkPortRanges(blueBase: number, greenBase: number): string | u
         `so it must be at least ${PORT_SPAN} away from blue.basePort (${blueBase})`
     );
 }
+
+/** The name servers both colours register with (shared routing). */
+const nameServerSchema = z
+    .object({
+        /**
+         * The release they run. Defaults to green's (blue's when there is no
+         * green): they are upgraded in place, one at a time, before green's
+         * brokers register.
+         */
+        version: versionText.optional(),
+        count: intRange(1, 5).default(2),
+        /** On the local platform they listen on basePort, basePort+1, ... */
+        basePort: intRange(1024, 65535 - 5).default(19876),
+        heapMb: intRange(64, 8192).default(128),
+    })
+    .strict();
+
+export type NameServerSpec = z.infer<typeof nameServerSchema> & { version: string };
+
+/** A topic the stack manages on both colours. */
+const topicSchema = z
+    .object({
+        name: z
+            .string()
+            .regex(/^[A-Za-z0-9_-]{1,127}$/, "must be 1-127 letters, digits, '-' or '_' (RocketMQ's topic rule)"),
+        /** Read and write queues per master. */
+        queues: intRange(1, 64).default(8),
+        /**
+         * Ordered (FIFO per sharding key): never split between colours. It moves
+         * wholly at `orderedCutover`, behind a write pause of one route refresh
+         * plus the time consumers need to drain it.
+         */
+        ordered: z.boolean().default(false),
+    })
+    .strict();
+
+/** Promotion rules of `npm run promote` (scripts/promote.ts). */
+const promotionSchema = z
+    .object({
+        /** How long a stage must have been held before the next one. */
+        minSoakSeconds: intRange(0, 7 * 24 * 3600).default(300),
+    })
+    .strict();
 
 const weight = intRange(0, 100);
 
@@ -129,9 +170,28 @@ const stackConfigSchema = z
     .object({
         platform: z.enum(["local", "kubernetes"]).default("local"),
         strategy: z.enum(["blue-green", "rolling"]).default("blue-green"),
+        /**
+         * How clients reach green. "shared": both colours register with the
+         * same name servers and the weight moves write queues. "isolated":
+         * green gets its own name servers (not available yet).
+         */
+        routing: z.enum(["shared", "isolated"]).default("shared"),
+        nameServer: nameServerSchema.default({ count: 2, basePort: 19876, heapMb: 128 }),
         blue: clusterSpecSchema,
-        green: clusterSpecSchema,
+        /** The target cluster; leave it out when no upgrade is under way. */
+        green: clusterSpecSchema.optional(),
         trafficWeight: weight.default(0),
+        topics: z.array(topicSchema).default([]),
+        /** Consumer groups created on both colours (with their retry topics). */
+        consumerGroups: z.array(z.string().regex(/^[A-Za-z0-9_%|-]{1,255}$/, "must be a valid group name")).default([]),
+        /** The stage at which ordered topics move to green; it must be one of canaryStages. */
+        orderedCutover: intRange(1, 100).default(100),
+        promotion: promotionSchema.default({ minSoakSeconds: 300 }),
+        /**
+         * After 100 %: stop blue's brokers once every consumer group has read
+         * everything on them. Then green becomes the new blue (README.md).
+         */
+        retireBlue: z.boolean().default(false),
         backup: backupSchema.default({ includeStore: false, retentionDays: 7, baselineSeconds: 10 }),
         verification: verificationSchema.default({
             maxReplicationLagBytes: 0,
@@ -210,6 +270,86 @@ export function checkWeightIsStage(trafficWeight: number, stages: readonly numbe
     return `${CONFIG_NAMESPACE}:trafficWeight = ${trafficWeight}: must be 0 or one of canaryStages [${stages.join(", ")}]`;
 }
 
+/** The name servers' release: the configured one, else the newest colour's. */
+export function nameServerVersionOf(cfg: StackConfig): string {
+    return cfg.nameServer.version ?? cfg.green?.version ?? cfg.blue.version;
+}
+
+/**
+ * The seed's pre-flight rule: name servers run 5.1 or later before any 5.x
+ * broker registers with them (older name servers do not take 5.x brokers'
+ * registration data).
+ */
+export function checkNameServerVersion(cfg: StackConfig): string | undefined {
+    const ns = parseVersion(nameServerVersionOf(cfg))!;
+    const floor = parseVersion("5.1.0")!;
+    for (const colour of ["blue", "green"] as const) {
+        const spec = cfg[colour];
+        if (spec && parseVersion(spec.version)!.major >= 5 && compareVersions(ns, floor) < 0) {
+            return (
+                `${CONFIG_NAMESPACE}:nameServer.version = "${ns.text}": ${colour}.version ${spec.version} brokers register ` +
+                `with the shared name servers, so they must run ${floor.text} or newer`
+            );
+        }
+    }
+    return undefined;
+}
+
+/** The name servers' ports must not fall inside either colour's port range. */
+export function checkNameServerPorts(cfg: StackConfig): string | undefined {
+    const first = cfg.nameServer.basePort;
+    const last = first + cfg.nameServer.count - 1;
+    for (const colour of ["blue", "green"] as const) {
+        if (!cfg[colour]) {
+            continue;
+        }
+        const base = basePortOf(cfg, colour);
+        if (last >= base && first < base + PORT_SPAN) {
+            return (
+                `${CONFIG_NAMESPACE}:nameServer.basePort = ${first}: the name servers' ports ${first}-${last} ` +
+                `overlap ${colour}'s ports ${base}-${base + PORT_SPAN - 1}`
+            );
+        }
+    }
+    return undefined;
+}
+
+/** Weight, cutover and retirement settings that only make sense together. */
+export function rolloutProblems(cfg: StackConfig): string[] {
+    const problems: string[] = [];
+    if (cfg.routing === "isolated") {
+        problems.push(
+            `${CONFIG_NAMESPACE}:routing = "isolated": isolated routing is not available yet; use "shared" (the default)`,
+        );
+    }
+    if (!cfg.green && cfg.trafficWeight !== 0) {
+        problems.push(
+            `${CONFIG_NAMESPACE}:trafficWeight = ${cfg.trafficWeight}: must be 0 while no green cluster is declared`,
+        );
+    }
+    const stage = checkWeightIsStage(cfg.trafficWeight, cfg.canaryStages);
+    if (stage) {
+        problems.push(stage);
+    }
+    if (!cfg.canaryStages.includes(cfg.orderedCutover)) {
+        problems.push(
+            `${CONFIG_NAMESPACE}:orderedCutover = ${cfg.orderedCutover}: must be one of canaryStages [${cfg.canaryStages.join(", ")}]`,
+        );
+    }
+    if (cfg.retireBlue && (!cfg.green || cfg.trafficWeight !== 100)) {
+        problems.push(
+            `${CONFIG_NAMESPACE}:retireBlue = true: blue can only be retired at trafficWeight 100 with a green cluster ` +
+                `(trafficWeight is ${cfg.trafficWeight}${cfg.green ? "" : ", green is not declared"})`,
+        );
+    }
+    const names = cfg.topics.map((t) => t.name);
+    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    if (dup) {
+        problems.push(`${CONFIG_NAMESPACE}:topics: topic "${dup}" is declared twice`);
+    }
+    return problems;
+}
+
 /**
  * Parses the raw stack config (as an object of key → parsed JSON value) into a
  * typed, defaulted StackConfig. Throws StackConfigError listing every problem.
@@ -221,28 +361,37 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
     }
     const cfg = result.data;
     const problems: string[] = [];
-    const jump = checkVersionJump(parseVersion(cfg.blue.version)!, parseVersion(cfg.green.version)!);
-    if (jump) {
-        problems.push(`${CONFIG_NAMESPACE}:green.version = "${cfg.green.version}": ${jump}`);
-    }
-    if (cfg.blue.clusterName === cfg.green.clusterName) {
-        problems.push(
-            `${CONFIG_NAMESPACE}:green.clusterName = "${cfg.green.clusterName}": must differ from blue.clusterName, so each colour stays addressable`,
-        );
+    const green = cfg.green;
+    if (green) {
+        const jump = checkVersionJump(parseVersion(cfg.blue.version)!, parseVersion(green.version)!);
+        if (jump) {
+            problems.push(`${CONFIG_NAMESPACE}:green.version = "${green.version}": ${jump}`);
+        }
+        if (cfg.blue.clusterName === green.clusterName) {
+            problems.push(
+                `${CONFIG_NAMESPACE}:green.clusterName = "${green.clusterName}": must differ from blue.clusterName, so each colour stays addressable`,
+            );
+        }
+        const ports = checkPortRanges(basePortOf(cfg, "blue"), basePortOf(cfg, "green"));
+        if (ports) {
+            problems.push(ports);
+        }
     }
     for (const colour of ["blue", "green"] as const) {
-        const problem = clusterSpecProblem(cfg[colour]);
+        const spec = cfg[colour];
+        const problem = spec ? clusterSpecProblem(spec) : undefined;
         if (problem) {
             problems.push(`${CONFIG_NAMESPACE}:${colour}.${problem}`);
         }
     }
-    const ports = checkPortRanges(basePortOf(cfg, "blue"), basePortOf(cfg, "green"));
-    if (ports) {
-        problems.push(ports);
+    problems.push(...rolloutProblems(cfg));
+    const nameServers = checkNameServerVersion(cfg);
+    if (nameServers) {
+        problems.push(nameServers);
     }
-    const stage = checkWeightIsStage(cfg.trafficWeight, cfg.canaryStages);
-    if (stage) {
-        problems.push(stage);
+    const nsPorts = checkNameServerPorts(cfg);
+    if (nsPorts) {
+        problems.push(nsPorts);
     }
     if (problems.length > 0) {
         throw new StackConfigError(problems);

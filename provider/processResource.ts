@@ -9,6 +9,11 @@
  *   Pulumi shows as an update and `pulumi up` restarts it on its old store;
  * - update restarts it in place (same directory, same store) with the new
  *   version or config;
+ * - a name server restarted in place (a release change) counts as serving
+ *   only once every broker it listed before is registered with it again, so
+ *   a rolling name-server upgrade never leaves clients a name server that
+ *   knows no routes;
+ * - `stopped: true` keeps it declared but not running (a retired colour);
  * - delete stops it, waits for it to exit and removes its directory.
  */
 import * as fs from "fs";
@@ -16,7 +21,7 @@ import * as provider from "@pulumi/pulumi/provider";
 import { portIsFree, runningPid, ServerRole, startServer, stopServer, STDOUT_LOG } from "../runtime/launcher";
 import { brokerConfigKeys, unknownKeys } from "../runtime/configKeys";
 import { resolveRuntime } from "../runtime/maven";
-import { brokerIsListed } from "../runtime/mqadmin";
+import { brokerIsListed, mqadmin, parseClusterList } from "../runtime/mqadmin";
 import { changedKeys, HandlerContext, ResourceHandler } from "./resourceTypes";
 
 export const PROCESS_TYPE = "rocketmq:local:Process";
@@ -31,15 +36,18 @@ export interface ProcessInputs {
     heapMb: number;
     /** For brokers: serving means listed by these name servers under this name and id. */
     registration?: { nameServers: string; brokerName: string; brokerId: number };
+    stopped?: boolean;
 }
 
 const ROLES: readonly ServerRole[] = ["namesrv", "broker", "proxy"];
 /** Inputs whose change restarts the process in place. */
-const RESTART_KEYS = ["version", "config", "servicePort", "heapMb", "registration"] as const;
+const RESTART_KEYS = ["version", "config", "servicePort", "heapMb", "registration", "stopped"] as const;
 /** Inputs whose change makes it another process altogether. */
 const REPLACE_KEYS = ["role", "dir"] as const;
 
 const START_TIMEOUT_MS: Record<ServerRole, number> = { namesrv: 120_000, broker: 240_000, proxy: 180_000 };
+/** Brokers re-register every 30 s; a restarted name server gets two rounds and some slack. */
+const REREGISTRATION_TIMEOUT_MS = 90_000;
 
 /** Input problems, each naming the property. Pure. */
 export function processInputFailures(news: Record<string, unknown>): provider.CheckFailure[] {
@@ -119,9 +127,55 @@ async function start(ctx: HandlerContext, inputs: ProcessInputs): Promise<Record
     }
 }
 
+/** `brokerName/brokerId` of every broker a name server lists; empty if it does not answer. */
+async function listedBrokers(inputs: ProcessInputs): Promise<Set<string>> {
+    const runtime = await resolveRuntime(inputs.version);
+    try {
+        const out = await mqadmin(runtime, ["clusterList", "-n", `127.0.0.1:${inputs.servicePort}`], {
+            timeoutMs: 30_000,
+        });
+        return new Set(parseClusterList(out).map((r) => `${r.brokerName}/${r.brokerId}`));
+    } catch {
+        return new Set();
+    }
+}
+
+async function awaitReregistration(ctx: HandlerContext, inputs: ProcessInputs, expected: Set<string>): Promise<void> {
+    const began = Date.now();
+    for (;;) {
+        const listed = await listedBrokers(inputs);
+        const missing = [...expected].filter((b) => !listed.has(b));
+        if (missing.length === 0) {
+            return;
+        }
+        const waited = Math.round((Date.now() - began) / 1000);
+        if (Date.now() - began > REREGISTRATION_TIMEOUT_MS) {
+            throw new Error(
+                `name server on port ${inputs.servicePort} restarted, but after ${waited}s these brokers have not ` +
+                    `registered with it again: ${missing.join(", ")}. It serves, with incomplete routes; check the brokers' logs.`,
+            );
+        }
+        ctx.progress(
+            `name server ${inputs.servicePort}: waiting for ${missing.length} broker(s) to re-register (${waited}s)`,
+        );
+        await new Promise((r) => setTimeout(r, 3000));
+    }
+}
+
 async function stop(ctx: HandlerContext, dir: string, role: string): Promise<void> {
     ctx.progress(`stopping ${role} in ${dir}`);
     await stopServer(dir);
+}
+
+function stoppedOutputs(inputs: Record<string, unknown>): Record<string, unknown> {
+    return {
+        ...inputs,
+        pid: 0,
+        running: false,
+        startedAt: "",
+        stdoutLog: `${String(inputs.dir)}/${STDOUT_LOG}`,
+        logDir: `${String(inputs.dir)}/logs/rocketmqlogs`,
+    };
 }
 
 export const processHandler: ResourceHandler = {
@@ -144,9 +198,10 @@ export const processHandler: ResourceHandler = {
     async diff(_ctx, olds, news) {
         const replaces = changedKeys(olds, news, REPLACE_KEYS);
         const restarts = changedKeys(olds, news, RESTART_KEYS);
-        const died = livePid(olds) === undefined;
+        const running = livePid(olds) !== undefined;
+        const wrongState = news.stopped === true ? running : !running;
         return {
-            changes: replaces.length > 0 || restarts.length > 0 || died,
+            changes: replaces.length > 0 || restarts.length > 0 || wrongState,
             replaces,
             // The same ports and store directory cannot be held by two processes at once.
             deleteBeforeReplace: true,
@@ -154,7 +209,8 @@ export const processHandler: ResourceHandler = {
     },
 
     async create(ctx, inputs) {
-        const outs = await start(ctx, inputs as unknown as ProcessInputs);
+        const outs =
+            inputs.stopped === true ? stoppedOutputs(inputs) : await start(ctx, inputs as unknown as ProcessInputs);
         return { id: String(inputs.dir), outs };
     },
 
@@ -169,10 +225,19 @@ export const processHandler: ResourceHandler = {
 
     async update(ctx, _id, olds, news) {
         const inputs = news as unknown as ProcessInputs;
-        if (livePid(olds) !== undefined) {
+        const wasRunning = livePid(olds) !== undefined;
+        const before = wasRunning && inputs.role === "namesrv" ? await listedBrokers(inputs) : new Set<string>();
+        if (wasRunning) {
             await stop(ctx, String(olds.dir), inputs.role);
         }
-        return { outs: await start(ctx, inputs) };
+        if (inputs.stopped === true) {
+            return { outs: stoppedOutputs(news) };
+        }
+        const outs = await start(ctx, inputs);
+        if (before.size > 0) {
+            await awaitReregistration(ctx, inputs, before);
+        }
+        return { outs };
     },
 
     async delete(ctx, _id, props) {

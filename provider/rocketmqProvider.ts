@@ -4,6 +4,7 @@ import { HandlerContext, ResourceHandler, typeOfUrn } from "./resourceTypes";
 import { BACKUP_TYPE, backupHandler } from "./backupResource";
 import { PROCESS_TYPE, processHandler } from "./processResource";
 import { RUNTIME_TYPE, runtimeHandler } from "./runtimeResource";
+import { DRAIN_CHECK_TYPE, drainCheckHandler, TRAFFIC_TYPE, trafficHandler } from "./trafficResource";
 import { VERIFICATION_TYPE, verificationHandler } from "./verificationResource";
 
 /** Keep in step with package.json's version: the engine records it in state. */
@@ -14,6 +15,8 @@ const HANDLERS: Record<string, ResourceHandler> = {
     [PROCESS_TYPE]: processHandler,
     [BACKUP_TYPE]: backupHandler,
     [VERIFICATION_TYPE]: verificationHandler,
+    [TRAFFIC_TYPE]: trafficHandler,
+    [DRAIN_CHECK_TYPE]: drainCheckHandler,
 };
 
 function contextFor(urn: string): HandlerContext {

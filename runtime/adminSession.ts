@@ -208,6 +208,11 @@ export class AdminSession {
         }
     }
 
+    /** The broker's runtime info as printed by `mqadmin brokerStatus` (values are strings). */
+    runtimeStats(broker: string): Promise<Record<string, string>> {
+        return this.request({ op: "runtimeStats", broker }) as Promise<Record<string, string>>;
+    }
+
     async commitOffset(
         broker: string,
         group: string,

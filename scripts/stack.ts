@@ -9,6 +9,7 @@
  * so the engine, the state backend and the plugins are all the real ones.
  *
  * Usage: ts-node scripts/stack.ts <up|preview|refresh|destroy> [--stack NAME] [--refresh] [--diff]
+ *        [--replace URN]... [--target URN]...
  * Environment: set by scripts/pulumi.sh (backend, passphrase, PULUMI_HOME, CLI path).
  */
 import * as path from "path";
@@ -22,6 +23,10 @@ interface Options {
     stack: string;
     refresh: boolean;
     diff: boolean;
+    /** URNs to replace (up/preview): how to force a fresh backup or verification. */
+    replace: string[];
+    /** URNs to limit the operation to. */
+    target: string[];
 }
 
 export function parseArgs(argv: string[]): Options {
@@ -29,7 +34,14 @@ export function parseArgs(argv: string[]): Options {
     if (!OPERATIONS.includes(operation as Operation)) {
         throw new Error(`unknown operation "${operation ?? ""}": use one of ${OPERATIONS.join(", ")}`);
     }
-    const opts: Options = { operation: operation as Operation, stack: "local", refresh: false, diff: false };
+    const opts: Options = {
+        operation: operation as Operation,
+        stack: "local",
+        refresh: false,
+        diff: false,
+        replace: [],
+        target: [],
+    };
     for (let i = 0; i < rest.length; i++) {
         const arg = rest[i];
         if (arg === "--stack" || arg === "-s") {
@@ -40,6 +52,12 @@ export function parseArgs(argv: string[]): Options {
             opts.refresh = true;
         } else if (arg === "--diff") {
             opts.diff = true;
+        } else if (arg === "--replace" || arg === "--target") {
+            const urn = rest[++i];
+            if (!urn?.startsWith("urn:pulumi:")) {
+                throw new Error(`${arg} takes a resource URN (see \`pulumi stack --show-urns\`), got "${urn ?? ""}"`);
+            }
+            opts[arg === "--replace" ? "replace" : "target"].push(urn);
         } else if (arg === "--yes" || arg === "-y" || arg === "--skip-preview" || arg === "-f") {
             // The Automation API never prompts; accepted so that CLI habits work.
         } else {
@@ -71,7 +89,13 @@ async function main(): Promise<void> {
         { workDir: root, pulumiCommand, secretsProvider: "passphrase" },
     );
     const onOutput = (out: string) => process.stdout.write(out);
-    const common = { onOutput, color: "auto" as const, diff: opts.diff };
+    const common = {
+        onOutput,
+        color: "auto" as const,
+        diff: opts.diff,
+        replace: opts.replace.length > 0 ? opts.replace : undefined,
+        target: opts.target.length > 0 ? opts.target : undefined,
+    };
     switch (opts.operation) {
         case "up":
             await stack.up({ ...common, refresh: opts.refresh });

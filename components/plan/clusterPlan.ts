@@ -51,6 +51,7 @@ export interface ProxyPlan {
 export interface ClusterPlan {
     readonly clusterName: string;
     readonly version: string;
+    /** The name servers the cluster registers with: shared, not the cluster's own processes. */
     readonly nameServers: readonly NameServerPlan[];
     /** Masters and slaves, in start order: each group's master before its slaves. */
     readonly brokers: readonly BrokerPlan[];
@@ -77,18 +78,37 @@ export function clusterSpecProblem(spec: ClusterSpec): string | undefined {
     return undefined;
 }
 
-/** Plans the cluster described by `spec` on ports [basePort, basePort + PORT_SPAN). */
-export function planCluster(spec: ClusterSpec, basePort: number, host = "127.0.0.1"): ClusterPlan {
+/**
+ * The name servers clusters register with: `count` of them on consecutive
+ * ports from `basePort`. Their names carry no colour, so they outlive the
+ * colour that first used them when green becomes the new blue.
+ */
+export function planNameServers(count: number, basePort: number, host = "127.0.0.1"): NameServerPlan[] {
+    return Array.from({ length: count }, (_, i) => ({
+        name: `namesrv-${i}`,
+        port: basePort + i,
+        address: `${host}:${basePort + i}`,
+    }));
+}
+
+/**
+ * Plans the cluster described by `spec` on ports [basePort, basePort +
+ * PORT_SPAN), registering with `nameServers`.
+ */
+export function planCluster(
+    spec: ClusterSpec,
+    basePort: number,
+    nameServers: readonly NameServerPlan[],
+    host = "127.0.0.1",
+): ClusterPlan {
     const problem = clusterSpecProblem(spec);
     if (problem) {
         throw new Error(`cluster ${spec.clusterName}: ${problem}`);
     }
+    if (nameServers.length === 0) {
+        throw new Error(`cluster ${spec.clusterName}: needs at least one name server`);
+    }
     const c = spec.clusterName;
-    const nameServers: NameServerPlan[] = Array.from({ length: spec.nameServers }, (_, i) => ({
-        name: `${c}-namesrv-${i}`,
-        port: basePort + i,
-        address: `${host}:${basePort + i}`,
-    }));
     const nsNames = nameServers.map((n) => n.name);
 
     const brokers: BrokerPlan[] = [];
@@ -130,10 +150,9 @@ export function planCluster(spec: ClusterSpec, basePort: number, host = "127.0.0
     };
 }
 
-/** Every port the plan uses, for collision checks. */
+/** Every port the plan's own processes use (not the name servers'), for collision checks. */
 export function portsOf(plan: ClusterPlan): number[] {
     return [
-        ...plan.nameServers.map((n) => n.port),
         ...plan.brokers.flatMap((b) => [b.port - 2, b.port, b.haPort]),
         ...plan.proxies.flatMap((p) => [p.remotingPort, p.grpcPort]),
     ];

@@ -2,12 +2,14 @@ import * as crypto from "crypto";
 import type { ClusterSpec } from "../config";
 
 /**
- * The value backups and verifications are keyed to: it changes exactly when
- * the cluster's version or topology, or the traffic weight, changes. Heap
- * sizes are left out: resizing a JVM is not an upgrade step worth a backup.
+ * The value a cluster's backup and verification are keyed to: it changes
+ * exactly when the cluster's version or topology changes. Heap sizes are left
+ * out: resizing a JVM is not an upgrade step worth a backup. The traffic
+ * weight is left out too: a stage bump must take seconds, and the traffic
+ * split snapshots the routes it changes and checks them itself.
  */
-export function changeTrigger(spec: ClusterSpec, trafficWeight: number): string {
+export function changeTrigger(spec: ClusterSpec): string {
     const { heap: _heap, ...shape } = spec;
-    const canonical = JSON.stringify({ shape: Object.fromEntries(Object.entries(shape).sort()), trafficWeight });
+    const canonical = JSON.stringify({ shape: Object.fromEntries(Object.entries(shape).sort()) });
     return crypto.createHash("sha256").update(canonical).digest("hex").slice(0, 16);
 }

@@ -8,6 +8,7 @@ import type { ClusterSpec } from "../config";
 import type { BrokerPlan, ClusterPlan, NameServerPlan, ProxyPlan } from "../plan/clusterPlan";
 import type { BenchmarkResult, BenchmarkSettings } from "../../runtime/benchmark";
 import type { VerificationSettings } from "../../runtime/verification";
+import type { DeclaredTopic } from "../plan/trafficPlan";
 
 /** What every piece of one cluster shares. */
 export interface PieceContext {
@@ -16,6 +17,16 @@ export interface PieceContext {
     /** The component the piece belongs to: every resource is declared with `{parent}` set to it. */
     readonly parent: pulumi.Resource;
     /** Resources the piece must wait for (its `after` names, resolved). */
+    readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+    /** Keep the piece declared but stopped (a retired colour): its store stays for inspection. */
+    readonly stopped: boolean;
+}
+
+/** What a name server needs: the shared set's release and heap. */
+export interface NameServerContext {
+    readonly version: string;
+    readonly heapMb: number;
+    readonly parent: pulumi.Resource;
     readonly dependsOn: pulumi.Resource[];
 }
 
@@ -58,8 +69,24 @@ export interface VerificationPiece {
     readonly reportFile: pulumi.Output<string>;
 }
 
+/** The weighted split between two clusters on shared name servers. */
+export interface TrafficOptions {
+    weight: number;
+    declaredTopics: DeclaredTopic[];
+    consumerGroups: string[];
+    orderedCutover: number;
+    routeRefreshSeconds: number;
+    drainTimeoutSeconds: number;
+}
+
+export interface TrafficPiece {
+    readonly resource: pulumi.Resource;
+    readonly effectiveShares: pulumi.Output<Record<string, number>>;
+    readonly orderedPauses: pulumi.Output<Record<string, number>>;
+}
+
 export interface ClusterPlatform {
-    nameServer(ns: NameServerPlan, ctx: PieceContext): pulumi.Resource;
+    nameServer(ns: NameServerPlan, ctx: NameServerContext): pulumi.Resource;
     broker(broker: BrokerPlan, ctx: PieceContext): pulumi.Resource;
     proxy(proxy: ProxyPlan, ctx: PieceContext): pulumi.Resource;
     /** The seed's pre-change backup of `cluster`, taken again whenever `trigger` changes. */
@@ -71,4 +98,14 @@ export interface ClusterPlatform {
         opts: VerificationOptions,
         ctx: OperationContext,
     ): VerificationPiece;
+    /** Brings blue's and green's write queues to `opts.weight`; fails, moving nothing, while green lacks anything blue has. */
+    traffic(
+        name: string,
+        blue: ClusterRef,
+        green: ClusterRef,
+        opts: TrafficOptions,
+        ctx: OperationContext,
+    ): TrafficPiece;
+    /** Succeeds once no consumer group has unconsumed messages on `blue`; fails naming each group and lag. */
+    drainCheck(name: string, blue: ClusterRef, timeoutSeconds: number, ctx: OperationContext): pulumi.Resource;
 }

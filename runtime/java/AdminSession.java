@@ -33,6 +33,7 @@ import org.apache.rocketmq.tools.admin.DefaultMQAdminExt;
  *   route        topic              the name servers' route: [{brokerName, readQueueNums, writeQueueNums, perm}]
  *   topicStats   topic              [{brokerName, queueId, minOffset, maxOffset}] over the route's read queues
  *   consumeStats broker, group[, topic]  that broker's [{topic, brokerName, queueId, brokerOffset, consumerOffset}]
+ *   runtimeStats broker             the broker's runtime info (putTps, getTransferredTps, ...)
  *   commitOffset broker, group, topic, brokerName, queueId, offset
  */
 public final class AdminSession {
@@ -104,6 +105,8 @@ public final class AdminSession {
                 return topicStats(admin, req.getString("topic"));
             case "consumeStats":
                 return consumeStats(admin.examineConsumeStats(req.getString("broker"), req.getString("group"), req.getString("topic"), 15_000));
+            case "runtimeStats":
+                return new JSONObject(new java.util.HashMap<String, Object>(admin.fetchBrokerRuntimeStats(req.getString("broker")).getTable()));
             case "commitOffset": {
                 MessageQueue mq = new MessageQueue(req.getString("topic"), req.getString("brokerName"), req.getIntValue("queueId"));
                 admin.updateConsumeOffset(req.getString("broker"), req.getString("group"), mq, req.getLongValue("offset"));

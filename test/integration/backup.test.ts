@@ -7,13 +7,12 @@ import * as assert from "assert";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { PORT_SPAN } from "../../components/plan/clusterPlan";
 import { readManifest, verifyBackup } from "../../runtime/backup";
 import { ServerProcessSpec, startServer, stopServer } from "../../runtime/launcher";
 import { resolveRuntime, RocketMQRuntime } from "../../runtime/maven";
 import { mqadmin, updateTopic } from "../../runtime/mqadmin";
 import { consume, produce } from "./clients";
-import { copyProject, freePortBlock, mustPulumi, pulumi, stackOutputs, stackResources } from "./support";
+import { copyProject, isolateStack, mustPulumi, pulumi, Run, stackOutputs, stackResources, urnOf } from "./support";
 
 const GROUP = "backup-test-group";
 
@@ -41,26 +40,24 @@ describe("backup and verification on the blue cluster", () => {
     let dir: string;
     let runtime: RocketMQRuntime;
     let ns: string;
-    let weightStage = 0;
-    const stages = [10, 30, 50, 100];
 
-    /** Moves the traffic weight to the next stage: a change that takes a backup and re-runs verification. */
-    function bumpTrigger(): void {
-        // Cycling keeps every bump a real change: consecutive stages always differ.
-        mustPulumi(dir, "config", "set", "trafficWeight", String(stages[weightStage++ % stages.length]));
+    /** `pulumi up` that forces a fresh backup and verification, the way an operator would: `--replace`. */
+    function upWithFreshChecks(): Run {
+        const backup = urnOf(dir, "rocketmq:local:Backup", "blue-backup");
+        const checks = urnOf(dir, "rocketmq:local:Verification", "blue-checks");
+        return pulumi(dir, "up", "--replace", backup, "--replace", checks);
     }
 
     before(async () => {
         dir = copyProject();
-        const basePort = await freePortBlock(PORT_SPAN);
-        mustPulumi(dir, "config", "set", "--path", "blue.basePort", String(basePort));
+        await isolateStack(dir, { green: false });
         // Short waits keep the fault cases quick; the defaults are for production.
         mustPulumi(dir, "config", "set", "--path", "verification.replicationWaitSeconds", "10");
         mustPulumi(dir, "config", "set", "--path", "verification.consumerSampleSeconds", "2");
         mustPulumi(dir, "config", "set", "--path", "backup.baselineSeconds", "4");
         runtime = await resolveRuntime("4.9.7");
         mustPulumi(dir, "up");
-        ns = String(stackOutputs(dir).blueNameServers);
+        ns = String(stackOutputs(dir).nameServers);
     });
 
     after(() => {
@@ -78,8 +75,8 @@ describe("backup and verification on the blue cluster", () => {
         assert.strictEqual(got.consumed, sent.sent);
 
         const before = String(stackOutputs(dir).blueBackupDir);
-        bumpTrigger();
-        mustPulumi(dir, "up");
+        const up = upWithFreshChecks();
+        assert.strictEqual(up.status, 0, up.output);
         const backupDir = String(stackOutputs(dir).blueBackupDir);
         assert.notStrictEqual(backupDir, before, "a trigger change must take a new backup");
         assert.deepStrictEqual(verifyBackup(backupDir), []);
@@ -96,7 +93,7 @@ describe("backup and verification on the blue cluster", () => {
             "cluster/statsAll.txt",
             "cluster/metadata.json",
             "cluster/configs.json",
-            "processes/blue-namesrv-0/namesrv.conf",
+            "processes/namesrv-0/namesrv.conf",
             "processes/blue-broker-a-0/broker.conf",
             "processes/blue-broker-a-0/config/topics.json",
             "processes/blue-broker-a-0/config/subscriptionGroup.json",
@@ -133,8 +130,7 @@ describe("backup and verification on the blue cluster", () => {
         // SIGSTOP: the JVM still exists (so it is not restarted as dead) but answers nothing, like a hung broker.
         process.kill(Number(slave.pid), "SIGSTOP");
         try {
-            bumpTrigger();
-            const r = pulumi(dir, "up");
+            const r = upWithFreshChecks();
             assert.notStrictEqual(r.status, 0, r.output);
             assert.match(
                 r.output,
@@ -161,8 +157,7 @@ describe("backup and verification on the blue cluster", () => {
         };
         await startServer(spec, green);
         try {
-            bumpTrigger();
-            const r = pulumi(dir, "up");
+            const r = upWithFreshChecks();
             assert.notStrictEqual(r.status, 0, r.output);
             assert.match(r.output, /\[broker-version blue-b\/1\] blue-b\/1 reports V5_5_0, expected V4_9_7/);
         } finally {
@@ -177,15 +172,14 @@ describe("backup and verification on the blue cluster", () => {
         const master = { brokerAddress: brokers.a[0].address };
         // Read-only on blue-a's master only: the route then offers producers no writable queue there.
         const setPermission = (perm: 4 | 6) =>
-            updateTopic(runtime, ns, master, "RMQ_UPGRADE_VERIFY", { readQueues: 1, writeQueues: 1, perm });
+            updateTopic(runtime, ns, master, "RMQ_UPGRADE_VERIFY_blue", { readQueues: 1, writeQueues: 1, perm });
         await setPermission(4);
         try {
-            bumpTrigger();
-            const r = pulumi(dir, "up");
+            const r = upWithFreshChecks();
             assert.notStrictEqual(r.status, 0, r.output);
             assert.match(
                 r.output,
-                /\[round-trip blue-a\] topic RMQ_UPGRADE_VERIFY cannot be written on blue-a: its route perm is 4/,
+                /\[round-trip blue-a\] topic RMQ_UPGRADE_VERIFY_blue cannot be written on blue-a: its route perm is 4/,
             );
             assert.doesNotMatch(r.output, /\[round-trip blue-b\]/);
         } finally {
@@ -197,8 +191,7 @@ describe("backup and verification on the blue cluster", () => {
         // -0.9 demands ten times the baseline TPS: no real run can pass it.
         mustPulumi(dir, "config", "set", "--path", "verification.baselineTolerance", "--", "-0.9");
         try {
-            bumpTrigger();
-            const r = pulumi(dir, "up");
+            const r = upWithFreshChecks();
             assert.notStrictEqual(r.status, 0, r.output);
             assert.match(r.output, /\[baseline\] TPS [\d.]+ below [\d.]+ \(baseline [\d.]+, tolerance -0\.9\)/);
         } finally {
@@ -207,7 +200,6 @@ describe("backup and verification on the blue cluster", () => {
     });
 
     it("restores topics, groups and consumer offsets into a destroyed cluster", async () => {
-        mustPulumi(dir, "config", "set", "trafficWeight", "0");
         mustPulumi(dir, "up");
         const offsets = await committedOffsets(runtime, ns);
         assert.ok(offsets > 0, "the group committed no offsets before the backup");

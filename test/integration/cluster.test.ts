@@ -6,13 +6,13 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { ClusterPlan, PORT_SPAN, planCluster, portsOf } from "../../components/plan/clusterPlan";
+import { ClusterPlan, planCluster, planNameServers, portsOf } from "../../components/plan/clusterPlan";
 import { parseStackConfig } from "../../components/config";
 import { isAlive, portIsFree } from "../../runtime/launcher";
 import { resolveRuntime, RocketMQRuntime } from "../../runtime/maven";
 import { commitLogMaxOffset, mqadmin, parseClusterList, updateTopic } from "../../runtime/mqadmin";
 import { consume, missingKeys, produce } from "./clients";
-import { copyProject, freePortBlock, mustPulumi, pulumi, stackOutputs, stackResources } from "./support";
+import { copyProject, isolateStack, mustPulumi, pulumi, StackPorts, stackOutputs, stackResources } from "./support";
 
 const MESSAGES = 400;
 
@@ -43,7 +43,7 @@ function jvmsUnder(dir: string): number[] {
 
 describe("the blue cluster on the local stack", () => {
     let dir: string;
-    let basePort: number;
+    let ports: StackPorts;
     let runtime: RocketMQRuntime;
     let ns: string;
     let clientDir: string;
@@ -52,16 +52,12 @@ describe("the blue cluster on the local stack", () => {
     before(async () => {
         dir = copyProject();
         clientDir = path.join(dir, "clients");
-        basePort = await freePortBlock(PORT_SPAN);
-        mustPulumi(dir, "config", "set", "--path", "blue.basePort", String(basePort));
+        ports = await isolateStack(dir, { green: false });
         // This file is about the cluster; backup and baseline have their own tests.
         mustPulumi(dir, "config", "set", "--path", "backup.baselineSeconds", "0");
         runtime = await resolveRuntime("4.9.7");
-        const cfg = parseStackConfig({
-            blue: { version: "4.9.7", clusterName: "blue" },
-            green: { version: "5.5.0", clusterName: "green" },
-        });
-        plan = planCluster(cfg.blue, basePort);
+        const cfg = parseStackConfig({ blue: { version: "4.9.7", clusterName: "blue" } });
+        plan = planCluster(cfg.blue, ports.blue, planNameServers(2, ports.nameServer));
     });
 
     after(() => {
@@ -72,8 +68,8 @@ describe("the blue cluster on the local stack", () => {
 
     it("comes up with `pulumi up`: 4 brokers at 4.9.7 in clusterList", async () => {
         mustPulumi(dir, "up");
-        ns = String(stackOutputs(dir).blueNameServers);
-        assert.strictEqual(ns, `127.0.0.1:${basePort};127.0.0.1:${basePort + 1}`);
+        ns = String(stackOutputs(dir).nameServers);
+        assert.strictEqual(ns, `127.0.0.1:${ports.nameServer};127.0.0.1:${ports.nameServer + 1}`);
         const rows = parseClusterList(await mqadmin(runtime, ["clusterList", "-n", ns]));
         assert.deepStrictEqual(rows.map((r) => `${r.cluster}/${r.brokerName}/${r.brokerId}/${r.version}`).sort(), [
             "blue/blue-a/0/V4_9_7",
@@ -161,7 +157,7 @@ describe("the blue cluster on the local stack", () => {
     it("leaves no RocketMQ process and no listening port behind after `pulumi destroy`", async () => {
         mustPulumi(dir, "destroy");
         assert.deepStrictEqual(jvmsUnder(dir), []);
-        for (const port of portsOf(plan)) {
+        for (const port of [...portsOf(plan), ...plan.nameServers.map((n) => n.port)]) {
             assert.ok(await portIsFree(port), `port ${port} is still taken`);
         }
         assert.deepStrictEqual(stackResources(dir), []);

@@ -3,6 +3,7 @@ import * as assert from "assert";
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { PORT_SPAN } from "../../components/plan/clusterPlan";
 import { portIsFree } from "../../runtime/launcher";
 import { projectRoot } from "../../runtime/paths";
 
@@ -96,4 +97,36 @@ export function stackResources(dir: string): StackResource[] {
 /** The stack's outputs as JSON. */
 export function stackOutputs(dir: string): Record<string, unknown> {
     return JSON.parse(mustPulumi(dir, "stack", "output", "--json").replace(/^[^{]*/, "")) as Record<string, unknown>;
+}
+
+/** The ports a copied stack was moved to. */
+export interface StackPorts {
+    nameServer: number;
+    blue: number;
+    green?: number;
+}
+
+/**
+ * Moves a copied stack onto free port ranges, so a test never collides with
+ * the real local stack or another test; without `green`, drops the green
+ * cluster (blue alone on the shared name servers).
+ */
+export async function isolateStack(dir: string, opts: { green: boolean }): Promise<StackPorts> {
+    const ports: StackPorts = { nameServer: await freePortBlock(5), blue: await freePortBlock(PORT_SPAN) };
+    mustPulumi(dir, "config", "set", "--path", "nameServer.basePort", String(ports.nameServer));
+    mustPulumi(dir, "config", "set", "--path", "blue.basePort", String(ports.blue));
+    if (opts.green) {
+        ports.green = await freePortBlock(PORT_SPAN);
+        mustPulumi(dir, "config", "set", "--path", "green.basePort", String(ports.green));
+    } else {
+        mustPulumi(dir, "config", "rm", "green");
+    }
+    return ports;
+}
+
+/** The URN of the one resource of `type` whose name is `name`. */
+export function urnOf(dir: string, type: string, name: string): string {
+    const r = stackResources(dir).find((x) => x.type === type && x.urn.endsWith(`::${name}`));
+    assert.ok(r, `no ${type} named ${name} in the stack`);
+    return r.urn;
 }

@@ -2,9 +2,10 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { RocketMQCluster } from "../../components/cluster";
 import { parseStackConfig } from "../../components/config";
+import { NameServerSet } from "../../components/nameServers";
 import type { BrokerPlan, NameServerPlan, ProxyPlan } from "../../components/plan/clusterPlan";
 import { LocalPlatform } from "../../components/platform/local";
-import type { PieceContext } from "../../components/platform/types";
+import type { NameServerContext, PieceContext } from "../../components/platform/types";
 import { installMocks } from "./mocks";
 
 /** Wraps the local platform and records, for each piece, the pieces it was told to wait for. */
@@ -18,18 +19,18 @@ class RecordingPlatform extends LocalPlatform {
         super({ dataRoot: "/data" });
     }
 
-    private record(name: string, ctx: PieceContext, make: () => pulumi.Resource): pulumi.Resource {
+    private record(name: string, ctx: PieceContext | NameServerContext, make: () => pulumi.Resource): pulumi.Resource {
         this.order.push(name);
         this.waitsFor.set(
             name,
-            ctx.dependsOn.map((r) => this.names.get(r)!),
+            ctx.dependsOn.map((r) => this.names.get(r as pulumi.Resource)!),
         );
         this.parents.set(name, ctx.parent);
         const r = make();
         this.names.set(r, name);
         return r;
     }
-    override nameServer(ns: NameServerPlan, ctx: PieceContext) {
+    override nameServer(ns: NameServerPlan, ctx: NameServerContext) {
         return this.record(ns.name, ctx, () => super.nameServer(ns, ctx));
     }
     override broker(b: BrokerPlan, ctx: PieceContext) {
@@ -44,7 +45,11 @@ function specOf(version: string, brokerGroups: number, slavesPerGroup: number) {
     return parseStackConfig({
         blue: { version: "4.9.7", clusterName: "other" },
         green: { version, clusterName: "c", brokerGroups, slavesPerGroup },
-    }).green;
+    }).green!;
+}
+
+function nameServers(platform: LocalPlatform): NameServerSet {
+    return new NameServerSet("ns", { spec: { version: "5.5.0", count: 2, basePort: 19876, heapMb: 128 }, platform });
 }
 
 describe("RocketMQCluster graph (Pulumi mocks)", () => {
@@ -55,15 +60,18 @@ describe("RocketMQCluster graph (Pulumi mocks)", () => {
             for (const slaves of [0, 2]) {
                 it(`${version}, ${groups} group(s), ${slaves} slave(s) each: pieces, parent and start order`, () => {
                     const platform = new RecordingPlatform();
+                    const ns = nameServers(platform);
                     const cluster = new RocketMQCluster("c", {
                         spec: specOf(version, groups, slaves),
                         platform,
                         basePort: 30000,
+                        nameServers: ns,
                     });
                     const proxies = version === "5.5.0" ? 1 : 0;
                     assert.strictEqual(platform.order.length, 2 + groups * (1 + slaves) + proxies);
                     for (const [name, parent] of platform.parents) {
-                        assert.strictEqual(parent, cluster, `${name} is not parented to the cluster`);
+                        const owner = name.startsWith("namesrv-") ? ns : cluster;
+                        assert.strictEqual(parent, owner, `${name} is not parented to its component`);
                     }
                     for (const [name, deps] of platform.waitsFor) {
                         // Everything waits only for pieces declared before it: the order is a valid start order.
@@ -73,10 +81,13 @@ describe("RocketMQCluster graph (Pulumi mocks)", () => {
                                 `${name} waits for later ${d}`,
                             );
                         }
-                        if (name.includes("-namesrv-")) {
+                        if (name === "namesrv-0") {
                             assert.deepStrictEqual(deps, []);
+                        } else if (name === "namesrv-1") {
+                            // One at a time: an in-place release change never restarts both.
+                            assert.deepStrictEqual(deps, ["namesrv-0"]);
                         } else {
-                            assert.ok(deps.includes("c-namesrv-0") && deps.includes("c-namesrv-1"), `${name}: ${deps}`);
+                            assert.ok(deps.includes("namesrv-0") && deps.includes("namesrv-1"), `${name}: ${deps}`);
                         }
                         const slave = /^c-broker-([a-z])-([1-9])$/.exec(name);
                         if (slave) {
@@ -97,9 +108,9 @@ describe("RocketMQCluster graph (Pulumi mocks)", () => {
 
     it("refuses a 4.9.x cluster with proxies requested", () => {
         const spec = { ...specOf("4.9.7", 1, 0), proxies: 1 };
-        assert.throws(
-            () => new RocketMQCluster("bad", { spec, platform: new RecordingPlatform(), basePort: 30000 }),
-            /cluster c: proxies = 1: the RocketMQ Proxy needs version 5.1 or newer/,
-        );
+        assert.throws(() => {
+            const platform = new RecordingPlatform();
+            return new RocketMQCluster("bad", { spec, platform, basePort: 30000, nameServers: nameServers(platform) });
+        }, /cluster c: proxies = 1: the RocketMQ Proxy needs version 5.1 or newer/);
     });
 });

@@ -1,6 +1,14 @@
 import * as assert from "assert";
 import { parseStackConfig } from "../../components/config";
-import { clusterSpecProblem, planCluster, portsOf, PORT_SPAN } from "../../components/plan/clusterPlan";
+import {
+    clusterSpecProblem,
+    planCluster,
+    planNameServers,
+    portsOf,
+    PORT_SPAN,
+} from "../../components/plan/clusterPlan";
+
+const NS = planNameServers(2, 19876);
 
 function spec(overrides: Record<string, unknown> = {}) {
     return parseStackConfig({
@@ -11,12 +19,15 @@ function spec(overrides: Record<string, unknown> = {}) {
 
 describe("cluster plan", () => {
     it("plans the seed's default 2-NS / 2M-2S topology", () => {
-        const plan = planCluster(spec(), 20000);
+        const plan = planCluster(spec(), 20000, NS);
         assert.deepStrictEqual(
-            plan.nameServers.map((n) => n.address),
-            ["127.0.0.1:20000", "127.0.0.1:20001"],
+            plan.nameServers.map((n) => [n.name, n.address]),
+            [
+                ["namesrv-0", "127.0.0.1:19876"],
+                ["namesrv-1", "127.0.0.1:19877"],
+            ],
         );
-        assert.strictEqual(plan.nameServerList, "127.0.0.1:20000;127.0.0.1:20001");
+        assert.strictEqual(plan.nameServerList, "127.0.0.1:19876;127.0.0.1:19877");
         assert.deepStrictEqual(
             plan.brokers.map((b) => [b.name, b.brokerName, b.brokerId, b.role]),
             [
@@ -30,9 +41,9 @@ describe("cluster plan", () => {
     });
 
     it("starts masters after the name servers and slaves after their own master", () => {
-        const plan = planCluster(spec({ brokerGroups: 3, slavesPerGroup: 2 }), 20000);
+        const plan = planCluster(spec({ brokerGroups: 3, slavesPerGroup: 2 }), 20000, NS);
         for (const b of plan.brokers) {
-            assert.ok(b.after.includes("blue-namesrv-0") && b.after.includes("blue-namesrv-1"), b.name);
+            assert.ok(b.after.includes("namesrv-0") && b.after.includes("namesrv-1"), b.name);
             const master = `blue-broker-${b.group}-0`;
             assert.strictEqual(b.after.includes(master), b.brokerId > 0, b.name);
             assert.ok(
@@ -44,7 +55,7 @@ describe("cluster plan", () => {
     });
 
     it("plans masters only when there are no slaves", () => {
-        const plan = planCluster(spec({ brokerGroups: 1, slavesPerGroup: 0 }), 20000);
+        const plan = planCluster(spec({ brokerGroups: 1, slavesPerGroup: 0 }), 20000, NS);
         assert.deepStrictEqual(
             plan.brokers.map((b) => b.name),
             ["blue-broker-a-0"],
@@ -52,11 +63,11 @@ describe("cluster plan", () => {
     });
 
     it("gives 5.1+ clusters a proxy that waits for every master", () => {
-        const plan = planCluster({ ...spec(), version: "5.5.0", clusterName: "green" }, 21000);
+        const plan = planCluster({ ...spec(), version: "5.5.0", clusterName: "green" }, 21000, NS);
         assert.strictEqual(plan.proxies.length, 1);
         assert.deepStrictEqual(plan.proxies[0].after, [
-            "green-namesrv-0",
-            "green-namesrv-1",
+            "namesrv-0",
+            "namesrv-1",
             "green-broker-a-0",
             "green-broker-b-0",
         ]);
@@ -68,13 +79,14 @@ describe("cluster plan", () => {
             clusterSpecProblem({ ...spec(), proxies: 1 })!,
             /proxies = 1: the RocketMQ Proxy needs version 5.1 or newer/,
         );
-        assert.throws(() => planCluster({ ...spec(), proxies: 2 }, 20000), /cluster blue: proxies = 2/);
+        assert.throws(() => planCluster({ ...spec(), proxies: 2 }, 20000, NS), /cluster blue: proxies = 2/);
     });
 
     it("uses distinct ports inside PORT_SPAN, even at the largest topology", () => {
         const plan = planCluster(
             { ...spec({ brokerGroups: 8, slavesPerGroup: 2 }), version: "5.5.0", proxies: 4 },
             30000,
+            NS,
         );
         const ports = portsOf(plan);
         assert.strictEqual(new Set(ports).size, ports.length, "a port is used twice");
@@ -105,6 +117,18 @@ describe("stack config of clusters", () => {
                     green: { version: "5.5.0", clusterName: "green", basePort: 20100 },
                 }),
             /green\.basePort = 20100: each cluster uses 140 ports/,
+        );
+    });
+
+    it("refuses name-server ports inside a colour's range, naming both ranges", () => {
+        assert.throws(
+            () =>
+                parseStackConfig({
+                    nameServer: { basePort: 21100 },
+                    blue: { version: "4.9.7", clusterName: "blue" },
+                    green: { version: "5.5.0", clusterName: "green" },
+                }),
+            /nameServer\.basePort = 21100: the name servers' ports 21100-21101 overlap green's ports 21000-21139/,
         );
     });
 });

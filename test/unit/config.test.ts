@@ -2,6 +2,7 @@ import * as assert from "assert";
 import {
     checkVersionJump,
     checkWeightIsStage,
+    nameServerVersionOf,
     parseStackConfig,
     rawConfigFromAll,
     StackConfigError,
@@ -29,12 +30,16 @@ describe("stack config", () => {
         assert.strictEqual(cfg.strategy, "blue-green");
         assert.strictEqual(cfg.trafficWeight, 0);
         assert.deepStrictEqual(cfg.canaryStages, [10, 30, 50, 100]);
-        assert.strictEqual(cfg.blue.nameServers, 2);
+        assert.deepStrictEqual(cfg.nameServer, { count: 2, basePort: 19876, heapMb: 128 });
+        assert.strictEqual(cfg.routing, "shared");
+        assert.strictEqual(cfg.retireBlue, false);
+        assert.strictEqual(cfg.orderedCutover, 100);
+        assert.strictEqual(cfg.promotion.minSoakSeconds, 300);
         assert.strictEqual(cfg.blue.brokerGroups, 2);
         assert.strictEqual(cfg.blue.slavesPerGroup, 1);
         assert.strictEqual(cfg.blue.brokerRole, "SYNC_MASTER");
         assert.strictEqual(cfg.blue.flushDiskType, "SYNC_FLUSH");
-        assert.deepStrictEqual(cfg.blue.heap, { nameServerMb: 128, brokerMb: 256, proxyMb: 256 });
+        assert.deepStrictEqual(cfg.blue.heap, { brokerMb: 256, proxyMb: 256 });
     });
 
     it("names the key, the value and the range of an out-of-range weight", () => {
@@ -71,10 +76,56 @@ describe("stack config", () => {
         assert.match(problems[0], /unknown key\(s\) "trafficWeigth"/);
     });
 
-    it("reports a missing cluster as not set", () => {
-        const problems = problemsOf({ blue: BLUE });
+    it("reports a missing blue cluster as not set", () => {
+        const problems = problemsOf({ green: GREEN });
         assert.strictEqual(problems.length, 1);
-        assert.match(problems[0], /^rocketmq-upgrade:green = \(not set\)/);
+        assert.match(problems[0], /^rocketmq-upgrade:blue = \(not set\)/);
+    });
+
+    it("takes blue alone (no upgrade under way) only at weight 0", () => {
+        assert.strictEqual(parseStackConfig({ blue: BLUE }).green, undefined);
+        assert.deepStrictEqual(problemsOf({ blue: BLUE, trafficWeight: 10 }), [
+            "rocketmq-upgrade:trafficWeight = 10: must be 0 while no green cluster is declared",
+        ]);
+    });
+
+    it("runs the name servers at green's release unless told otherwise", () => {
+        assert.strictEqual(nameServerVersionOf(parseStackConfig({ blue: BLUE, green: GREEN })), "5.5.0");
+        assert.strictEqual(nameServerVersionOf(parseStackConfig({ blue: BLUE })), "4.9.7");
+    });
+
+    it("refuses 5.x brokers on name servers older than 5.1 (the seed's pre-flight rule)", () => {
+        assert.deepStrictEqual(problemsOf({ blue: BLUE, green: GREEN, nameServer: { version: "4.9.7" } }), [
+            'rocketmq-upgrade:nameServer.version = "4.9.7": green.version 5.5.0 brokers register with the shared name servers, so they must run 5.1.0 or newer',
+        ]);
+        assert.match(
+            problemsOf({ blue: { ...BLUE, version: "5.5.0" }, nameServer: { version: "5.0.0" } })[0],
+            /nameServer.version = "5.0.0": blue.version 5.5.0 brokers .* must run 5.1.0 or newer/,
+        );
+        assert.strictEqual(
+            parseStackConfig({ blue: BLUE, green: GREEN, nameServer: { version: "5.1.0" } }).nameServer.version,
+            "5.1.0",
+        );
+    });
+
+    it("refuses retireBlue before weight 100, an unknown cutover stage, a duplicated topic and isolated routing", () => {
+        assert.match(
+            problemsOf({ blue: BLUE, green: GREEN, trafficWeight: 50, canaryStages: [50, 100], retireBlue: true })[0],
+            /retireBlue = true: blue can only be retired at trafficWeight 100 .*\(trafficWeight is 50\)/,
+        );
+        assert.match(
+            problemsOf({ blue: BLUE, green: GREEN, orderedCutover: 40 })[0],
+            /orderedCutover = 40: must be one of canaryStages \[10, 30, 50, 100\]/,
+        );
+        assert.match(
+            problemsOf({ blue: BLUE, green: GREEN, topics: [{ name: "A" }, { name: "A", queues: 4 }] })[0],
+            /topics: topic "A" is declared twice/,
+        );
+        assert.match(problemsOf({ blue: BLUE, green: GREEN, routing: "isolated" })[0], /routing = "isolated"/);
+        assert.match(
+            problemsOf({ blue: BLUE, green: GREEN, topics: [{ name: "bad topic" }] })[0],
+            /topics.0.name = "bad topic": must be 1-127 letters/,
+        );
     });
 
     it("refuses versions outside the 4.9.x and 5.x lines", () => {
@@ -116,7 +167,7 @@ describe("stack config", () => {
     });
 
     it("lists every problem at once", () => {
-        const problems = problemsOf({ blue: { ...BLUE, nameServers: 9 }, green: GREEN, trafficWeight: 101 });
+        const problems = problemsOf({ blue: { ...BLUE, brokerGroups: 9 }, green: GREEN, trafficWeight: 101 });
         assert.strictEqual(problems.length, 2);
     });
 

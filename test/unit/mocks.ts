@@ -61,3 +61,12 @@ export function runProgram(config: Record<string, string>): Record<string, unkno
 export function resolved<T>(o: pulumi.Output<T>): Promise<T> {
     return new Promise((resolve) => o.apply((v) => resolve(v)));
 }
+
+/** Waits until the program stops registering resources (registrations wait on their dependencies' outputs). */
+export async function settled(quietMs = 150): Promise<void> {
+    let seen = -1;
+    while (seen !== registered.length) {
+        seen = registered.length;
+        await new Promise((r) => setTimeout(r, quietMs));
+    }
+}

@@ -1,70 +1,140 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { installMocks, registered, resolved, runProgram } from "./mocks";
+import { installMocks, registered, resolved, runProgram, settled } from "./mocks";
 
+const BLUE = JSON.stringify({ version: "4.9.7", clusterName: "blue" });
+const GREEN = JSON.stringify({ version: "5.5.0", clusterName: "green" });
 const BASE_CONFIG: Record<string, string> = {
-    "rocketmq-upgrade:blue": JSON.stringify({ version: "4.9.7", clusterName: "blue" }),
-    "rocketmq-upgrade:green": JSON.stringify({ version: "5.5.0", clusterName: "green" }),
+    "rocketmq-upgrade:blue": BLUE,
+    "rocketmq-upgrade:green": GREEN,
 };
+
+function processes() {
+    return registered.filter((r) => r.type === "rocketmq:local:Process");
+}
 
 describe("the program (Pulumi mocks)", () => {
     before(installMocks);
 
-    it("declares the blue cluster: 2 name servers, 2 masters, 2 slaves, its runtime, no proxy on 4.9", async () => {
+    it("declares shared name servers at green's release, blue at 4.9.7, green at 5.5.0 with a proxy", async () => {
         const program = runProgram(BASE_CONFIG);
         assert.strictEqual(
-            await resolved(program.blueNameServers as pulumi.Output<string>),
-            "127.0.0.1:20000;127.0.0.1:20001",
+            await resolved(program.nameServers as pulumi.Output<string>),
+            "127.0.0.1:19876;127.0.0.1:19877",
         );
-        const processes = registered.filter((r) => r.type === "rocketmq:local:Process");
-        assert.deepStrictEqual(processes.map((p) => [p.name, p.inputs.role]).sort(), [
-            ["blue-broker-a-0", "broker"],
-            ["blue-broker-a-1", "broker"],
-            ["blue-broker-b-0", "broker"],
-            ["blue-broker-b-1", "broker"],
-            ["blue-namesrv-0", "namesrv"],
-            ["blue-namesrv-1", "namesrv"],
-        ]);
-        assert.ok(processes.every((p) => p.inputs.version === "4.9.7"));
+        await settled();
         assert.deepStrictEqual(
-            registered.filter((r) => r.type === "rocketmq:index:Cluster").map((r) => r.name),
-            ["blue"],
+            processes()
+                .map((p) => [p.name, p.inputs.role, p.inputs.version])
+                .sort(),
+            [
+                ["blue-broker-a-0", "broker", "4.9.7"],
+                ["blue-broker-a-1", "broker", "4.9.7"],
+                ["blue-broker-b-0", "broker", "4.9.7"],
+                ["blue-broker-b-1", "broker", "4.9.7"],
+                ["green-broker-a-0", "broker", "5.5.0"],
+                ["green-broker-a-1", "broker", "5.5.0"],
+                ["green-broker-b-0", "broker", "5.5.0"],
+                ["green-broker-b-1", "broker", "5.5.0"],
+                ["green-proxy-0", "proxy", "5.5.0"],
+                ["namesrv-0", "namesrv", "5.5.0"],
+                ["namesrv-1", "namesrv", "5.5.0"],
+            ],
         );
+        const components = registered.filter((r) => r.type.startsWith("rocketmq:index:"));
+        assert.deepStrictEqual(components.map((r) => `${r.type} ${r.name}`).sort(), [
+            "rocketmq:index:Backup blue",
+            "rocketmq:index:BlueGreen rocketmq",
+            "rocketmq:index:Cluster blue",
+            "rocketmq:index:Cluster green",
+            "rocketmq:index:NameServers shared",
+            "rocketmq:index:Verification blue",
+            "rocketmq:index:Verification green",
+        ]);
         assert.deepStrictEqual(
             registered.filter((r) => r.type === "rocketmq:local:Runtime").map((r) => [r.name, r.inputs.version]),
-            [["blue-runtime", "4.9.7"]],
+            [
+                ["namesrv-runtime", "5.5.0"],
+                ["blue-runtime", "4.9.7"],
+                ["green-runtime", "5.5.0"],
+            ],
         );
-        const brokers = await resolved(program.blueBrokers as pulumi.Output<Record<string, unknown[]>>);
-        assert.deepStrictEqual(Object.keys(brokers), ["a", "b"]);
+        const traffic = registered.filter((r) => r.type === "rocketmq:local:Traffic");
+        assert.strictEqual(traffic.length, 1);
+        assert.strictEqual(traffic[0].inputs.weight, 0);
+        assert.deepStrictEqual(traffic[0].inputs.green, {
+            clusterName: "green",
+            masters: [
+                { brokerName: "green-a", address: "127.0.0.1:21012" },
+                { brokerName: "green-b", address: "127.0.0.1:21020" },
+            ],
+        });
+        assert.strictEqual(registered.filter((r) => r.type === "rocketmq:local:DrainCheck").length, 0);
     });
 
-    it("writes each broker's identity, role and name servers into its broker.conf", async () => {
+    it("registers both colours' brokers with the shared name servers", async () => {
         const program = runProgram(BASE_CONFIG);
-        await resolved(program.blueNameServers as pulumi.Output<string>);
-        const slave = registered.find((r) => r.name === "blue-broker-b-1")!;
-        const conf = String(slave.inputs.config);
-        for (const line of [
-            "brokerClusterName=blue",
-            "brokerName=blue-b",
-            "brokerId=1",
-            "brokerRole=SLAVE",
-            "namesrvAddr=127.0.0.1:20000;127.0.0.1:20001",
-            "autoCreateTopicEnable=false",
-        ]) {
-            assert.ok(conf.split("\n").includes(line), `missing ${line} in:\n${conf}`);
+        await resolved(program.nameServers as pulumi.Output<string>);
+        await settled();
+        for (const name of ["blue-broker-b-1", "green-broker-a-0"]) {
+            const broker = registered.find((r) => r.name === name)!;
+            const conf = String(broker.inputs.config).split("\n");
+            assert.ok(conf.includes("namesrvAddr=127.0.0.1:19876;127.0.0.1:19877"), `${name}:\n${conf.join("\n")}`);
+            assert.ok(conf.includes("autoCreateTopicEnable=false"));
         }
+        const slave = registered.find((r) => r.name === "blue-broker-b-1")!;
         assert.deepStrictEqual(slave.inputs.registration, {
-            nameServers: "127.0.0.1:20000;127.0.0.1:20001",
+            nameServers: "127.0.0.1:19876;127.0.0.1:19877",
             brokerName: "blue-b",
             brokerId: 1,
         });
     });
 
-    it("registers no resource at all when the config is invalid", () => {
-        assert.throws(
-            () => runProgram({ ...BASE_CONFIG, "rocketmq-upgrade:trafficWeight": "150" }),
-            /rocketmq-upgrade:trafficWeight = 150: must be an integer from 0 to 100/,
+    it("keys each colour's verification to its own topic and compares green with blue's baseline", async () => {
+        runProgram(BASE_CONFIG);
+        await settled();
+        const checks = registered.filter((r) => r.type === "rocketmq:local:Verification");
+        assert.deepStrictEqual(
+            checks.map((c) => [c.name, (c.inputs.settings as { verifyTopic: string }).verifyTopic]),
+            [
+                ["blue-checks", "RMQ_UPGRADE_VERIFY_blue"],
+                ["green-checks", "RMQ_UPGRADE_VERIFY_green"],
+            ],
         );
-        assert.deepStrictEqual(registered, []);
+        const green = checks.find((c) => c.name === "green-checks")!;
+        assert.strictEqual((green.inputs.benchmark as { topic: string }).topic, "RMQ_UPGRADE_BENCH_green");
+    });
+
+    it("declares blue alone, at its own release, when no upgrade is under way", async () => {
+        runProgram({ "rocketmq-upgrade:blue": BLUE });
+        await settled();
+        assert.ok(processes().every((p) => p.inputs.version === "4.9.7"));
+        assert.ok(!processes().some((p) => p.name.startsWith("green-")));
+        assert.strictEqual(registered.filter((r) => r.type === "rocketmq:local:Traffic").length, 0);
+    });
+
+    it("with retireBlue at 100 %, gates blue's stopped brokers behind a drain check", async () => {
+        runProgram({ ...BASE_CONFIG, "rocketmq-upgrade:trafficWeight": "100", "rocketmq-upgrade:retireBlue": "true" });
+        await settled();
+        assert.strictEqual(registered.filter((r) => r.type === "rocketmq:local:DrainCheck").length, 1);
+        const blue = processes().filter((p) => p.name.startsWith("blue-"));
+        assert.ok(blue.length === 4 && blue.every((p) => p.inputs.stopped === true));
+        assert.ok(
+            processes()
+                .filter((p) => !p.name.startsWith("blue-"))
+                .every((p) => p.inputs.stopped !== true),
+        );
+    });
+
+    it("registers no resource at all when the config is invalid", () => {
+        for (const [key, value, message] of [
+            ["trafficWeight", "150", /rocketmq-upgrade:trafficWeight = 150: must be an integer from 0 to 100/],
+            ["trafficWeight", "abc", /rocketmq-upgrade:trafficWeight = "abc": must be an integer from 0 to 100/],
+            ["trafficWeight", "-1", /rocketmq-upgrade:trafficWeight = -1: must be an integer from 0 to 100/],
+            ["canaryStages", "[10, 30, 50]", /rocketmq-upgrade:canaryStages = \[10,30,50\]: must end at 100/],
+        ] as const) {
+            assert.throws(() => runProgram({ ...BASE_CONFIG, [`rocketmq-upgrade:${key}`]: value }), message);
+            assert.deepStrictEqual(registered, [], `${key}=${value} registered resources`);
+        }
     });
 });

@@ -14,14 +14,30 @@ import type {
     BackupPiece,
     ClusterPlatform,
     ClusterRef,
+    NameServerContext,
     OperationContext,
     PieceContext,
+    TrafficOptions,
+    TrafficPiece,
     VerificationOptions,
     VerificationPiece,
 } from "../types";
 import { ClusterBackup, ClusterVerification } from "./operations";
 import { RocketMQProcess } from "./process";
 import { RocketMQRuntime } from "./runtime";
+import { ColourInput, DrainCheck, TrafficSplit } from "./traffic";
+
+function colourOf(cluster: ClusterRef): ColourInput {
+    return {
+        clusterName: cluster.plan.clusterName,
+        masters: cluster.plan.brokers
+            .filter((b) => b.brokerId === 0)
+            .map((b) => ({ brokerName: b.brokerName, address: b.address })),
+    };
+}
+
+/** The directory (under dataRoot) of the shared name servers and the name of their Runtime. */
+const NAME_SERVER_DIR = "namesrv";
 
 /** Arguments of the {@link LocalPlatform}. */
 export interface LocalPlatformArgs {
@@ -43,11 +59,11 @@ export class LocalPlatform implements ClusterPlatform {
 
     constructor(private readonly args: LocalPlatformArgs) {}
 
-    private runtimeFor(ctx: PieceContext): RocketMQRuntime {
-        const key = ctx.plan.clusterName;
+    /** One Runtime per cluster (and one for the name servers), named after what uses it. */
+    private runtimeFor(key: string, version: string, parent: pulumi.Resource): RocketMQRuntime {
         let rt = this.runtimes.get(key);
         if (!rt) {
-            rt = new RocketMQRuntime(`${key}-runtime`, { version: ctx.spec.version }, { parent: ctx.parent });
+            rt = new RocketMQRuntime(`${key}-runtime`, { version }, { parent });
             this.runtimes.set(key, rt);
         }
         return rt;
@@ -57,22 +73,29 @@ export class LocalPlatform implements ClusterPlatform {
         return path.join(this.args.dataRoot, ctx.plan.clusterName, name);
     }
 
-    private opts(ctx: PieceContext): pulumi.CustomResourceOptions {
-        return { parent: ctx.parent, dependsOn: [this.runtimeFor(ctx), ...ctx.dependsOn] };
+    /** Name servers live outside any colour's directory: they outlive the colours. */
+    private nameServerDir(name: string): string {
+        return path.join(this.args.dataRoot, NAME_SERVER_DIR, name);
     }
 
-    nameServer(ns: NameServerPlan, ctx: PieceContext): pulumi.Resource {
+    private opts(ctx: PieceContext): pulumi.CustomResourceOptions {
+        const runtime = this.runtimeFor(ctx.plan.clusterName, ctx.spec.version, ctx.parent);
+        return { parent: ctx.parent, dependsOn: [runtime, ...ctx.dependsOn] };
+    }
+
+    nameServer(ns: NameServerPlan, ctx: NameServerContext): pulumi.Resource {
+        const runtime = this.runtimeFor(NAME_SERVER_DIR, ctx.version, ctx.parent);
         return new RocketMQProcess(
             ns.name,
             {
                 role: "namesrv",
-                version: ctx.spec.version,
-                dir: this.dir(ctx, ns.name),
-                config: nameServerProperties({ version: mustParseVersion(ctx.spec.version), port: ns.port }),
+                version: ctx.version,
+                dir: this.nameServerDir(ns.name),
+                config: nameServerProperties({ version: mustParseVersion(ctx.version), port: ns.port }),
                 servicePort: ns.port,
-                heapMb: ctx.spec.heap.nameServerMb,
+                heapMb: ctx.heapMb,
             },
-            this.opts(ctx),
+            { parent: ctx.parent, dependsOn: [runtime, ...ctx.dependsOn] },
         );
     }
 
@@ -102,6 +125,7 @@ export class LocalPlatform implements ClusterPlatform {
                 servicePort: b.port,
                 heapMb: ctx.spec.heap.brokerMb,
                 registration: { nameServers: ctx.plan.nameServerList, brokerName: b.brokerName, brokerId: b.brokerId },
+                stopped: ctx.stopped,
             },
             this.opts(ctx),
         );
@@ -122,6 +146,7 @@ export class LocalPlatform implements ClusterPlatform {
                 }),
                 servicePort: p.grpcPort,
                 heapMb: ctx.spec.heap.proxyMb,
+                stopped: ctx.stopped,
             },
             this.opts(ctx),
         );
@@ -130,10 +155,16 @@ export class LocalPlatform implements ClusterPlatform {
     backup(name: string, cluster: ClusterRef, opts: BackupOptions, ctx: OperationContext): BackupPiece {
         const { plan } = cluster;
         const processes = [
-            ...plan.nameServers.map((n) => ({ name: n.name, role: "namesrv" as const })),
-            ...plan.brokers.map((b) => ({ name: b.name, role: "broker" as const })),
-            ...plan.proxies.map((p) => ({ name: p.name, role: "proxy" as const })),
-        ].map((p) => ({ ...p, dir: this.dir(cluster, p.name) }));
+            ...plan.nameServers.map((n) => ({
+                name: n.name,
+                role: "namesrv" as const,
+                dir: this.nameServerDir(n.name),
+            })),
+            ...[
+                ...plan.brokers.map((b) => ({ name: b.name, role: "broker" as const })),
+                ...plan.proxies.map((p) => ({ name: p.name, role: "proxy" as const })),
+            ].map((p) => ({ ...p, dir: this.dir(cluster, p.name) })),
+        ];
         const resource = new ClusterBackup(
             name,
             {
@@ -180,5 +211,34 @@ export class LocalPlatform implements ClusterPlatform {
             { parent: ctx.parent, dependsOn: ctx.dependsOn },
         );
         return { resource, reportFile: resource.reportFile };
+    }
+
+    traffic(
+        name: string,
+        blue: ClusterRef,
+        green: ClusterRef,
+        opts: TrafficOptions,
+        ctx: OperationContext,
+    ): TrafficPiece {
+        const resource = new TrafficSplit(
+            name,
+            {
+                nameServers: blue.plan.nameServerList,
+                blue: colourOf(blue),
+                green: colourOf(green),
+                ...opts,
+                snapshotDir: path.join(this.args.dataRoot, "backups", "traffic"),
+            },
+            { parent: ctx.parent, dependsOn: ctx.dependsOn },
+        );
+        return { resource, effectiveShares: resource.effectiveShares, orderedPauses: resource.orderedPauses };
+    }
+
+    drainCheck(name: string, blue: ClusterRef, timeoutSeconds: number, ctx: OperationContext): pulumi.Resource {
+        return new DrainCheck(
+            name,
+            { nameServers: blue.plan.nameServerList, blue: colourOf(blue), timeoutSeconds },
+            { parent: ctx.parent, dependsOn: ctx.dependsOn },
+        );
     }
 }

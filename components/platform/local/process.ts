@@ -16,6 +16,8 @@ export interface RocketMQProcessArgs {
     heapMb: pulumi.Input<number>;
     /** Brokers only: the process serves once these name servers list it under this name and id. */
     registration?: pulumi.Input<{ nameServers: string; brokerName: string; brokerId: number }>;
+    /** Keep the process stopped (its directory stays): how a retired colour's servers are held. */
+    stopped?: pulumi.Input<boolean>;
 }
 
 /**

@@ -1,0 +1,189 @@
+import * as pulumi from "@pulumi/pulumi";
+import { BenchmarkSettings, DEFAULT_BENCHMARK } from "../runtime/benchmark";
+import { DEFAULT_VERIFICATION, VerificationSettings } from "../runtime/verification";
+import { UpgradeBackup } from "./backup";
+import { RocketMQCluster } from "./cluster";
+import type { ClusterSpec, NameServerSpec } from "./config";
+import { NameServerSet } from "./nameServers";
+import { planCluster } from "./plan/clusterPlan";
+import { changeTrigger } from "./plan/triggers";
+import type { DeclaredTopic } from "./plan/trafficPlan";
+import type { ClusterPlatform } from "./platform/types";
+import { UpgradeVerification } from "./verification";
+
+/** Arguments of a {@link BlueGreenRocketMQ}. */
+export interface BlueGreenRocketMQArgs {
+    /** Where both colours run. */
+    platform: ClusterPlatform;
+    /** The name servers both colours register with; a release change upgrades them in place, one at a time. */
+    nameServer: NameServerSpec;
+    /** The running cluster. */
+    blue: ClusterSpec;
+    /** The target cluster; absent when no upgrade is under way. */
+    green?: ClusterSpec;
+    /** First port of each colour's range on the platform. */
+    basePorts: { blue: number; green: number };
+    /** Percent of write traffic for green: 0 or a canary stage. */
+    trafficWeight: number;
+    /** Topics managed on both colours (every topic blue has is copied to green anyway). */
+    topics: DeclaredTopic[];
+    /** Consumer groups created on both colours. */
+    consumerGroups: string[];
+    /** The stage at which ordered topics move to green, whole. */
+    orderedCutover: number;
+    /** Stop blue's brokers once no consumer group has anything left to read on them (needs weight 100). */
+    retireBlue: boolean;
+    backup: { includeStore: boolean; retentionDays: number; baselineSeconds: number };
+    verification: Omit<VerificationSettings, "verifyTopic"> & { baselineTolerance: number };
+    /** How long clients may keep a route: RocketMQ clients poll every 30 s. An ordered move's write pause waits this out. */
+    routeRefreshSeconds?: number;
+    /** How long a drain (ordered move, retirement) may take before it is refused. */
+    drainTimeoutSeconds?: number;
+}
+
+/**
+ * Blue-green on shared name servers, the default upgrade path. Both colours
+ * register with one {@link NameServerSet}; the traffic weight moves topics'
+ * write queues from blue to green, so producers follow at their next route
+ * refresh and consumers read both colours without any change.
+ *
+ * Order of a `pulumi up`: name servers (in place, one at a time) → blue →
+ * blue's backup and verification → green → green's verification on its own
+ * topic, against blue's baseline → the traffic split. With `retireBlue`, a
+ * drain check gates stopping blue's brokers.
+ */
+export class BlueGreenRocketMQ extends pulumi.ComponentResource {
+    public readonly nameServers: NameServerSet;
+    public readonly blue: RocketMQCluster;
+    public readonly green?: RocketMQCluster;
+    public readonly blueBackup: UpgradeBackup;
+    public readonly blueVerification: UpgradeVerification;
+    public readonly greenVerification?: UpgradeVerification;
+    /** Green's share of each topic's writable queues, in percent (empty without green). */
+    public readonly effectiveShares: pulumi.Output<Record<string, number>>;
+    /** Seconds each ordered topic's writes were paused by the last change. */
+    public readonly orderedPauses: pulumi.Output<Record<string, number>>;
+
+    constructor(name: string, args: BlueGreenRocketMQArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("rocketmq:index:BlueGreen", name, {}, opts);
+        const { platform } = args;
+        const routeRefreshSeconds = args.routeRefreshSeconds ?? 35;
+        const drainTimeoutSeconds = args.drainTimeoutSeconds ?? 180;
+        const { baselineSeconds, ...backupSettings } = args.backup;
+        const { baselineTolerance, ...checkSettings } = args.verification;
+        const benchmarkFor = (spec: ClusterSpec): BenchmarkSettings | undefined =>
+            baselineSeconds > 0
+                ? {
+                      ...DEFAULT_BENCHMARK,
+                      seconds: baselineSeconds,
+                      topic: `${DEFAULT_BENCHMARK.topic}_${spec.clusterName}`,
+                  }
+                : undefined;
+
+        this.nameServers = new NameServerSet("shared", { spec: args.nameServer, platform }, { parent: this });
+
+        // The gate reads blue through the name servers only: it must not wait for blue's own processes, which wait for it.
+        const drain =
+            args.retireBlue && args.green
+                ? platform.drainCheck("blue-drained", this.planned(args, "blue"), drainTimeoutSeconds, {
+                      parent: this,
+                      dependsOn: [this.nameServers],
+                  })
+                : undefined;
+        this.blue = new RocketMQCluster(
+            "blue",
+            {
+                spec: args.blue,
+                platform,
+                basePort: args.basePorts.blue,
+                nameServers: this.nameServers,
+                retired: drain ? { after: drain } : undefined,
+            },
+            { parent: this },
+        );
+        const blueBenchmark = benchmarkFor(args.blue);
+        this.blueBackup = new UpgradeBackup(
+            "blue",
+            {
+                cluster: this.blue,
+                trigger: changeTrigger(args.blue),
+                ...backupSettings,
+                benchmark: blueBenchmark,
+            },
+            { parent: this },
+        );
+        const verifySettings = (spec: ClusterSpec): VerificationSettings => ({
+            ...checkSettings,
+            verifyTopic: `${DEFAULT_VERIFICATION.verifyTopic}_${spec.clusterName}`,
+        });
+        this.blueVerification = new UpgradeVerification(
+            "blue",
+            {
+                cluster: this.blue,
+                trigger: changeTrigger(args.blue),
+                settings: verifySettings(args.blue),
+                after: [this.blueBackup],
+                baseline: blueBenchmark
+                    ? { result: this.blueBackup.baseline, benchmark: blueBenchmark, tolerance: baselineTolerance }
+                    : undefined,
+            },
+            { parent: this },
+        );
+
+        if (!args.green) {
+            this.effectiveShares = pulumi.output<Record<string, number>>({});
+            this.orderedPauses = pulumi.output<Record<string, number>>({});
+            this.registerOutputs({ effectiveShares: this.effectiveShares });
+            return;
+        }
+        // Nothing of green starts before blue is backed up.
+        this.green = new RocketMQCluster(
+            "green",
+            {
+                spec: args.green,
+                platform,
+                basePort: args.basePorts.green,
+                nameServers: this.nameServers,
+                after: [this.blueBackup],
+            },
+            { parent: this },
+        );
+        const greenBenchmark = benchmarkFor(args.green);
+        this.greenVerification = new UpgradeVerification(
+            "green",
+            {
+                cluster: this.green,
+                trigger: changeTrigger(args.green),
+                settings: verifySettings(args.green),
+                baseline: greenBenchmark
+                    ? { result: this.blueBackup.baseline, benchmark: greenBenchmark, tolerance: baselineTolerance }
+                    : undefined,
+            },
+            { parent: this },
+        );
+        const traffic = platform.traffic(
+            "traffic",
+            this.blue,
+            this.green,
+            {
+                weight: args.trafficWeight,
+                declaredTopics: args.topics,
+                consumerGroups: args.consumerGroups,
+                orderedCutover: args.orderedCutover,
+                routeRefreshSeconds,
+                drainTimeoutSeconds,
+            },
+            // Green takes traffic only once it passed verification on its own and blue is backed up.
+            { parent: this, dependsOn: [this.blueBackup, this.blueVerification, this.greenVerification] },
+        );
+        this.effectiveShares = traffic.effectiveShares;
+        this.orderedPauses = traffic.orderedPauses;
+        this.registerOutputs({ effectiveShares: this.effectiveShares, orderedPauses: this.orderedPauses });
+    }
+
+    /** A colour's plan without its resources, for pieces that must not wait for the colour's processes. */
+    private planned(args: BlueGreenRocketMQArgs, colour: "blue" | "green") {
+        const spec = args[colour]!;
+        return { spec, plan: planCluster(spec, args.basePorts[colour], this.nameServers.plan) };
+    }
+}
