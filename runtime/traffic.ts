@@ -307,8 +307,9 @@ export async function applyTraffic(session: AdminSession, req: TrafficRequest, l
     );
 
     const groups = await ensureStructure(session, req, blue, green, log);
-    let plan: TrafficPlan;
-    ({ green, plan } = await readPlan(session, req));
+    const fresh = await readPlan(session, req);
+    green = fresh.green;
+    const plan = fresh.plan;
     const greenGroups: Record<string, string[]> = {};
     for (const [broker, list] of Object.entries(await readGroups(session, req.green))) {
         greenGroups[broker] = list.map((g) => g.groupName);
