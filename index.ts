@@ -26,6 +26,9 @@ const rollout = new BlueGreenRocketMQ("rocketmq", {
     green: config.green,
     basePorts: { blue: basePortOf(config, "blue"), green: basePortOf(config, "green") },
     trafficWeight: config.trafficWeight,
+    canaryStages: config.canaryStages,
+    // A one-shot override for the operator (see README.md), never a stored setting.
+    forceWeightChange: process.env.ROCKETMQ_UPGRADE_FORCE_WEIGHT === "1",
     topics: config.topics,
     consumerGroups: config.consumerGroups,
     orderedCutover: config.orderedCutover,
@@ -53,3 +56,4 @@ export const greenProxyEndpoints = rollout.green?.proxyEndpoints;
 export const greenVerificationReport = rollout.greenVerification?.reportFile;
 export const effectiveShares = rollout.effectiveShares;
 export const orderedPauses = rollout.orderedPauses;
+export const trafficAppliedAt = rollout.trafficAppliedAt;

@@ -25,6 +25,9 @@ export interface BlueGreenRocketMQArgs {
     basePorts: { blue: number; green: number };
     /** Percent of write traffic for green: 0 or a canary stage. */
     trafficWeight: number;
+    canaryStages: number[];
+    /** Let this update skip stages or lower the weight to a non-zero stage. */
+    forceWeightChange?: boolean;
     /** Topics managed on both colours (every topic blue has is copied to green anyway). */
     topics: DeclaredTopic[];
     /** Consumer groups created on both colours. */
@@ -63,6 +66,8 @@ export class BlueGreenRocketMQ extends pulumi.ComponentResource {
     public readonly effectiveShares: pulumi.Output<Record<string, number>>;
     /** Seconds each ordered topic's writes were paused by the last change. */
     public readonly orderedPauses: pulumi.Output<Record<string, number>>;
+    /** When the current weight was applied ("" without green): the start of the stage's soak. */
+    public readonly trafficAppliedAt: pulumi.Output<string>;
 
     constructor(name: string, args: BlueGreenRocketMQArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rocketmq:index:BlueGreen", name, {}, opts);
@@ -133,6 +138,7 @@ export class BlueGreenRocketMQ extends pulumi.ComponentResource {
         if (!args.green) {
             this.effectiveShares = pulumi.output<Record<string, number>>({});
             this.orderedPauses = pulumi.output<Record<string, number>>({});
+            this.trafficAppliedAt = pulumi.output("");
             this.registerOutputs({ effectiveShares: this.effectiveShares });
             return;
         }
@@ -167,6 +173,8 @@ export class BlueGreenRocketMQ extends pulumi.ComponentResource {
             this.green,
             {
                 weight: args.trafficWeight,
+                canaryStages: args.canaryStages,
+                forceWeightChange: args.forceWeightChange ?? false,
                 declaredTopics: args.topics,
                 consumerGroups: args.consumerGroups,
                 orderedCutover: args.orderedCutover,
@@ -178,7 +186,12 @@ export class BlueGreenRocketMQ extends pulumi.ComponentResource {
         );
         this.effectiveShares = traffic.effectiveShares;
         this.orderedPauses = traffic.orderedPauses;
-        this.registerOutputs({ effectiveShares: this.effectiveShares, orderedPauses: this.orderedPauses });
+        this.trafficAppliedAt = traffic.appliedAt;
+        this.registerOutputs({
+            effectiveShares: this.effectiveShares,
+            orderedPauses: this.orderedPauses,
+            trafficAppliedAt: this.trafficAppliedAt,
+        });
     }
 
     /** A colour's plan without its resources, for pieces that must not wait for the colour's processes. */

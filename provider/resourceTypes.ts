@@ -18,7 +18,7 @@ type Props = Record<string, unknown>;
 /** One custom resource type: create/read/update/delete for its properties. */
 export interface ResourceHandler {
     /** Fills in defaults and rejects bad inputs before anything runs (also during preview). */
-    check?(ctx: HandlerContext, news: Props): Promise<provider.CheckResult>;
+    check?(ctx: HandlerContext, news: Props, olds: Props): Promise<provider.CheckResult>;
     diff(ctx: HandlerContext, olds: Props, news: Props): Promise<provider.DiffResult>;
     create(ctx: HandlerContext, inputs: Props): Promise<provider.CreateResult>;
     /** Reports the live state; see each handler for what "gone" means for its type. */

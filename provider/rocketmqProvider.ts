@@ -38,11 +38,11 @@ export class RocketMQProvider implements provider.Provider {
 
     async check(
         urn: string,
-        _olds: Record<string, unknown>,
+        olds: Record<string, unknown>,
         news: Record<string, unknown>,
     ): Promise<provider.CheckResult> {
         const handler = handlerFor(urn);
-        return handler.check ? handler.check(contextFor(urn), news) : { inputs: news };
+        return handler.check ? handler.check(contextFor(urn), news, olds ?? {}) : { inputs: news };
     }
 
     async diff(

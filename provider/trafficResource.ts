@@ -2,6 +2,8 @@
  * rocketmq:local:Traffic: the weighted split of write traffic between blue
  * and green on shared name servers (runtime/traffic.ts does the work).
  *
+ * - check refuses, at preview, a weight that skips a canary stage or goes
+ *   down to anything but 0, unless `forceWeightChange` is set;
  * - create/update bring the brokers to the weight and fail, moving nothing,
  *   while green lacks a topic or group blue has;
  * - diff also reads the brokers, so drift (a topic created on blue since,
@@ -15,6 +17,7 @@
  */
 import { withAdminSession } from "../runtime/adminSession";
 import { applyTraffic, checkDrained, ColourRef, TrafficRequest, trafficInPlace } from "../runtime/traffic";
+import { weightChangeProblem } from "../components/plan/stages";
 import { changedKeys, ResourceHandler } from "./resourceTypes";
 
 export const TRAFFIC_TYPE = "rocketmq:local:Traffic";
@@ -60,8 +63,15 @@ async function apply(inputs: Record<string, unknown>, progress: (m: string) => v
 }
 
 export const trafficHandler: ResourceHandler = {
-    async check(_ctx, news) {
-        return { inputs: news, failures: trafficInputFailures(news) };
+    async check(_ctx, news, olds) {
+        const failures = trafficInputFailures(news);
+        const from = typeof olds.weight === "number" ? olds.weight : undefined;
+        const stages = Array.isArray(news.canaryStages) ? (news.canaryStages as number[]) : [];
+        const problem = weightChangeProblem(from, Number(news.weight), stages, news.forceWeightChange === true);
+        if (problem) {
+            failures.push({ property: "weight", reason: `rocketmq-upgrade:${problem}` });
+        }
+        return { inputs: news, failures };
     },
 
     async diff(ctx, olds, news) {

@@ -15,6 +15,7 @@ import {
     missingOnGreen,
     PERM_WRITE,
     planTraffic,
+    reservedTopicNames,
     topicKind,
     TopicWrite,
     TrafficPlan,
@@ -386,7 +387,10 @@ export async function checkDrained(
         }
     }
     // Producers must not still write to blue: no business topic there may keep its write permission.
-    const reserved = new Set([blue.clusterName, ...blue.masters.map((b) => b.brokerName)]);
+    const reserved = reservedTopicNames(
+        [blue.clusterName],
+        blue.masters.map((b) => b.brokerName),
+    );
     for (const m of blue.masters) {
         const writable = (await session.topics(m.address)).filter(
             (t) => t.perm & PERM_WRITE && topicKind(t.topicName, reserved) === "business",

@@ -124,6 +124,14 @@ const SYSTEM_TOPICS = new Set([
     "RMQ_SYS_TRACE_TOPIC",
 ]);
 
+/**
+ * Topic names a broker creates for its own cluster and broker names (route
+ * probes, and the request-reply topic `<cluster>_REPLY_TOPIC`): never moved.
+ */
+export function reservedTopicNames(clusterNames: readonly string[], brokerNames: readonly string[]): Set<string> {
+    return new Set([...clusterNames, ...clusterNames.map((c) => `${c}_REPLY_TOPIC`), ...brokerNames]);
+}
+
 /** The kind of a topic name as far as traffic moves go. */
 export function topicKind(name: string, reservedNames: ReadonlySet<string>): "system" | "retry" | "business" {
     if (
@@ -225,12 +233,10 @@ export interface TrafficPlanInput {
  */
 export function planTraffic(input: TrafficPlanInput): TrafficPlan {
     const { blue, green } = input;
-    const reserved = new Set<string>([
-        blue.clusterName,
-        green.clusterName,
-        ...blue.masters.map((m) => m.brokerName),
-        ...green.masters.map((m) => m.brokerName),
-    ]);
+    const reserved = reservedTopicNames(
+        [blue.clusterName, green.clusterName],
+        [...blue.masters, ...green.masters].map((m) => m.brokerName),
+    );
     const orderedNames = new Set(input.declared.filter((d) => d.ordered).map((d) => d.name));
     const plan: TrafficPlan = { topics: [], opens: [], closes: [], orderedMoves: [], retryCopies: [] };
     const current = (colour: ColourState, brokerName: string, topic: string) =>

@@ -72,6 +72,8 @@ export interface VerificationPiece {
 /** The weighted split between two clusters on shared name servers. */
 export interface TrafficOptions {
     weight: number;
+    canaryStages: number[];
+    forceWeightChange: boolean;
     declaredTopics: DeclaredTopic[];
     consumerGroups: string[];
     orderedCutover: number;
@@ -83,6 +85,8 @@ export interface TrafficPiece {
     readonly resource: pulumi.Resource;
     readonly effectiveShares: pulumi.Output<Record<string, number>>;
     readonly orderedPauses: pulumi.Output<Record<string, number>>;
+    /** When the weight was last applied (the start of the current stage's soak). */
+    readonly appliedAt: pulumi.Output<string>;
 }
 
 export interface ClusterPlatform {

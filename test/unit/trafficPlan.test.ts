@@ -183,6 +183,7 @@ describe("planTraffic", () => {
             { ...orders, topicName: "TBW102" },
             { ...orders, topicName: "RMQ_UPGRADE_VERIFY_blue" },
             { ...orders, topicName: "blue-a" },
+            { ...orders, topicName: "blue_REPLY_TOPIC" },
             { ...orders, topicName: "rmq_sys_wheel_timer" },
         ]);
         const green = colour("green", 1);

@@ -231,7 +231,12 @@ export class LocalPlatform implements ClusterPlatform {
             },
             { parent: ctx.parent, dependsOn: ctx.dependsOn },
         );
-        return { resource, effectiveShares: resource.effectiveShares, orderedPauses: resource.orderedPauses };
+        return {
+            resource,
+            effectiveShares: resource.effectiveShares,
+            orderedPauses: resource.orderedPauses,
+            appliedAt: resource.appliedAt,
+        };
     }
 
     drainCheck(name: string, blue: ClusterRef, timeoutSeconds: number, ctx: OperationContext): pulumi.Resource {

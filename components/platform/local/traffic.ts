@@ -15,6 +15,10 @@ export interface TrafficSplitArgs {
     green: pulumi.Input<ColourInput>;
     /** Percent of write traffic for green: 0 or a canary stage. */
     weight: pulumi.Input<number>;
+    /** The stages the weight walks through, for the step check. */
+    canaryStages: pulumi.Input<number[]>;
+    /** Skip the step check for this update (skipping stages, lowering to a non-zero weight). */
+    forceWeightChange: pulumi.Input<boolean>;
     declaredTopics: pulumi.Input<DeclaredTopic[]>;
     consumerGroups: pulumi.Input<string[]>;
     orderedCutover: pulumi.Input<number>;

@@ -1,0 +1,184 @@
+/**
+ * The operator's rollout commands, on top of `npm run pulumi`:
+ *
+ *   npm run status                      where the rollout stands (a table)
+ *   npm run promote [-- --force] [--to N] [--stack S]
+ *       moves to the next canary stage, only when green's verification
+ *       passed, both colours are healthy and the stage before has soaked for
+ *       promotion.minSoakSeconds; --force skips those gates (and allows
+ *       skipping stages with --to)
+ *   npm run rollback [-- --stack S]     sets trafficWeight to 0 and runs `pulumi up`
+ *
+ * Each changes the stack config exactly as an operator would by hand, then
+ * runs `pulumi up`. If `up` fails, the config goes back to the weight that
+ * was applied, so config and routes never disagree.
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { parseStackConfig, rawConfigFromAll } from "../components/config";
+import { nextStage } from "../components/plan/stages";
+import { withAdminSession } from "../runtime/adminSession";
+import { formatStatus, gatherStatus, promotionBlockers, RolloutStatus, StackView } from "./rolloutStatus";
+
+const root = path.resolve(__dirname, "..");
+
+function pulumi(args: string[], opts: { capture: boolean; env?: NodeJS.ProcessEnv }): string {
+    const r = spawnSync("bash", [path.join(root, "scripts", "pulumi.sh"), ...args], {
+        cwd: root,
+        encoding: "utf8",
+        stdio: opts.capture ? ["ignore", "pipe", "inherit"] : "inherit",
+        env: { ...process.env, ...opts.env },
+        maxBuffer: 64 * 1024 * 1024,
+    });
+    if (r.status !== 0) {
+        throw new Error(`pulumi ${args[0]} failed (exit ${r.status})`);
+    }
+    return r.stdout ?? "";
+}
+
+function json(text: string): unknown {
+    return JSON.parse(text.slice(text.search(/[[{]/)));
+}
+
+function readView(stack: string): { view: StackView; configWeight: number } {
+    const rawConfig = json(pulumi(["config", "--json", "--stack", stack], { capture: true })) as Record<
+        string,
+        { value?: string; objectValue?: unknown }
+    >;
+    const flat: Record<string, string> = {};
+    for (const [k, v] of Object.entries(rawConfig)) {
+        flat[k] = v.objectValue !== undefined ? JSON.stringify(v.objectValue) : String(v.value ?? "");
+    }
+    const cfg = parseStackConfig(rawConfigFromAll(flat));
+    const out = json(pulumi(["stack", "output", "--json", "--stack", stack], { capture: true })) as Record<
+        string,
+        unknown
+    >;
+    const reportFile = typeof out.greenVerificationReport === "string" ? out.greenVerificationReport : "";
+    const greenVerified =
+        reportFile !== "" &&
+        fs.existsSync(reportFile) &&
+        (json(fs.readFileSync(reportFile, "utf8")) as { ok: boolean }).ok;
+    const colour = (prefix: "blue" | "green") =>
+        out[`${prefix}Brokers`]
+            ? {
+                  clusterName: String(out[`${prefix}ClusterName`]),
+                  version: String(out[`${prefix}Version`]),
+                  brokers: out[`${prefix}Brokers`] as StackView["blue"]["brokers"],
+              }
+            : undefined;
+    const blue = colour("blue");
+    if (!blue || typeof out.nameServers !== "string") {
+        throw new Error(`stack ${stack} has not been deployed yet: run \`npm run pulumi -- up\` first`);
+    }
+    return {
+        configWeight: cfg.trafficWeight,
+        view: {
+            weight: Number(out.trafficWeight ?? 0),
+            stages: cfg.canaryStages,
+            minSoakSeconds: cfg.promotion.minSoakSeconds,
+            appliedAt: typeof out.trafficAppliedAt === "string" ? out.trafficAppliedAt : "",
+            nameServers: out.nameServers,
+            blue,
+            green: colour("green"),
+            greenVerified,
+        },
+    };
+}
+
+async function status(view: StackView): Promise<RolloutStatus> {
+    return withAdminSession(
+        view.nameServers,
+        () => undefined,
+        (s) => gatherStatus(s, view),
+    );
+}
+
+/** Sets the weight and runs `up`; on failure restores the applied weight in config. Returns seconds taken. */
+function moveTo(stack: string, weight: number, applied: number, force: boolean): number {
+    pulumi(["config", "set", "trafficWeight", String(weight), "--stack", stack], { capture: false });
+    const began = Date.now();
+    try {
+        pulumi(["up", "--stack", stack], { capture: false, env: force ? { ROCKETMQ_UPGRADE_FORCE_WEIGHT: "1" } : {} });
+    } catch (err) {
+        pulumi(["config", "set", "trafficWeight", String(applied), "--stack", stack], { capture: false });
+        throw new Error(
+            `${(err as Error).message}; trafficWeight in config is back at the applied ${applied}. ` +
+                `Run \`npm run pulumi -- up\` to make sure the routes carry it.`,
+            { cause: err },
+        );
+    }
+    return (Date.now() - began) / 1000;
+}
+
+interface Args {
+    command: "status" | "promote" | "rollback";
+    stack: string;
+    force: boolean;
+    to?: number;
+}
+
+export function parseArgs(argv: string[]): Args {
+    const [command, ...rest] = argv;
+    if (command !== "status" && command !== "promote" && command !== "rollback") {
+        throw new Error(`usage: rollout.ts <status|promote|rollback> [--stack S] [--force] [--to N]`);
+    }
+    const args: Args = { command, stack: "local", force: false };
+    for (let i = 0; i < rest.length; i++) {
+        if (rest[i] === "--stack") {
+            args.stack = rest[++i] ?? "";
+        } else if (rest[i] === "--force") {
+            args.force = true;
+        } else if (rest[i] === "--to" && command === "promote") {
+            args.to = Number(rest[++i]);
+        } else {
+            throw new Error(`unknown option "${rest[i]}" for ${command}`);
+        }
+    }
+    return args;
+}
+
+async function main(): Promise<void> {
+    const args = parseArgs(process.argv.slice(2));
+    const { view, configWeight } = readView(args.stack);
+    if (configWeight !== view.weight && args.command !== "rollback") {
+        throw new Error(
+            `trafficWeight in config is ${configWeight} but ${view.weight} is applied: ` +
+                `run \`npm run pulumi -- up\` or set it back before promoting`,
+        );
+    }
+    if (args.command === "status") {
+        console.log(formatStatus(await status(view)));
+        return;
+    }
+    if (args.command === "rollback") {
+        console.log(`rolling back: trafficWeight ${view.weight} → 0`);
+        const seconds = moveTo(args.stack, 0, view.weight, false);
+        console.log(
+            `rolled back in ${seconds.toFixed(1)}s: green takes no new writes; producers drop it at their next ` +
+                `route refresh (30 s), and green's messages are still consumed`,
+        );
+        return;
+    }
+    const target = args.to ?? nextStage(view.weight, view.stages);
+    const before = await status(view);
+    const blockers = promotionBlockers(before);
+    if (target === undefined || (blockers.length > 0 && !args.force)) {
+        console.log(formatStatus(before));
+        throw new Error(
+            `promotion refused:\n  - ${blockers.join("\n  - ")}${args.force ? "" : "\n(--force skips these gates)"}`,
+        );
+    }
+    console.log(`promoting: trafficWeight ${view.weight} → ${target}`);
+    const seconds = moveTo(args.stack, target, view.weight, args.force);
+    console.log(`stage ${target} applied in ${seconds.toFixed(1)}s\n`);
+    console.log(formatStatus(await status(readView(args.stack).view)));
+}
+
+if (require.main === module) {
+    main().catch((err: unknown) => {
+        process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+        process.exit(1);
+    });
+}

@@ -1,0 +1,190 @@
+/**
+ * Where a rollout stands: stage, weight, each topic's effective share, each
+ * colour's TPS and backlog. Gathering reads the live brokers; formatting and
+ * the promotion gate are pure.
+ */
+import { nextStage, soakRemaining } from "../components/plan/stages";
+import { isSystemGroup, MasterRef, reservedTopicNames, topicKind } from "../components/plan/trafficPlan";
+import type { AdminSession } from "../runtime/adminSession";
+import { backlogOn, routeShare } from "../runtime/traffic";
+
+export interface ColourStatus {
+    clusterName: string;
+    version: string;
+    /** Brokers (name/id) the stack declares. */
+    expected: string[];
+    /** Of those, the ones the name servers list now. */
+    registered: string[];
+    /** Messages per second put on the colour's masters (the brokers' 10-second figure). */
+    putTps: number;
+    /** Unconsumed messages on the colour's masters, summed over consumer groups. */
+    backlog: number;
+}
+
+export interface RolloutStatus {
+    weight: number;
+    stages: number[];
+    next: number | undefined;
+    appliedAt: string;
+    soakLeftSeconds: number;
+    /** topic → green's share of its writable queues, in percent, as the name servers route it now. */
+    shares: Record<string, number>;
+    blue: ColourStatus;
+    green?: ColourStatus;
+    greenVerified: boolean;
+}
+
+/** Why `promote` must not move on, one line per reason; empty when it may. Pure. */
+export function promotionBlockers(s: RolloutStatus): string[] {
+    const blockers: string[] = [];
+    if (s.next === undefined) {
+        blockers.push(`already at the last stage (${s.weight}); retire blue with retireBlue: true`);
+    }
+    if (!s.green) {
+        blockers.push("no green cluster is declared");
+        return blockers;
+    }
+    if (!s.greenVerified) {
+        blockers.push("green's last verification did not pass (see greenVerificationReport)");
+    }
+    for (const c of [s.blue, s.green]) {
+        const missing = c.expected.filter((b) => !c.registered.includes(b));
+        if (missing.length > 0) {
+            blockers.push(`${c.clusterName} is not healthy: ${missing.join(", ")} not registered`);
+        }
+    }
+    if (s.soakLeftSeconds > 0) {
+        blockers.push(
+            `stage ${s.weight} has soaked too briefly: ${s.soakLeftSeconds}s left of promotion.minSoakSeconds`,
+        );
+    }
+    return blockers;
+}
+
+function pad(cells: string[][]): string {
+    const widths = cells[0].map((_, i) => Math.max(...cells.map((r) => r[i].length)));
+    return cells.map((r) => r.map((c, i) => c.padEnd(widths[i])).join("  ")).join("\n");
+}
+
+/** The status as a terminal table. Pure. */
+export function formatStatus(s: RolloutStatus): string {
+    const lines = [
+        `stage: weight ${s.weight}% of [${s.stages.join(", ")}]; next: ${s.next ?? "none (retire blue)"}` +
+            (s.appliedAt ? `; applied ${s.appliedAt}, soak left ${s.soakLeftSeconds}s` : ""),
+        "",
+    ];
+    const colours = [s.blue, ...(s.green ? [s.green] : [])];
+    lines.push(
+        pad([
+            ["colour", "cluster", "version", "registered", "put TPS", "backlog"],
+            ...colours.map((c, i) => [
+                i === 0 ? "blue" : "green",
+                c.clusterName,
+                c.version,
+                `${c.registered.length}/${c.expected.length}`,
+                c.putTps.toFixed(1),
+                String(c.backlog),
+            ]),
+        ]),
+    );
+    const topics = Object.keys(s.shares).sort();
+    if (topics.length > 0) {
+        lines.push("");
+        lines.push(pad([["topic", "green share (route)"], ...topics.map((t) => [t, `${s.shares[t].toFixed(1)}%`])]));
+    }
+    return lines.join("\n");
+}
+
+export interface StackView {
+    weight: number;
+    stages: number[];
+    minSoakSeconds: number;
+    appliedAt: string;
+    nameServers: string;
+    blue: {
+        clusterName: string;
+        version: string;
+        brokers: Record<string, { brokerName: string; brokerId: number; address: string }[]>;
+    };
+    green?: StackView["blue"];
+    greenVerified: boolean;
+}
+
+function mastersOf(c: StackView["blue"]): MasterRef[] {
+    return Object.values(c.brokers).map((list) => {
+        const m = list.find((b) => b.brokerId === 0)!;
+        return { brokerName: m.brokerName, address: m.address };
+    });
+}
+
+async function colourStatus(
+    session: AdminSession,
+    c: StackView["blue"],
+    listed: Set<string>,
+    groups: string[],
+): Promise<ColourStatus> {
+    const masters = mastersOf(c);
+    let putTps = 0;
+    for (const m of masters) {
+        try {
+            putTps += Number((await session.runtimeStats(m.address)).putTps?.split(/\s+/)[0] ?? 0) || 0;
+        } catch {
+            // A broker that does not answer counts as no traffic; `registered` shows it missing.
+        }
+    }
+    const backlog = (await backlogOn(session, masters, groups).catch(() => [])).reduce((n, l) => n + l.lag, 0);
+    const expected = Object.values(c.brokers)
+        .flat()
+        .map((b) => `${b.brokerName}/${b.brokerId}`);
+    return {
+        clusterName: c.clusterName,
+        version: c.version,
+        expected,
+        registered: expected.filter((b) => listed.has(b)),
+        putTps,
+        backlog,
+    };
+}
+
+/** Reads the live picture of the rollout through an admin session. */
+export async function gatherStatus(session: AdminSession, view: StackView, now = new Date()): Promise<RolloutStatus> {
+    const listed = new Set((await session.cluster()).map((b) => `${b.brokerName}/${b.brokerId}`));
+    const blueMasters = mastersOf(view.blue);
+    const groups = new Set<string>();
+    const topics = new Set<string>();
+    const reserved = reservedTopicNames(
+        [view.blue.clusterName],
+        blueMasters.map((m) => m.brokerName),
+    );
+    for (const m of blueMasters) {
+        for (const g of await session.groups(m.address).catch(() => [])) {
+            if (!isSystemGroup(g.groupName)) {
+                groups.add(g.groupName);
+            }
+        }
+        for (const t of await session.topics(m.address).catch(() => [])) {
+            if (topicKind(t.topicName, reserved) === "business") {
+                topics.add(t.topicName);
+            }
+        }
+    }
+    const shares: Record<string, number> = {};
+    if (view.green) {
+        const greenNames = new Set(mastersOf(view.green).map((m) => m.brokerName));
+        for (const t of topics) {
+            shares[t] = routeShare((await session.route(t)) ?? [], greenNames);
+        }
+    }
+    const groupList = [...groups].sort();
+    return {
+        weight: view.weight,
+        stages: view.stages,
+        next: nextStage(view.weight, view.stages),
+        appliedAt: view.appliedAt,
+        soakLeftSeconds: view.appliedAt ? soakRemaining(new Date(view.appliedAt), view.minSoakSeconds, now) : 0,
+        shares,
+        blue: await colourStatus(session, view.blue, listed, groupList),
+        green: view.green ? await colourStatus(session, view.green, listed, groupList) : undefined,
+        greenVerified: view.greenVerified,
+    };
+}
