@@ -33,6 +33,7 @@ const rollout = new BlueGreenRocketMQ("rocketmq", {
     consumerGroups: config.consumerGroups,
     orderedCutover: config.orderedCutover,
     retireBlue: config.retireBlue,
+    drainTimeoutSeconds: config.drainTimeoutSeconds,
     backup: config.backup,
     verification: config.verification,
 });

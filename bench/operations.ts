@@ -1,15 +1,14 @@
 /**
  * Duration of a backup (with its baseline benchmark) and of a verification
  * pass on the 2M-2S blue cluster, and the baseline TPS and latency, through
- * the real CLI. Each round moves trafficWeight to the next canary stage, which
- * takes a backup and re-runs verification; the CLI reports each resource's
- * own duration ("updated (12s)").
+ * the real CLI, blue alone on its name servers. Each round runs
+ * `up --replace` on the backup and the verification (how an operator forces
+ * fresh ones); the CLI reports each resource's own duration ("created (12s)").
  *
  * Usage: node -r ts-node/register/transpile-only bench/operations.ts [ROUNDS=3]
  */
 import * as fs from "fs";
-import { PORT_SPAN } from "../components/plan/clusterPlan";
-import { copyProject, freePortBlock, mustPulumi, stackOutputs } from "../test/integration/support";
+import { copyProject, isolateStack, mustPulumi, stackOutputs, urnOf } from "../test/integration/support";
 
 function median(xs: number[]): number {
     const s = [...xs].sort((a, b) => a - b);
@@ -18,7 +17,7 @@ function median(xs: number[]): number {
 }
 
 function seconds(output: string, resource: string): number {
-    const m = new RegExp(`${resource}\\s+(?:created|updated) \\((\\d+)s\\)`).exec(output);
+    const m = new RegExp(`${resource}\\s+(?:created|updated|replaced) \\((\\d+)s\\)`).exec(output);
     if (!m) {
         throw new Error(`no duration for ${resource} in:\n${output}`);
     }
@@ -28,17 +27,22 @@ function seconds(output: string, resource: string): number {
 async function main(): Promise<void> {
     const rounds = Number(process.argv[2] ?? 3);
     const dir = copyProject();
-    const base = await freePortBlock(PORT_SPAN);
-    mustPulumi(dir, "config", "set", "--path", "blue.basePort", String(base));
+    await isolateStack(dir, { green: false });
     const backups: number[] = [];
     const checks: number[] = [];
     const tps: number[] = [];
     const rt: number[] = [];
     try {
         mustPulumi(dir, "up");
-        for (const [i, weight] of [10, 30, 50, 100].slice(0, rounds).entries()) {
-            mustPulumi(dir, "config", "set", "trafficWeight", String(weight));
-            const out = mustPulumi(dir, "up");
+        for (let i = 0; i < rounds; i++) {
+            const out = mustPulumi(
+                dir,
+                "up",
+                "--replace",
+                urnOf(dir, "rocketmq:local:Backup", "blue-backup"),
+                "--replace",
+                urnOf(dir, "rocketmq:local:Verification", "blue-checks"),
+            );
             backups.push(seconds(out, "blue-backup"));
             checks.push(seconds(out, "blue-checks"));
             const baseline = stackOutputs(dir).blueBaseline as { tps: number; avgRtMs: number };

@@ -192,6 +192,8 @@ const stackConfigSchema = z
          * everything on them. Then green becomes the new blue (README.md).
          */
         retireBlue: z.boolean().default(false),
+        /** How long retiring blue (or moving an ordered topic) waits for consumers to drain before it is refused. */
+        drainTimeoutSeconds: intRange(0, 24 * 3600).default(180),
         backup: backupSchema.default({ includeStore: false, retentionDays: 7, baselineSeconds: 10 }),
         verification: verificationSchema.default({
             maxReplicationLagBytes: 0,

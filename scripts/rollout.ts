@@ -17,7 +17,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parseStackConfig, rawConfigFromAll } from "../components/config";
-import { nextStage } from "../components/plan/stages";
+import { nextStage, weightChangeProblem } from "../components/plan/stages";
 import { withAdminSession } from "../runtime/adminSession";
 import { formatStatus, gatherStatus, promotionBlockers, RolloutStatus, StackView } from "./rolloutStatus";
 
@@ -164,6 +164,10 @@ async function main(): Promise<void> {
     const target = args.to ?? nextStage(view.weight, view.stages);
     const before = await status(view);
     const blockers = promotionBlockers(before);
+    const step = target === undefined ? undefined : weightChangeProblem(view.weight, target, view.stages, args.force);
+    if (step) {
+        blockers.unshift(step);
+    }
     if (target === undefined || (blockers.length > 0 && !args.force)) {
         console.log(formatStatus(before));
         throw new Error(

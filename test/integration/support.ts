@@ -130,3 +130,13 @@ export function urnOf(dir: string, type: string, name: string): string {
     assert.ok(r, `no ${type} named ${name} in the stack`);
     return r.urn;
 }
+
+/** Runs `npm run <status|promote|rollback> -- ARGS` of the copied project. */
+export function rollout(dir: string, ...args: string[]): Run {
+    const r = spawnSync(
+        "node",
+        ["--require", "ts-node/register/transpile-only", path.join(dir, "scripts", "rollout.ts"), ...args],
+        { cwd: dir, encoding: "utf8", env: { ...process.env, PULUMI_CONFIG_PASSPHRASE: "" }, timeout: 600_000 },
+    );
+    return { status: r.status ?? -1, output: `${r.stdout}\n${r.stderr}` };
+}

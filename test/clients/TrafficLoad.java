@@ -1,0 +1,193 @@
+import java.io.BufferedWriter;
+import java.io.File;
+import java.io.FileWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.rocketmq.client.consumer.DefaultMQPushConsumer;
+import org.apache.rocketmq.client.consumer.listener.ConsumeConcurrentlyStatus;
+import org.apache.rocketmq.client.producer.DefaultMQProducer;
+import org.apache.rocketmq.client.producer.SendResult;
+import org.apache.rocketmq.common.consumer.ConsumeFromWhere;
+import org.apache.rocketmq.common.message.Message;
+import org.apache.rocketmq.common.message.MessageExt;
+
+/**
+ * Long-running real RocketMQ clients for traffic tests: they only know the
+ * name servers, exactly like an application during a blue-green rollout.
+ *
+ * <pre>
+ * load NAMESRV TOPIC GROUP PRODUCERS CONSUMERS RATE_PER_PRODUCER DIR
+ *   PRODUCERS producer instances (own client instance each) send keyed messages at
+ *   RATE_PER_PRODUCER/s until DIR/stop-producers exists; every accepted send is appended
+ *   to DIR/sends.csv as "epochMillis,key,brokerName,queueId" (flushed every second), every
+ *   failed one to DIR/failures.txt. CONSUMERS push consumers of GROUP read TOPIC until
+ *   DIR/stop-consumers exists, then DIR/consumed-GROUP.txt gets the distinct keys. Once the
+ *   producers stopped, DIR/producers-stopped appears and DIR/progress-GROUP holds the count
+ *   of distinct keys consumed so far, rewritten every second.
+ * consume NAMESRV TOPIC GROUP FROM DIR
+ *   one push consumer of GROUP (FROM = first|last offset for a group without offsets)
+ *   until DIR/stop-GROUP exists (DIR/progress-GROUP as above, and the keys so far in
+ *   DIR/consumed-GROUP.live); distinct keys to DIR/consumed-GROUP.txt.
+ * </pre>
+ * Prints one JSON line at the end.
+ */
+public final class TrafficLoad {
+    private TrafficLoad() {}
+
+    public static void main(String[] args) throws Exception {
+        if (args.length >= 8 && args[0].equals("load")) {
+            load(args[1], args[2], args[3], Integer.parseInt(args[4]), Integer.parseInt(args[5]), Double.parseDouble(args[6]), new File(args[7]));
+        } else if (args.length >= 6 && args[0].equals("consume")) {
+            File dir = new File(args[5]);
+            Map<String, Boolean> seen = new ConcurrentHashMap<>();
+            AtomicLong received = new AtomicLong();
+            DefaultMQPushConsumer c = consumer(args[1], args[2], args[3], 0, args[4].equals("first"), seen, received);
+            waitFor(new File(dir, "stop-" + args[3]), new File(dir, "progress-" + args[3]), seen);
+            c.shutdown();
+            writeKeys(new File(dir, "consumed-" + args[3] + ".txt"), seen);
+            System.out.printf("{\"consumed\":%d,\"received\":%d}%n", seen.size(), received.get());
+        } else {
+            System.err.println("usage: load NAMESRV TOPIC GROUP PRODUCERS CONSUMERS RATE DIR | consume NAMESRV TOPIC GROUP first|last DIR");
+            System.exit(2);
+        }
+    }
+
+    private static DefaultMQPushConsumer consumer(String namesrv, String topic, String group, int index, boolean fromFirst,
+                                                  Map<String, Boolean> seen, AtomicLong received) throws Exception {
+        DefaultMQPushConsumer c = new DefaultMQPushConsumer(group);
+        c.setNamesrvAddr(namesrv);
+        c.setInstanceName(group + "-" + ProcessHandle.current().pid() + "-" + index);
+        c.setConsumeFromWhere(fromFirst ? ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET : ConsumeFromWhere.CONSUME_FROM_LAST_OFFSET);
+        c.subscribe(topic, "*");
+        c.registerMessageListener((List<MessageExt> msgs, org.apache.rocketmq.client.consumer.listener.ConsumeConcurrentlyContext ctx) -> {
+            for (MessageExt m : msgs) {
+                received.incrementAndGet();
+                if (m.getKeys() != null) {
+                    seen.put(m.getKeys(), Boolean.TRUE);
+                }
+            }
+            return ConsumeConcurrentlyStatus.CONSUME_SUCCESS;
+        });
+        c.start();
+        return c;
+    }
+
+    private static void load(String namesrv, String topic, String group, int producers, int consumers, double rate, File dir) throws Exception {
+        Map<String, Boolean> seen = new ConcurrentHashMap<>();
+        AtomicLong received = new AtomicLong();
+        List<DefaultMQPushConsumer> cs = new ArrayList<>();
+        for (int i = 0; i < consumers; i++) {
+            cs.add(consumer(namesrv, topic, group, i, true, seen, received));
+        }
+        AtomicLong sent = new AtomicLong();
+        AtomicLong failed = new AtomicLong();
+        File stopProducers = new File(dir, "stop-producers");
+        try (BufferedWriter sends = new BufferedWriter(new FileWriter(new File(dir, "sends.csv"), StandardCharsets.UTF_8));
+             BufferedWriter failures = new BufferedWriter(new FileWriter(new File(dir, "failures.txt"), StandardCharsets.UTF_8))) {
+            List<Thread> threads = new ArrayList<>();
+            for (int p = 0; p < producers; p++) {
+                final int id = p;
+                DefaultMQProducer producer = new DefaultMQProducer("traffic-producer");
+                producer.setNamesrvAddr(namesrv);
+                producer.setInstanceName("traffic-producer-" + ProcessHandle.current().pid() + "-" + id);
+                producer.setSendMsgTimeout(5000);
+                producer.setRetryTimesWhenSendFailed(2);
+                producer.start();
+                Thread t = new Thread(() -> {
+                    long began = System.nanoTime();
+                    for (long i = 0; !stopProducers.exists(); i++) {
+                        long wait = began + (long) (i * 1_000_000_000L / rate) - System.nanoTime();
+                        if (wait > 0) {
+                            try {
+                                Thread.sleep(wait / 1_000_000L, (int) (wait % 1_000_000L));
+                            } catch (InterruptedException e) {
+                                return;
+                            }
+                        }
+                        String key = "p" + id + "-" + i;
+                        Message msg = new Message(topic, "traffic", key, ("payload " + key).getBytes(StandardCharsets.UTF_8));
+                        try {
+                            SendResult r = producer.send(msg);
+                            sent.incrementAndGet();
+                            String line = System.currentTimeMillis() + "," + key + "," + r.getMessageQueue().getBrokerName() + "," + r.getMessageQueue().getQueueId() + "\n";
+                            synchronized (sends) {
+                                sends.write(line);
+                            }
+                        } catch (Exception e) {
+                            failed.incrementAndGet();
+                            synchronized (failures) {
+                                try {
+                                    failures.write(System.currentTimeMillis() + "," + key + "," + String.valueOf(e.getMessage()).replace('\n', ' ') + "\n");
+                                } catch (IOException ignored) {
+                                    // best effort: the count still reports it
+                                }
+                            }
+                        }
+                    }
+                    producer.shutdown();
+                });
+                t.start();
+                threads.add(t);
+            }
+            while (!stopProducers.exists()) {
+                Thread.sleep(1000);
+                synchronized (sends) {
+                    sends.flush();
+                }
+                synchronized (failures) {
+                    failures.flush();
+                }
+            }
+            for (Thread t : threads) {
+                t.join();
+            }
+        }
+        new File(dir, "producers-stopped").createNewFile();
+        waitFor(new File(dir, "stop-consumers"), new File(dir, "progress-" + group), seen);
+        for (DefaultMQPushConsumer c : cs) {
+            c.shutdown();
+        }
+        writeKeys(new File(dir, "consumed-" + group + ".txt"), seen);
+        System.out.printf("{\"sent\":%d,\"failed\":%d,\"consumed\":%d,\"received\":%d}%n", sent.get(), failed.get(), seen.size(), received.get());
+    }
+
+    private static void waitFor(File f) throws InterruptedException {
+        waitFor(f, null, null);
+    }
+
+    /** Waits for `f`; meanwhile writes the distinct count of `seen` to `progress` every second. */
+    private static void waitFor(File f, File progress, Map<String, Boolean> seen) throws InterruptedException {
+        long last = 0;
+        while (!f.exists()) {
+            Thread.sleep(200);
+            if (progress != null && System.currentTimeMillis() - last >= 1000) {
+                last = System.currentTimeMillis();
+                try {
+                    String base = progress.getName().replaceFirst("^progress-", "");
+                    File live = new File(progress.getParentFile(), "consumed-" + base + ".live");
+                    File tmp = new File(progress.getParentFile(), "consumed-" + base + ".live.tmp");
+                    writeKeys(tmp, seen);
+                    java.nio.file.Files.move(tmp.toPath(), live.toPath(), java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                    try (FileWriter w = new FileWriter(progress, StandardCharsets.UTF_8)) {
+                        w.write(seen.size() + "\n");
+                    }
+                } catch (IOException ignored) {
+                    // the next second writes them again
+                }
+            }
+        }
+    }
+
+    private static void writeKeys(File f, Map<String, Boolean> seen) throws IOException {
+        try (BufferedWriter out = new BufferedWriter(new FileWriter(f, StandardCharsets.UTF_8))) {
+            for (String k : seen.keySet()) {
+                out.write(k + "\n");
+            }
+        }
+    }
+}

@@ -1,0 +1,301 @@
+/**
+ * The product's promise, end to end on the local stack: blue 4.9.7 and green
+ * 5.5.0 (2M-2S each) on shared 5.5.0 name servers; 5 producers and 3
+ * consumers of one group that know only the name servers run the whole
+ * time while the weight goes 0 → 10 → 30 → 50, rolls back to 0, is forced
+ * to 50, goes to 100, and blue is drained and retired. Every message sent
+ * is consumed; each stage's measured green share matches the plan's; the
+ * last send to green after the rollback comes within route refresh plus
+ * the `up`; a group that was offline while green's queues got their first
+ * messages still reads those first messages.
+ */
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { isAlive } from "../../runtime/launcher";
+import { resolveRuntime, RocketMQRuntime } from "../../runtime/maven";
+import { mqadmin, parseClusterList } from "../../runtime/mqadmin";
+import { copyProject, isolateStack, mustPulumi, pulumi, rollout, stackOutputs, stackResources } from "./support";
+import { greenShare, GroupConsumer, Send, TrafficLoad } from "./trafficLoad";
+
+const TOPIC = "Orders";
+const GROUP = "OrdersReaders";
+const LATE_GROUP = "LateReaders";
+/** Producers poll the name servers every 30 s; a stage's share is measured once all have the new route. */
+const ROUTE_REFRESH_MS = 30_000;
+const SOAK_SECONDS = 45;
+const SHARE_TOLERANCE = 5;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The key of the first message sent to each green queue ("broker/queue"). */
+function firstSendPerGreenQueue(sends: readonly Send[]): Map<string, string> {
+    const firsts = new Map<string, string>();
+    for (const s of sends) {
+        const queue = `${s.brokerName}/${s.queueId}`;
+        if (s.brokerName.startsWith("green-") && !firsts.has(queue)) {
+            firsts.set(queue, s.key);
+        }
+    }
+    return firsts;
+}
+
+describe("blue-green with shared routing: canary stages, rollback, retirement, no message lost", function () {
+    this.timeout(40 * 60_000);
+    let dir: string;
+    let runtime: RocketMQRuntime;
+    let ns: string;
+    let load: TrafficLoad | undefined;
+    let late: GroupConsumer | undefined;
+    let lateFirstRun = new Set<string>();
+    const greenBrokers = new Set(["green-a", "green-b"]);
+    /** [weight, window start, window end, effective share reported] for each stage. */
+    const windows: Array<{ weight: number; from: number; to: number; effective: number }> = [];
+    let stageEnd = 0;
+    let stageWeight = 0;
+    let stageEffective = 0;
+
+    function outputs() {
+        return stackOutputs(dir);
+    }
+
+    function closeWindow(): void {
+        windows.push({
+            weight: stageWeight,
+            from: stageEnd + ROUTE_REFRESH_MS + 2000,
+            to: Date.now(),
+            effective: stageEffective,
+        });
+    }
+
+    /** Waits out the soak, then `npm run promote` (with `extra` args); records the stage. */
+    async function promote(...extra: string[]): Promise<number> {
+        const applied = Date.parse(String(outputs().trafficAppliedAt));
+        const wait = applied + SOAK_SECONDS * 1000 + 1000 - Date.now();
+        if (wait > 0) {
+            await sleep(wait);
+        }
+        closeWindow();
+        const began = Date.now();
+        const r = rollout(dir, "promote", ...extra);
+        assert.strictEqual(r.status, 0, r.output);
+        stageEnd = Date.now();
+        const out = outputs();
+        stageWeight = Number(out.trafficWeight);
+        stageEffective = (out.effectiveShares as Record<string, number>)[TOPIC];
+        return (stageEnd - began) / 1000;
+    }
+
+    before(async () => {
+        dir = copyProject();
+        await isolateStack(dir, { green: true });
+        for (const [key, value] of [
+            ["backup.baselineSeconds", "4"],
+            ["verification.replicationWaitSeconds", "10"],
+            ["verification.consumerSampleSeconds", "2"],
+            ["promotion.minSoakSeconds", String(SOAK_SECONDS)],
+            ["drainTimeoutSeconds", "15"],
+            ["topics[0].name", TOPIC],
+            ["topics[0].queues", "8"],
+            ["consumerGroups[0]", GROUP],
+        ]) {
+            mustPulumi(dir, "config", "set", "--path", key, value);
+        }
+        runtime = await resolveRuntime("4.9.7");
+    });
+
+    after(() => {
+        load?.kill();
+        late?.kill();
+        if (dir) {
+            pulumi(dir, "destroy");
+        }
+    });
+
+    it("comes up: name servers at 5.5.0, green verified and holding blue's topic and group read-only", async () => {
+        mustPulumi(dir, "up");
+        const out = outputs();
+        ns = String(out.nameServers);
+        assert.strictEqual(out.nameServerVersion, "5.5.0");
+        assert.deepStrictEqual(out.effectiveShares, { [TOPIC]: 0 });
+        const route = await mqadmin(runtime, ["topicRoute", "-n", ns, "-t", TOPIC]);
+        for (const broker of ["blue-a", "blue-b", "green-a", "green-b"]) {
+            assert.match(route, new RegExp(`"brokerName":"${broker}"`), route);
+        }
+        stageEnd = Date.parse(String(out.trafficAppliedAt));
+    });
+
+    it("refuses a skipped stage at preview, touching nothing, and a promotion before the soak", () => {
+        mustPulumi(dir, "config", "set", "trafficWeight", "30");
+        const preview = pulumi(dir, "preview");
+        mustPulumi(dir, "config", "set", "trafficWeight", "0");
+        assert.notStrictEqual(preview.status, 0);
+        assert.match(preview.output, /rocketmq-upgrade:trafficWeight = 30: skips stages; the next stage after 0 is 10/);
+        const early = rollout(dir, "promote");
+        assert.notStrictEqual(early.status, 0);
+        assert.match(early.output, /promotion refused:[\s\S]*stage 0 has soaked too briefly/);
+        assert.strictEqual(outputs().trafficWeight, 0);
+    });
+
+    it("runs 5 producers and 3 consumers on the name servers only; a second group reads a while and leaves", async () => {
+        load = new TrafficLoad(runtime, path.join(dir, "load"), ns, TOPIC, GROUP, 5, 3, 20);
+        late = new GroupConsumer(runtime, path.join(dir, "late"), ns, TOPIC, LATE_GROUP, "first");
+        await sleep(20_000);
+        lateFirstRun = await late.stopAfter(200, 60_000);
+        late = undefined;
+        assert.ok(lateFirstRun.size >= 200, `${LATE_GROUP} read only ${lateFirstRun.size}`);
+        assert.ok(load.sends().length > 500, "the producers are not sending");
+    });
+
+    it("moves 10 → 30 → 50 %, each promotion a config bump and an `up` of seconds", async () => {
+        for (const expected of [10, 30, 50]) {
+            const seconds = await promote();
+            assert.strictEqual(stageWeight, expected);
+            console.log(
+                `      stage ${expected}: promote took ${seconds.toFixed(1)}s, effective share ${stageEffective}`,
+            );
+        }
+    });
+
+    it("rolls back from 50 to 0: no send reaches green later than route refresh plus the `up`", async () => {
+        await sleep(Math.max(0, stageEnd + ROUTE_REFRESH_MS + 12_000 - Date.now()));
+        closeWindow();
+        const began = Date.now();
+        const r = rollout(dir, "rollback");
+        assert.strictEqual(r.status, 0, r.output);
+        const upSeconds = (Date.now() - began) / 1000;
+        stageEnd = Date.now();
+        stageWeight = 0;
+        stageEffective = 0;
+        await sleep(ROUTE_REFRESH_MS + 15_000);
+        const toGreen = load!.sends().filter((s) => s.at >= began && greenBrokers.has(s.brokerName));
+        const last = toGreen.length > 0 ? toGreen[toGreen.length - 1].at : began;
+        const lastAfter = (last - began) / 1000;
+        console.log(
+            `      rollback: command ${upSeconds.toFixed(1)}s, last send to green ${lastAfter.toFixed(1)}s after it`,
+        );
+        assert.ok(
+            lastAfter <= upSeconds + ROUTE_REFRESH_MS / 1000 + 2,
+            `a send reached green ${lastAfter}s after the rollback began (up took ${upSeconds}s)`,
+        );
+        assert.strictEqual(outputs().trafficWeight, 0);
+    });
+
+    it("goes back to 50 only with --force, then to 100", async () => {
+        const refused = rollout(dir, "promote", "--to", "50");
+        assert.notStrictEqual(refused.status, 0);
+        assert.match(refused.output, /trafficWeight = 50: skips stages; the next stage after 0 is 10/);
+        await promote("--to", "50", "--force");
+        assert.strictEqual(stageWeight, 50);
+        await promote();
+        assert.strictEqual(stageWeight, 100);
+        await sleep(ROUTE_REFRESH_MS + 12_000);
+        closeWindow();
+    });
+
+    it("measured each stage's green share within 5 points of the plan's effective share", () => {
+        const sends = load!.sends();
+        const report = windows.map((w) => ({ ...w, ...greenShare(sends, w.from, w.to, greenBrokers) }));
+        console.log(
+            `      shares: ${report.map((w) => `${w.weight}%→${w.share.toFixed(1)} (plan ${w.effective.toFixed(1)}, n=${w.count})`).join(", ")}`,
+        );
+        assert.deepStrictEqual(
+            report.map((w) => w.weight),
+            [0, 10, 30, 50, 0, 50, 100],
+        );
+        for (const w of report) {
+            assert.ok(w.count >= 300, `stage ${w.weight}: only ${w.count} sends measured`);
+            assert.ok(
+                Math.abs(w.share - w.effective) <= SHARE_TOLERANCE,
+                `stage ${w.weight}: green got ${w.share.toFixed(1)}% of sends, the plan reported ${w.effective}%`,
+            );
+        }
+    });
+
+    it("refuses to retire blue while a group has unconsumed messages there, naming it", () => {
+        mustPulumi(dir, "config", "set", "retireBlue", "true");
+        const r = pulumi(dir, "up");
+        assert.notStrictEqual(r.status, 0, r.output);
+        assert.match(r.output, new RegExp(`group ${LATE_GROUP} has \\d+ unconsumed on blue-[ab]`));
+        const blue = stackResources(dir).filter(
+            (x) => x.type === "rocketmq:local:Process" && /::blue-broker-/.test(x.urn),
+        );
+        assert.ok(blue.length === 4 && blue.every((x) => isAlive(Number(x.outputs?.pid))), "blue was touched");
+    });
+
+    it("a group that never saw green's new queues reads their first messages when it comes back", async () => {
+        late = new GroupConsumer(runtime, path.join(dir, "late"), ns, TOPIC, LATE_GROUP, "last");
+        // What it must catch up on: everything sent so far that its first run did not read.
+        const target = load!.sends().length;
+        const began = Date.now();
+        while (late.progress(LATE_GROUP) + lateFirstRun.size < target && Date.now() - began < 240_000) {
+            await sleep(2000);
+        }
+        assert.ok(late.progress(LATE_GROUP) + lateFirstRun.size >= target, `${LATE_GROUP} did not catch up`);
+        const lateKeys = late.consumedSoFar(LATE_GROUP);
+        for (const [queue, key] of firstSendPerGreenQueue(load!.sends())) {
+            assert.ok(lateKeys.has(key), `${LATE_GROUP} missed ${key}, the first message written to ${queue}`);
+        }
+    });
+
+    it("retires blue once drained: its brokers stop, green carries on", async () => {
+        const r = pulumi(dir, "up");
+        assert.strictEqual(r.status, 0, r.output);
+        assert.strictEqual(outputs().blueRetired, true);
+        const rows = parseClusterList(await mqadmin(runtime, ["clusterList", "-n", ns]));
+        assert.deepStrictEqual(
+            [...new Set(rows.map((x) => x.cluster))],
+            ["green"],
+            "only green is registered after retirement",
+        );
+        await sleep(10_000);
+    });
+
+    it("lost nothing: every message sent was consumed by both groups, first messages on green included", async () => {
+        await load!.stopProducers();
+        const sends = load!.sends();
+        const result = await load!.drainAndStop(180_000);
+        const lateKeys = await late!.stopAfter(sends.length - lateFirstRun.size, 180_000);
+        late = undefined;
+        const consumed = load!.consumed(GROUP);
+        const sent = sends.map((s) => s.key);
+        console.log(`      sent ${sent.length}, consumed ${consumed.size} (${JSON.stringify(result)})`);
+        assert.deepStrictEqual(load!.failures(), [], "sends failed");
+        assert.strictEqual(result.sent, sent.length);
+        assert.deepStrictEqual(sent.filter((k) => !consumed.has(k)).slice(0, 20), [], `${GROUP} missed messages`);
+        const lateAll = new Set([...lateFirstRun, ...lateKeys]);
+        const firsts = firstSendPerGreenQueue(sends);
+        assert.strictEqual(firsts.size, 16, "every green queue got messages");
+        for (const [queue, key] of firsts) {
+            assert.ok(lateAll.has(key), `${LATE_GROUP} missed ${key}, the first message written to ${queue}`);
+            assert.ok(consumed.has(key), `${GROUP} missed ${key}, the first message written to ${queue}`);
+        }
+        assert.deepStrictEqual(sent.filter((k) => !lateAll.has(k)).slice(0, 20), [], `${LATE_GROUP} missed messages`);
+    });
+
+    it("makes green the new blue with the README's config edit, without restarting green", () => {
+        const pids = (prefix: string) =>
+            new Map(
+                stackResources(dir)
+                    .filter((x) => x.type === "rocketmq:local:Process" && x.urn.includes(`::${prefix}`))
+                    .map((x) => [x.urn.split("::").pop()!, Number(x.outputs?.pid)]),
+            );
+        const greenBefore = pids("green-");
+        const greenSpec = mustPulumi(dir, "config", "get", "green").trim();
+        mustPulumi(dir, "config", "set", "blue", greenSpec.slice(greenSpec.indexOf("{")));
+        mustPulumi(dir, "config", "rm", "green");
+        mustPulumi(dir, "config", "rm", "retireBlue");
+        mustPulumi(dir, "config", "set", "trafficWeight", "0");
+        const r = pulumi(dir, "up");
+        assert.strictEqual(r.status, 0, r.output);
+        const out = outputs();
+        assert.strictEqual(out.blueClusterName, "green");
+        assert.strictEqual(out.greenClusterName, undefined);
+        assert.deepStrictEqual(pids("green-"), greenBefore, "green's processes were restarted");
+        assert.deepStrictEqual([...pids("blue-").keys()], [], "the old blue's processes are still declared");
+        assert.ok(
+            !fs.existsSync(path.join(dir, ".pulumi", "local", "local", "blue")) ||
+                fs.readdirSync(path.join(dir, ".pulumi", "local", "local", "blue")).length === 0,
+        );
+    });
+});

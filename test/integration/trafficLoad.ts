@@ -1,0 +1,211 @@
+/**
+ * Long-running real clients for traffic tests (test/clients/TrafficLoad.java):
+ * producers and consumers that know only the name servers, run in the
+ * background while the test moves the weight, and leave files to count with.
+ */
+import { ChildProcess, spawn } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { compiledClasspath } from "../../runtime/javaSource";
+import { RocketMQRuntime } from "../../runtime/maven";
+import { projectRoot } from "../../runtime/paths";
+
+const SOURCE = path.join(projectRoot(), "test", "clients", "TrafficLoad.java");
+
+export interface Send {
+    at: number;
+    key: string;
+    brokerName: string;
+    queueId: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(what: string, timeoutMs: number, ready: () => boolean): Promise<void> {
+    const began = Date.now();
+    while (!ready()) {
+        if (Date.now() - began > timeoutMs) {
+            throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
+        }
+        await sleep(500);
+    }
+}
+
+/** One background JVM running TrafficLoad; its files live in `dir`. */
+class ClientProcess {
+    private readonly exited: Promise<string>;
+    private readonly child: ChildProcess;
+    private stdout = "";
+
+    constructor(
+        runtime: RocketMQRuntime,
+        readonly dir: string,
+        args: string[],
+    ) {
+        fs.mkdirSync(dir, { recursive: true });
+        const child: ChildProcess = (this.child = spawn(
+            "java",
+            [
+                "-Xmx384m",
+                `-Duser.home=${dir}`,
+                "-cp",
+                compiledClasspath(SOURCE, runtime, "test-clients"),
+                "TrafficLoad",
+                ...args,
+            ],
+            { cwd: dir, stdio: ["ignore", "pipe", "pipe"] },
+        ));
+        const log = fs.createWriteStream(path.join(dir, `client-${args[0]}.log`), { flags: "a" });
+        child.stdout!.on("data", (d: Buffer) => {
+            this.stdout += d.toString();
+        });
+        child.stderr!.pipe(log);
+        this.exited = new Promise((resolve, reject) => {
+            child.on("exit", (code) =>
+                code === 0
+                    ? resolve(this.stdout)
+                    : reject(new Error(`TrafficLoad ${args[0]} exited ${code}: ${this.stdout}`)),
+            );
+        });
+    }
+
+    /** Stops the JVM at once (test teardown). */
+    kill(): void {
+        this.child.kill("SIGKILL");
+    }
+
+    protected touch(name: string): void {
+        fs.writeFileSync(path.join(this.dir, name), "");
+    }
+
+    protected async result(): Promise<Record<string, number>> {
+        const out = await this.exited;
+        const line = out
+            .trim()
+            .split("\n")
+            .reverse()
+            .find((l) => l.startsWith("{"));
+        if (!line) {
+            throw new Error(`TrafficLoad printed no result:\n${out}`);
+        }
+        return JSON.parse(line) as Record<string, number>;
+    }
+
+    /** Distinct keys consumed so far by `group` (after producers stopped, for `load`). */
+    progress(group: string): number {
+        const f = path.join(this.dir, `progress-${group}`);
+        return fs.existsSync(f) ? Number(fs.readFileSync(f, "utf8").trim()) : 0;
+    }
+
+    /** Keys consumed so far (the consumer keeps running), from its live key log. */
+    consumedSoFar(group: string): Set<string> {
+        const f = path.join(this.dir, `consumed-${group}.live`);
+        return fs.existsSync(f) ? new Set(fs.readFileSync(f, "utf8").split("\n").filter(Boolean)) : new Set();
+    }
+
+    consumed(group: string): Set<string> {
+        return new Set(
+            fs
+                .readFileSync(path.join(this.dir, `consumed-${group}.txt`), "utf8")
+                .split("\n")
+                .filter(Boolean),
+        );
+    }
+}
+
+/** PRODUCERS producers at `ratePerProducer`/s and CONSUMERS consumers of `group`, all on `topic`. */
+export class TrafficLoad extends ClientProcess {
+    constructor(
+        runtime: RocketMQRuntime,
+        dir: string,
+        nameServers: string,
+        topic: string,
+        readonly group: string,
+        producers: number,
+        consumers: number,
+        ratePerProducer: number,
+    ) {
+        super(runtime, dir, [
+            "load",
+            nameServers,
+            topic,
+            group,
+            String(producers),
+            String(consumers),
+            String(ratePerProducer),
+            dir,
+        ]);
+    }
+
+    /** Every accepted send so far, in the order written. */
+    sends(): Send[] {
+        const f = path.join(this.dir, "sends.csv");
+        if (!fs.existsSync(f)) {
+            return [];
+        }
+        return fs
+            .readFileSync(f, "utf8")
+            .split("\n")
+            .filter((l) => l.split(",").length === 4)
+            .map((l) => {
+                const [at, key, brokerName, queueId] = l.split(",");
+                return { at: Number(at), key, brokerName, queueId: Number(queueId) };
+            });
+    }
+
+    failures(): string[] {
+        const f = path.join(this.dir, "failures.txt");
+        return fs.existsSync(f) ? fs.readFileSync(f, "utf8").split("\n").filter(Boolean) : [];
+    }
+
+    async stopProducers(): Promise<void> {
+        this.touch("stop-producers");
+        await until("the producers to stop", 60_000, () => fs.existsSync(path.join(this.dir, "producers-stopped")));
+    }
+
+    /** Waits until the consumers have seen as many distinct keys as were sent, then stops them. */
+    async drainAndStop(timeoutMs: number): Promise<Record<string, number>> {
+        const sent = this.sends().length;
+        await until(
+            `${this.group} to consume ${sent} messages`,
+            timeoutMs,
+            () => this.progress(this.group) >= sent,
+        ).catch(() => undefined);
+        this.touch("stop-consumers");
+        return this.result();
+    }
+}
+
+/** One consumer of its own group, stopped and restarted by the test. */
+export class GroupConsumer extends ClientProcess {
+    constructor(
+        runtime: RocketMQRuntime,
+        dir: string,
+        nameServers: string,
+        topic: string,
+        readonly group: string,
+        from: "first" | "last",
+    ) {
+        fs.rmSync(path.join(dir, `stop-${group}`), { force: true });
+        super(runtime, dir, ["consume", nameServers, topic, group, from, dir]);
+    }
+
+    /** Waits for at least `count` distinct keys (or the timeout), then stops. */
+    async stopAfter(count: number, timeoutMs: number): Promise<Set<string>> {
+        await until(
+            `${this.group} to consume ${count} messages`,
+            timeoutMs,
+            () => this.progress(this.group) >= count,
+        ).catch(() => undefined);
+        this.touch(`stop-${this.group}`);
+        await this.result();
+        return this.consumed(this.group);
+    }
+}
+
+/** Green's share, in percent, of the sends in [from, to), and how many sends that is. */
+export function greenShare(sends: readonly Send[], from: number, to: number, green: ReadonlySet<string>) {
+    const window = sends.filter((s) => s.at >= from && s.at < to);
+    const toGreen = window.filter((s) => green.has(s.brokerName)).length;
+    return { share: window.length === 0 ? NaN : (100 * toGreen) / window.length, count: window.length };
+}
