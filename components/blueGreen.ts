@@ -180,6 +180,7 @@ export class BlueGreenRocketMQ extends pulumi.ComponentResource {
                 orderedCutover: args.orderedCutover,
                 routeRefreshSeconds,
                 drainTimeoutSeconds,
+                blueRetired: drain !== undefined,
             },
             // Green takes traffic only once it passed verification on its own and blue is backed up.
             { parent: this, dependsOn: [this.blueBackup, this.blueVerification, this.greenVerification] },

@@ -8,6 +8,7 @@
  *   while green lacks a topic or group blue has;
  * - diff also reads the brokers, so drift (a topic created on blue since,
  *   a permission changed by hand) shows in preview and `up` repairs it;
+ * - once blue is retired (`blueRetired`), it records that and touches no broker;
  * - delete gives blue back all its write queues when blue still answers,
  *   so abandoning an upgrade never leaves blue with fewer writable queues.
  *
@@ -75,6 +76,10 @@ export const trafficHandler: ResourceHandler = {
     },
 
     async diff(ctx, olds, news) {
+        if (news.blueRetired === true) {
+            // Blue is stopped: there is nothing left to split, only the fact to record.
+            return { changes: olds.blueRetired !== true, replaces: [] };
+        }
         if (changedKeys(olds, news, TRAFFIC_KEYS).length > 0) {
             return { changes: true, replaces: [] };
         }
@@ -97,7 +102,10 @@ export const trafficHandler: ResourceHandler = {
         return { id, props };
     },
 
-    async update(ctx, _id, _olds, news) {
+    async update(ctx, _id, olds, news) {
+        if (news.blueRetired === true) {
+            return { outs: { ...olds, blueRetired: true } };
+        }
         return { outs: await apply(news, ctx.progress) };
     },
 

@@ -141,8 +141,22 @@ export function parseArgs(argv: string[]): Args {
 
 async function main(): Promise<void> {
     const args = parseArgs(process.argv.slice(2));
+    if (args.command === "rollback") {
+        // The fast path: one output read, the config edit and `up`; nothing else stands between the operator and 0.
+        const out = json(pulumi(["stack", "output", "--json", "--stack", args.stack], { capture: true })) as {
+            trafficWeight?: number;
+        };
+        const applied = Number(out.trafficWeight ?? 0);
+        console.log(`rolling back: trafficWeight ${applied} → 0`);
+        const seconds = moveTo(args.stack, 0, applied, false);
+        console.log(
+            `rolled back in ${seconds.toFixed(1)}s: green takes no new writes; producers drop it at their next ` +
+                `route refresh (30 s), and green's messages are still consumed`,
+        );
+        return;
+    }
     const { view, configWeight } = readView(args.stack);
-    if (configWeight !== view.weight && args.command !== "rollback") {
+    if (configWeight !== view.weight) {
         throw new Error(
             `trafficWeight in config is ${configWeight} but ${view.weight} is applied: ` +
                 `run \`npm run pulumi -- up\` or set it back before promoting`,
@@ -150,15 +164,6 @@ async function main(): Promise<void> {
     }
     if (args.command === "status") {
         console.log(formatStatus(await status(view)));
-        return;
-    }
-    if (args.command === "rollback") {
-        console.log(`rolling back: trafficWeight ${view.weight} → 0`);
-        const seconds = moveTo(args.stack, 0, view.weight, false);
-        console.log(
-            `rolled back in ${seconds.toFixed(1)}s: green takes no new writes; producers drop it at their next ` +
-                `route refresh (30 s), and green's messages are still consumed`,
-        );
         return;
     }
     const target = args.to ?? nextStage(view.weight, view.stages);

@@ -79,6 +79,8 @@ export interface TrafficOptions {
     orderedCutover: number;
     routeRefreshSeconds: number;
     drainTimeoutSeconds: number;
+    /** Blue is retired: the split is final and must not touch blue's (stopped) brokers. */
+    blueRetired: boolean;
 }
 
 export interface TrafficPiece {

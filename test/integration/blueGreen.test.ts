@@ -25,6 +25,8 @@ const LATE_GROUP = "LateReaders";
 const ROUTE_REFRESH_MS = 30_000;
 const SOAK_SECONDS = 45;
 const SHARE_TOLERANCE = 5;
+/** The least time a stage's share is measured over (100 sends/s in all). */
+const MIN_WINDOW_MS = 15_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -59,6 +61,11 @@ describe("blue-green with shared routing: canary stages, rollback, retirement, n
         return stackOutputs(dir);
     }
 
+    /** When the current stage's routes were applied: from then on, producers move within one route refresh. */
+    function appliedAt(): number {
+        return Date.parse(String(outputs().trafficAppliedAt));
+    }
+
     function closeWindow(): void {
         windows.push({
             weight: stageWeight,
@@ -68,22 +75,23 @@ describe("blue-green with shared routing: canary stages, rollback, retirement, n
         });
     }
 
-    /** Waits out the soak, then `npm run promote` (with `extra` args); records the stage. */
+    /** Waits out the soak and a measuring window of MIN_WINDOW_MS, then `npm run promote` (with `extra`). */
     async function promote(...extra: string[]): Promise<number> {
-        const applied = Date.parse(String(outputs().trafficAppliedAt));
-        const wait = applied + SOAK_SECONDS * 1000 + 1000 - Date.now();
-        if (wait > 0) {
-            await sleep(wait);
-        }
+        const due = Math.max(
+            appliedAt() + SOAK_SECONDS * 1000 + 1000,
+            stageEnd + ROUTE_REFRESH_MS + 2000 + MIN_WINDOW_MS,
+        );
+        await sleep(Math.max(0, due - Date.now()));
         closeWindow();
         const began = Date.now();
         const r = rollout(dir, "promote", ...extra);
         assert.strictEqual(r.status, 0, r.output);
-        stageEnd = Date.now();
+        const seconds = (Date.now() - began) / 1000;
+        stageEnd = appliedAt();
         const out = outputs();
         stageWeight = Number(out.trafficWeight);
         stageEffective = (out.effectiveShares as Record<string, number>)[TOPIC];
-        return (stageEnd - began) / 1000;
+        return seconds;
     }
 
     before(async () => {
@@ -158,13 +166,13 @@ describe("blue-green with shared routing: canary stages, rollback, retirement, n
     });
 
     it("rolls back from 50 to 0: no send reaches green later than route refresh plus the `up`", async () => {
-        await sleep(Math.max(0, stageEnd + ROUTE_REFRESH_MS + 12_000 - Date.now()));
+        await sleep(Math.max(0, stageEnd + ROUTE_REFRESH_MS + 2000 + MIN_WINDOW_MS - Date.now()));
         closeWindow();
         const began = Date.now();
         const r = rollout(dir, "rollback");
         assert.strictEqual(r.status, 0, r.output);
         const upSeconds = (Date.now() - began) / 1000;
-        stageEnd = Date.now();
+        stageEnd = appliedAt();
         stageWeight = 0;
         stageEffective = 0;
         await sleep(ROUTE_REFRESH_MS + 15_000);
@@ -189,7 +197,7 @@ describe("blue-green with shared routing: canary stages, rollback, retirement, n
         assert.strictEqual(stageWeight, 50);
         await promote();
         assert.strictEqual(stageWeight, 100);
-        await sleep(ROUTE_REFRESH_MS + 12_000);
+        await sleep(Math.max(0, stageEnd + ROUTE_REFRESH_MS + 2000 + MIN_WINDOW_MS - Date.now()));
         closeWindow();
     });
 

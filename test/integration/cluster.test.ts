@@ -154,6 +154,37 @@ describe("the blue cluster on the local stack", () => {
         assert.strictEqual(got.consumed, MESSAGES);
     });
 
+    it("upgrades the name servers in place to 5.5.0, one at a time, while producers keep sending", async () => {
+        const before = processPids(dir);
+        const sending = produce(runtime, clientDir, ns, "LoadTopic", "during-ns-upgrade", 1500, 25);
+        await new Promise((r) => setTimeout(r, 5000));
+        mustPulumi(dir, "config", "set", "--path", "nameServer.version", "5.5.0");
+        mustPulumi(dir, "up");
+        const sent = await sending;
+        const after = processPids(dir);
+        for (const n of ["namesrv-0", "namesrv-1"]) {
+            assert.notStrictEqual(after.get(n), before.get(n), `${n} was not restarted`);
+        }
+        for (const [name, pid] of before) {
+            if (!name.startsWith("namesrv-")) {
+                assert.strictEqual(after.get(name), pid, `${name} was restarted`);
+            }
+        }
+        // One at a time: namesrv-1 is stopped only once namesrv-0 serves again with every broker registered.
+        const startedAt = (name: string) =>
+            Date.parse(String(stackResources(dir).find((r) => r.urn.endsWith(`::${name}`))?.outputs?.startedAt));
+        assert.ok(startedAt("namesrv-1") - startedAt("namesrv-0") >= 2000, "the name servers restarted together");
+        for (const nsAddress of ns.split(";")) {
+            const rows = parseClusterList(await mqadmin(runtime, ["clusterList", "-n", nsAddress]));
+            assert.strictEqual(rows.length, 4, `${nsAddress} lists ${rows.length} brokers after its upgrade`);
+        }
+        assert.strictEqual(stackOutputs(dir).nameServerVersion, "5.5.0");
+        assert.strictEqual(sent.failed, 0, sent.firstFailures);
+        const got = await consume(runtime, clientDir, ns, "LoadTopic", "group-ns", "during-ns-upgrade", sent.sent, 180);
+        assert.deepStrictEqual(missingKeys(clientDir, "during-ns-upgrade", "group-ns"), []);
+        assert.strictEqual(got.consumed, sent.sent);
+    });
+
     it("leaves no RocketMQ process and no listening port behind after `pulumi destroy`", async () => {
         mustPulumi(dir, "destroy");
         assert.deepStrictEqual(jvmsUnder(dir), []);

@@ -26,6 +26,8 @@ export interface TrafficSplitArgs {
     drainTimeoutSeconds: pulumi.Input<number>;
     /** Where the routes as they were before each change are written. */
     snapshotDir: pulumi.Input<string>;
+    /** Blue is retired (stopped): record it, move nothing. */
+    blueRetired: pulumi.Input<boolean>;
 }
 
 /** The weighted split on this machine's brokers, carried out by the `rocketmq` provider plugin. */
