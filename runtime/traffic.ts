@@ -54,6 +54,22 @@ export interface TrafficResult {
 
 type Log = (msg: string) => void;
 
+/** Route snapshots kept: the newest ones, enough to see a whole rollout and its rollbacks. */
+const KEPT_SNAPSHOTS = 200;
+
+/** Removes all but the newest `keep` route snapshots (their names sort by time). */
+export function pruneSnapshots(dir: string, keep: number): string[] {
+    const files = fs
+        .readdirSync(dir)
+        .filter((f) => /^routes-.*\.json$/.test(f))
+        .sort();
+    const old = files.slice(0, Math.max(0, files.length - keep));
+    for (const f of old) {
+        fs.rmSync(path.join(dir, f), { force: true });
+    }
+    return old;
+}
+
 async function readColour(session: AdminSession, ref: ColourRef): Promise<ColourState> {
     const topics: ColourState["topics"] = {};
     for (const m of ref.masters) {
@@ -307,6 +323,7 @@ export async function applyTraffic(session: AdminSession, req: TrafficRequest, l
         JSON.stringify({ takenAt: new Date().toISOString(), targetWeight: req.weight, blue, green }, null, 2) + "\n",
     );
 
+    pruneSnapshots(req.snapshotDir, KEPT_SNAPSHOTS);
     const groups = await ensureStructure(session, req, blue, green, log);
     const fresh = await readPlan(session, req);
     green = fresh.green;

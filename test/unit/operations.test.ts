@@ -9,6 +9,7 @@ import { backupIdAt, expiredBackups, MANIFEST, verifyBackup } from "../../runtim
 import { compareToBaseline, parseBenchmarkReports } from "../../runtime/benchmark";
 import { parseQueuePerms } from "../../runtime/mqadmin";
 import { planRestore } from "../../runtime/restore";
+import { pruneSnapshots } from "../../runtime/traffic";
 import { checkClusterList, failureMessage, growingBacklogs, parseConsumerProgress } from "../../runtime/verification";
 
 const CLUSTER_LIST = `#Cluster Name     #Broker Name            #BID  #Addr                  #Version                #InTPS(LOAD)       #OutTPS(LOAD) #PCWait(ms) #Hour #SPACE
@@ -188,5 +189,21 @@ describe("topic routes", () => {
                 ["blue-b", 6],
             ],
         );
+    });
+});
+
+describe("route snapshots", () => {
+    it("keeps only the newest ones", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "snapshots-"));
+        for (const t of ["2026-11-25T01", "2026-11-25T03", "2026-11-25T02"]) {
+            fs.writeFileSync(path.join(dir, `routes-${t}.json`), "{}");
+        }
+        fs.writeFileSync(path.join(dir, "notes.txt"), "");
+        assert.deepStrictEqual(pruneSnapshots(dir, 2), ["routes-2026-11-25T01.json"]);
+        assert.deepStrictEqual(fs.readdirSync(dir).sort(), [
+            "notes.txt",
+            "routes-2026-11-25T02.json",
+            "routes-2026-11-25T03.json",
+        ]);
     });
 });
