@@ -1,0 +1,83 @@
+import * as assert from "assert";
+import { parseStackConfig } from "../../components/config";
+import { planCluster, planNameServers } from "../../components/plan/clusterPlan";
+import { downgradeBlockers, rollSteps, takeDownRefusal } from "../../components/plan/rollPlan";
+
+function plan(brokerGroups: number, slavesPerGroup: number) {
+    const spec = parseStackConfig({ blue: { version: "4.9.7", clusterName: "c", brokerGroups, slavesPerGroup } }).blue;
+    return planCluster(spec, 30000, planNameServers(2, 19876));
+}
+
+describe("rolling upgrade plan", () => {
+    for (const groups of [1, 2, 3]) {
+        for (const slaves of [0, 1, 2]) {
+            it(`${groups} group(s), ${slaves} slave(s): every slave before any master, each broker once`, () => {
+                const steps = rollSteps(plan(groups, slaves));
+                assert.strictEqual(steps.length, groups * (1 + slaves));
+                assert.strictEqual(new Set(steps.map((s) => s.broker.name)).size, steps.length);
+                const firstMaster = steps.findIndex((s) => s.broker.brokerId === 0);
+                assert.ok(steps.slice(firstMaster).every((s) => s.broker.brokerId === 0));
+                for (const s of steps) {
+                    if (s.broker.brokerId === 0) {
+                        assert.deepStrictEqual(s.actions, [
+                            "wipe-write-perm",
+                            "await-consumers",
+                            "stop",
+                            "start-on-target",
+                            "add-write-perm",
+                            "verify",
+                        ]);
+                    } else {
+                        assert.deepStrictEqual(s.actions, ["stop", "start-on-target", "await-replication", "verify"]);
+                    }
+                }
+            });
+        }
+    }
+
+    const master = plan(1, 1).brokers[0];
+    const slave = plan(1, 1).brokers[1];
+
+    it("takes a master down only with every slave caught up, naming the broker and the lag", () => {
+        const state = { role: "SYNC_MASTER" as const, masterOffset: 5000, slaveOffsets: { 1: 5000 }, slaveCount: 1 };
+        assert.strictEqual(takeDownRefusal(master, state, 0), undefined);
+        assert.match(
+            takeDownRefusal(master, { ...state, slaveOffsets: { 1: 4000 } }, 0)!,
+            /^c-a\/0 \(127\.0\.0\.1:\d+\) is not taken down: slave 1 lags 1000 bytes \(allowed 0\)/,
+        );
+        assert.match(takeDownRefusal(master, { ...state, slaveOffsets: {} }, 0)!, /1 slave\(s\) do not answer/);
+        assert.strictEqual(takeDownRefusal(slave, { ...state, slaveOffsets: { 1: 0 } }, 0), undefined);
+    });
+
+    it("refuses an async master with no caught-up slave: it holds the only copy", () => {
+        const state = { role: "ASYNC_MASTER" as const, masterOffset: 9000, slaveOffsets: { 1: 100 }, slaveCount: 1 };
+        assert.match(
+            takeDownRefusal(master, state, 1024)!,
+            /ASYNC_MASTER it holds the only up-to-date copy \(slave 1 lags 8900 bytes/,
+        );
+        assert.strictEqual(takeDownRefusal(master, { ...state, slaveOffsets: { 1: 8500 } }, 1024), undefined);
+    });
+
+    it("names every reason a rollback to 4.9 would lose data", () => {
+        assert.deepStrictEqual(
+            downgradeBlockers({
+                topicNames: ["Orders"],
+                pendingTimerMessages: 0,
+                popGroups: [],
+                storeTypes: { a: "default" },
+            }),
+            [],
+        );
+        const blockers = downgradeBlockers({
+            topicNames: ["x".repeat(128)],
+            pendingTimerMessages: 3,
+            popGroups: ["PopReaders"],
+            storeTypes: { "c-a": "defaultRocksDB" },
+        });
+        assert.strictEqual(blockers.length, 4);
+        assert.match(blockers[0], /128 chars\) exceed 4\.9's 127-character limit/);
+        assert.match(blockers[1], /3 timer message\(s\) are pending/);
+        assert.match(blockers[2], /PopReaders hold POP state/);
+        assert.match(blockers[3], /c-a use a RocksDB store/);
+    });
+});
