@@ -17,7 +17,7 @@ function median(xs: number[]): number {
 }
 
 function seconds(output: string, resource: string): number {
-    const m = new RegExp(`${resource}\\s+(?:created|updated|replaced) \\((\\d+)s\\)`).exec(output);
+    const m = new RegExp(`${resource}\\s+(?:created(?: replacement)?|updated) \\((\\d+)s\\)`).exec(output);
     if (!m) {
         throw new Error(`no duration for ${resource} in:\n${output}`);
     }
