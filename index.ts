@@ -1,11 +1,13 @@
 /**
- * rocketmq-upgrade: reads and validates the stack config, declares the
- * shared name servers, blue, green, their backup and verification and the
- * traffic split between them, and exports what an operator needs to see.
+ * rocketmq-upgrade: reads and validates the stack config and declares the
+ * chosen strategy: blue-green (shared name servers, blue, green, their backup
+ * and verification, the traffic split) or rolling (blue upgraded in place,
+ * one broker at a time), and exports what an operator needs to see.
  */
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { BlueGreenRocketMQ } from "./components/blueGreen";
+import { RollingRocketMQ } from "./components/rolling";
 import { basePortOf, nameServerVersionOf } from "./components/config";
 import { LocalPlatform } from "./components/platform/local";
 import { loadStackConfig } from "./components/stackConfig";
@@ -19,24 +21,37 @@ if (config.platform !== "local") {
 // under namesrv/); backups in .pulumi/local/<stack>/backups/, verification reports in .pulumi/local/<stack>/reports/.
 const platform = new LocalPlatform({ dataRoot: path.join(__dirname, ".pulumi", "local", pulumi.getStack()) });
 
-const rollout = new BlueGreenRocketMQ("rocketmq", {
-    platform,
-    nameServer: { ...config.nameServer, version: nameServerVersionOf(config) },
-    blue: config.blue,
-    green: config.green,
-    basePorts: { blue: basePortOf(config, "blue"), green: basePortOf(config, "green") },
-    trafficWeight: config.trafficWeight,
-    canaryStages: config.canaryStages,
-    // A one-shot override for the operator (see README.md), never a stored setting.
-    forceWeightChange: process.env.ROCKETMQ_UPGRADE_FORCE_WEIGHT === "1",
-    topics: config.topics,
-    consumerGroups: config.consumerGroups,
-    orderedCutover: config.orderedCutover,
-    retireBlue: config.retireBlue,
-    drainTimeoutSeconds: config.drainTimeoutSeconds,
-    backup: config.backup,
-    verification: config.verification,
-});
+const nameServer = { ...config.nameServer, version: nameServerVersionOf(config) };
+const rollout =
+    config.strategy === "rolling"
+        ? new RollingRocketMQ("rocketmq", {
+              platform,
+              nameServer,
+              cluster: config.blue,
+              basePort: basePortOf(config, "blue"),
+              roll: config.rolling,
+              backup: config.backup,
+              verification: config.verification,
+          })
+        : new BlueGreenRocketMQ("rocketmq", {
+              platform,
+              nameServer,
+              blue: config.blue,
+              green: config.green,
+              basePorts: { blue: basePortOf(config, "blue"), green: basePortOf(config, "green") },
+              trafficWeight: config.trafficWeight,
+              canaryStages: config.canaryStages,
+              // A one-shot override for the operator (see README.md), never a stored setting.
+              forceWeightChange: process.env.ROCKETMQ_UPGRADE_FORCE_WEIGHT === "1",
+              topics: config.topics,
+              consumerGroups: config.consumerGroups,
+              orderedCutover: config.orderedCutover,
+              retireBlue: config.retireBlue,
+              drainTimeoutSeconds: config.drainTimeoutSeconds,
+              backup: config.backup,
+              verification: config.verification,
+          });
+const blueGreen = rollout instanceof BlueGreenRocketMQ ? rollout : undefined;
 
 export const strategy = config.strategy;
 export const trafficWeight = config.trafficWeight;
@@ -46,15 +61,17 @@ export const nameServerVersion = rollout.nameServers.version;
 export const blueVersion = rollout.blue.version;
 export const blueClusterName = rollout.blue.clusterName;
 export const blueBrokers = rollout.blue.brokers;
+export const blueProxyEndpoints = rollout.blue.proxyEndpoints;
 export const blueRetired = rollout.blue.retired;
 export const blueBackupDir = rollout.blueBackup.backupDir;
 export const blueVerificationReport = rollout.blueVerification.reportFile;
 export const blueBaseline = rollout.blueBackup.baseline;
-export const greenVersion = rollout.green?.version;
-export const greenClusterName = rollout.green?.clusterName;
-export const greenBrokers = rollout.green?.brokers;
-export const greenProxyEndpoints = rollout.green?.proxyEndpoints;
-export const greenVerificationReport = rollout.greenVerification?.reportFile;
-export const effectiveShares = rollout.effectiveShares;
-export const orderedPauses = rollout.orderedPauses;
-export const trafficAppliedAt = rollout.trafficAppliedAt;
+export const preRollBackupDir = rollout instanceof RollingRocketMQ ? rollout.preRollBackupDir : undefined;
+export const greenVersion = blueGreen?.green?.version;
+export const greenClusterName = blueGreen?.green?.clusterName;
+export const greenBrokers = blueGreen?.green?.brokers;
+export const greenProxyEndpoints = blueGreen?.green?.proxyEndpoints;
+export const greenVerificationReport = blueGreen?.greenVerification?.reportFile;
+export const effectiveShares = blueGreen?.effectiveShares;
+export const orderedPauses = blueGreen?.orderedPauses;
+export const trafficAppliedAt = blueGreen?.trafficAppliedAt;

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { BenchmarkSettings, DEFAULT_BENCHMARK } from "../runtime/benchmark";
+import { BenchmarkSettings, clusterBenchmark } from "../runtime/benchmark";
 import { DEFAULT_VERIFICATION, VerificationSettings } from "../runtime/verification";
 import { UpgradeBackup } from "./backup";
 import { RocketMQCluster } from "./cluster";
@@ -77,13 +77,7 @@ export class BlueGreenRocketMQ extends pulumi.ComponentResource {
         const { baselineSeconds, ...backupSettings } = args.backup;
         const { baselineTolerance, ...checkSettings } = args.verification;
         const benchmarkFor = (spec: ClusterSpec): BenchmarkSettings | undefined =>
-            baselineSeconds > 0
-                ? {
-                      ...DEFAULT_BENCHMARK,
-                      seconds: baselineSeconds,
-                      topic: `${DEFAULT_BENCHMARK.topic}_${spec.clusterName}`,
-                  }
-                : undefined;
+            clusterBenchmark(spec.clusterName, baselineSeconds);
 
         this.nameServers = new NameServerSet("shared", { spec: args.nameServer, platform }, { parent: this });
 

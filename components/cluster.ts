@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterSpec } from "./config";
+import type { RollSettings } from "../runtime/roll";
 import { clusterSpecProblem, ClusterPlan, planCluster } from "./plan/clusterPlan";
+import { rollOrder } from "./plan/rollPlan";
 import type { NameServerSet } from "./nameServers";
 import type { ClusterPlatform, PieceContext } from "./platform/types";
 
@@ -25,6 +27,13 @@ export interface RocketMQClusterArgs {
      * every process and keep its directory. The cluster stays declared.
      */
     retired?: { after: pulumi.Resource };
+    /**
+     * The rolling strategy: brokers are declared in the roll's order (every
+     * slave, then every master, each after the one before), so a release
+     * change restarts one broker at a time in that order, each through its
+     * turn of the roll with these limits.
+     */
+    rolling?: RollSettings;
 }
 
 /** A broker's address, as clients and mqadmin name it. */
@@ -78,12 +87,14 @@ export class RocketMQCluster extends pulumi.ComponentResource {
             parent: this,
             dependsOn: [...after.map((n) => byName.get(n)!), ...extra],
             stopped: args.retired !== undefined,
+            roll: args.rolling,
         });
-        for (const b of plan.brokers) {
+        const order = args.rolling ? rollOrder(plan) : { brokers: plan.brokers, proxyAfter: undefined };
+        for (const b of order.brokers) {
             byName.set(b.name, args.platform.broker(b, ctx(b.after)));
         }
         for (const p of plan.proxies) {
-            byName.set(p.name, args.platform.proxy(p, ctx(p.after)));
+            byName.set(p.name, args.platform.proxy(p, ctx(order.proxyAfter ?? p.after)));
         }
 
         // Outputs resolve only once every process serves, so dependents wait for the whole cluster.

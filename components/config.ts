@@ -136,6 +136,22 @@ const promotionSchema = z
 
 const weight = intRange(0, 100);
 
+/** Limits of each broker's turn in a rolling upgrade (strategy "rolling"; runtime/roll.ts). */
+const rollingSchema = z
+    .object({
+        /** A master is not taken down while any slave of its group is further behind than this. */
+        maxLagBytes: intRange(0, 1 << 30).default(1 << 20),
+        /** How long slaves get to hold everything their master holds once its writes stop; the roll stops after. */
+        catchUpSeconds: intRange(5, 3600).default(60),
+        /** How long producers get to leave a master whose write permission is gone (they re-read routes every 30 s). */
+        writeStopSeconds: intRange(0, 600).default(45),
+        /** How long consumers get to read what a master holds before it stops; the roll goes on after it. */
+        consumerWaitSeconds: intRange(0, 3600).default(30),
+    })
+    .strict();
+
+export type RollingSpec = z.infer<typeof rollingSchema>;
+
 /** Backup settings (the seed's §3.1.1). */
 const backupSchema = z
     .object({
@@ -169,7 +185,18 @@ const verificationSchema = z
 const stackConfigSchema = z
     .object({
         platform: z.enum(["local", "kubernetes"]).default("local"),
+        /**
+         * "blue-green": green is a second cluster and the weight moves traffic.
+         * "rolling": blue is upgraded in place, one broker at a time, when
+         * blue.version changes.
+         */
         strategy: z.enum(["blue-green", "rolling"]).default("blue-green"),
+        rolling: rollingSchema.default({
+            maxLagBytes: 1 << 20,
+            catchUpSeconds: 60,
+            writeStopSeconds: 45,
+            consumerWaitSeconds: 30,
+        }),
         /**
          * How clients reach green. "shared": both colours register with the
          * same name servers and the weight moves write queues. "isolated":
@@ -316,14 +343,27 @@ export function checkNameServerPorts(cfg: StackConfig): string | undefined {
     return undefined;
 }
 
-/** Weight, cutover and retirement settings that only make sense together. */
-export function rolloutProblems(cfg: StackConfig): string[] {
+/** What the rolling strategy does not take: it upgrades blue in place. */
+function rollingProblems(cfg: StackConfig): string[] {
     const problems: string[] = [];
-    if (cfg.routing === "isolated") {
+    const why = `the rolling strategy upgrades blue in place: change blue.version instead`;
+    if (cfg.green) {
+        problems.push(`${CONFIG_NAMESPACE}:green: must not be set with strategy "rolling"; ${why}`);
+    }
+    if (cfg.trafficWeight !== 0) {
         problems.push(
-            `${CONFIG_NAMESPACE}:routing = "isolated": isolated routing is not available yet; use "shared" (the default)`,
+            `${CONFIG_NAMESPACE}:trafficWeight = ${cfg.trafficWeight}: must be 0 with strategy "rolling"; ${why}`,
         );
     }
+    if (cfg.retireBlue) {
+        problems.push(`${CONFIG_NAMESPACE}:retireBlue = true: must be false with strategy "rolling"; ${why}`);
+    }
+    return problems;
+}
+
+/** Weight, cutover and retirement settings of blue-green that only make sense together. */
+function blueGreenProblems(cfg: StackConfig): string[] {
+    const problems: string[] = [];
     if (!cfg.green && cfg.trafficWeight !== 0) {
         problems.push(
             `${CONFIG_NAMESPACE}:trafficWeight = ${cfg.trafficWeight}: must be 0 while no green cluster is declared`,
@@ -344,6 +384,18 @@ export function rolloutProblems(cfg: StackConfig): string[] {
                 `(trafficWeight is ${cfg.trafficWeight}${cfg.green ? "" : ", green is not declared"})`,
         );
     }
+    return problems;
+}
+
+/** Settings that only make sense together. */
+export function rolloutProblems(cfg: StackConfig): string[] {
+    const problems: string[] = [];
+    if (cfg.routing === "isolated") {
+        problems.push(
+            `${CONFIG_NAMESPACE}:routing = "isolated": isolated routing is not available yet; use "shared" (the default)`,
+        );
+    }
+    problems.push(...(cfg.strategy === "rolling" ? rollingProblems(cfg) : blueGreenProblems(cfg)));
     const names = cfg.topics.map((t) => t.name);
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup) {

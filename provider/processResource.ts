@@ -13,15 +13,31 @@
  *   only once every broker it listed before is registered with it again, so
  *   a rolling name-server upgrade never leaves clients a name server that
  *   knows no routes;
+ * - a running broker with `roll` set (the rolling strategy) is restarted
+ *   through its turn of the roll (runtime/roll.ts): refusals first, write
+ *   permission taken away and given back around a master's restart, each
+ *   step verified and reported;
  * - `stopped: true` keeps it declared but not running (a retired colour);
  * - delete stops it, waits for it to exit and removes its directory.
  */
 import * as fs from "fs";
 import * as provider from "@pulumi/pulumi/provider";
-import { portIsFree, runningPid, ServerRole, startServer, stopServer, STDOUT_LOG } from "../runtime/launcher";
+import { mustParseVersion, compareVersions } from "../runtime/versions";
+import {
+    portAccepts,
+    portIsFree,
+    runningPid,
+    ServerRole,
+    startServer,
+    stopServer,
+    STDOUT_LOG,
+} from "../runtime/launcher";
 import { brokerConfigKeys, unknownKeys } from "../runtime/configKeys";
 import { resolveRuntime } from "../runtime/maven";
 import { brokerIsListed, mqadmin, parseClusterList } from "../runtime/mqadmin";
+import { withAdminSession } from "../runtime/adminSession";
+import { rollBroker, RollSettings } from "../runtime/roll";
+import { engineLog } from "./engineLog";
 import { changedKeys, HandlerContext, ResourceHandler } from "./resourceTypes";
 
 export const PROCESS_TYPE = "rocketmq:local:Process";
@@ -37,6 +53,18 @@ export interface ProcessInputs {
     /** For brokers: serving means listed by these name servers under this name and id. */
     registration?: { nameServers: string; brokerName: string; brokerId: number };
     stopped?: boolean;
+    /** Brokers of a rolling-strategy cluster: restart through a turn of the roll. */
+    roll?: BrokerRollInputs;
+}
+
+/** What a broker's turn of the roll needs beyond its own identity. */
+export interface BrokerRollInputs {
+    groupRole: "SYNC_MASTER" | "ASYNC_MASTER";
+    /** `host:port` of the broker, as its peers and the name servers know it. */
+    address: string;
+    /** The rest of its group: the master for a slave, the slaves for a master. */
+    peers: { brokerId: number; address: string }[];
+    settings: RollSettings;
 }
 
 const ROLES: readonly ServerRole[] = ["namesrv", "broker", "proxy"];
@@ -81,6 +109,11 @@ export function processInputFailures(news: Record<string, unknown>): provider.Ch
  */
 function livePid(props: Record<string, unknown>): number | undefined {
     return typeof props.dir === "string" ? runningPid(props.dir) : undefined;
+}
+
+/** A broker started without write permission: a master's restart is verified before it takes writes again. */
+function readOnly(inputs: ProcessInputs): ProcessInputs {
+    return { ...inputs, config: `${inputs.config.trimEnd()}\nbrokerPermission=4\n` };
 }
 
 async function start(ctx: HandlerContext, inputs: ProcessInputs): Promise<Record<string, unknown>> {
@@ -140,6 +173,39 @@ async function listedBrokers(inputs: ProcessInputs): Promise<Set<string>> {
     }
 }
 
+/** 5.x brokers register data a name server below 5.1 does not take. */
+const FIVE_X_NAME_SERVER_FLOOR = "5.1.0";
+
+/**
+ * Why this name server must not move to `inputs.version`: it would drop
+ * below 5.1 while 5.x brokers are registered with it. Undefined when the move
+ * is fine or the name server does not answer (nothing registered to lose).
+ */
+async function nameServerDowngradeRefusal(inputs: ProcessInputs): Promise<string | undefined> {
+    const target = mustParseVersion(inputs.version);
+    if (compareVersions(target, mustParseVersion(FIVE_X_NAME_SERVER_FLOOR)) >= 0) {
+        return undefined;
+    }
+    if (!(await portAccepts(inputs.servicePort))) {
+        return undefined;
+    }
+    const runtime = await resolveRuntime(inputs.version);
+    const rows = await mqadmin(runtime, ["clusterList", "-n", `127.0.0.1:${inputs.servicePort}`], {
+        timeoutMs: 30_000,
+    })
+        .then(parseClusterList)
+        .catch(() => []);
+    const fiveX = rows.filter((r) => /^V5_/.test(r.version)).map((r) => `${r.brokerName}/${r.brokerId} (${r.version})`);
+    if (fiveX.length === 0) {
+        return undefined;
+    }
+    return (
+        `name servers below ${FIVE_X_NAME_SERVER_FLOOR} cannot take 5.x brokers, and ${fiveX.join(", ")} still run 5.x; ` +
+        `keep rocketmq-upgrade:nameServer.version at its current release until every broker runs ${inputs.version}, ` +
+        `then lower it in a later update`
+    );
+}
+
 async function awaitReregistration(ctx: HandlerContext, inputs: ProcessInputs, expected: Set<string>): Promise<void> {
     const began = Date.now();
     for (;;) {
@@ -178,8 +244,42 @@ function stoppedOutputs(inputs: Record<string, unknown>): Record<string, unknown
     };
 }
 
+/** A running broker's turn of the roll; its report lands in the outputs as `lastRoll`. */
+async function rollTurn(
+    ctx: HandlerContext,
+    oldDir: string,
+    inputs: ProcessInputs,
+    roll: BrokerRollInputs,
+    reg: NonNullable<ProcessInputs["registration"]>,
+): Promise<Record<string, unknown>> {
+    let outs: Record<string, unknown> = {};
+    const report = await withAdminSession(reg.nameServers, ctx.progress, (session) =>
+        rollBroker(
+            session,
+            {
+                brokerName: reg.brokerName,
+                brokerId: reg.brokerId,
+                address: roll.address,
+                groupRole: roll.groupRole,
+                peers: roll.peers,
+                targetVersion: inputs.version,
+            },
+            roll.settings,
+            {
+                stop: () => stop(ctx, oldDir, inputs.role),
+                start: async (withoutWrites) => {
+                    outs = { ...(await start(ctx, withoutWrites ? readOnly(inputs) : inputs)), config: inputs.config };
+                },
+                progress: ctx.progress,
+                note: (message) => engineLog(ctx.urn, message),
+            },
+        ),
+    );
+    return { ...outs, lastRoll: report };
+}
+
 export const processHandler: ResourceHandler = {
-    async check(ctx, news) {
+    async check(ctx, news, olds) {
         const failures = processInputFailures(news);
         if (failures.length === 0 && news.role === "broker") {
             // At preview: a key the target release has no setter for would be silently ignored by the broker.
@@ -190,6 +290,12 @@ export const processHandler: ResourceHandler = {
                     property: "config",
                     reason: `broker.conf key(s) ${unknown.join(", ")} are not known to RocketMQ ${runtime.version.text}`,
                 });
+            }
+        }
+        if (failures.length === 0 && news.role === "namesrv" && olds.version !== news.version) {
+            const refusal = await nameServerDowngradeRefusal(news as unknown as ProcessInputs);
+            if (refusal) {
+                failures.push({ property: "version", reason: refusal });
             }
         }
         return { inputs: news, failures };
@@ -226,6 +332,9 @@ export const processHandler: ResourceHandler = {
     async update(ctx, _id, olds, news) {
         const inputs = news as unknown as ProcessInputs;
         const wasRunning = livePid(olds) !== undefined;
+        if (wasRunning && inputs.roll && inputs.registration && inputs.stopped !== true) {
+            return { outs: await rollTurn(ctx, String(olds.dir), inputs, inputs.roll, inputs.registration) };
+        }
         const before = wasRunning && inputs.role === "namesrv" ? await listedBrokers(inputs) : new Set<string>();
         if (wasRunning) {
             await stop(ctx, String(olds.dir), inputs.role);

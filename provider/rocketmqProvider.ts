@@ -3,6 +3,7 @@ import { progressFor } from "./engineLog";
 import { HandlerContext, ResourceHandler, typeOfUrn } from "./resourceTypes";
 import { BACKUP_TYPE, backupHandler } from "./backupResource";
 import { PROCESS_TYPE, processHandler } from "./processResource";
+import { ROLL_PREFLIGHT_TYPE, rollPreflightHandler } from "./rollPreflightResource";
 import { RUNTIME_TYPE, runtimeHandler } from "./runtimeResource";
 import { DRAIN_CHECK_TYPE, drainCheckHandler, TRAFFIC_TYPE, trafficHandler } from "./trafficResource";
 import { VERIFICATION_TYPE, verificationHandler } from "./verificationResource";
@@ -17,6 +18,7 @@ const HANDLERS: Record<string, ResourceHandler> = {
     [VERIFICATION_TYPE]: verificationHandler,
     [TRAFFIC_TYPE]: trafficHandler,
     [DRAIN_CHECK_TYPE]: drainCheckHandler,
+    [ROLL_PREFLIGHT_TYPE]: rollPreflightHandler,
 };
 
 function contextFor(urn: string): HandlerContext {

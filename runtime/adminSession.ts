@@ -222,6 +222,26 @@ export class AdminSession {
         await this.request({ op: "commitOffset", broker, group, ...queue, offset });
     }
 
+    /** Takes write permission from `brokerName` on every name server; the count of topics changed per name server. */
+    wipeWritePerm(brokerName: string): Promise<Record<string, number>> {
+        return this.request({ op: "wipeWritePerm", brokerName }) as Promise<Record<string, number>>;
+    }
+
+    /** Gives `brokerName` its write permission back on every name server. */
+    addWritePerm(brokerName: string): Promise<Record<string, number>> {
+        return this.request({ op: "addWritePerm", brokerName }) as Promise<Record<string, number>>;
+    }
+
+    /** The broker's live configuration, every key as a string. */
+    brokerConfig(broker: string): Promise<Record<string, string>> {
+        return this.request({ op: "brokerConfig", broker }) as Promise<Record<string, string>>;
+    }
+
+    /** Changes one key of the broker's configuration; the broker writes it to its config file. */
+    async setBrokerConfig(broker: string, key: string, value: string): Promise<void> {
+        await this.request({ op: "setBrokerConfig", broker, key, value });
+    }
+
     /** Ends the session and waits for its JVM to exit. */
     async close(): Promise<void> {
         if (this.exited) {

@@ -30,6 +30,16 @@ export const DEFAULT_BENCHMARK: BenchmarkSettings = {
     topic: "RMQ_UPGRADE_BENCH",
 };
 
+/**
+ * The baseline run of one cluster: `seconds` long (0 = no baseline), on the
+ * cluster's own topic so runs of two clusters never mix.
+ */
+export function clusterBenchmark(clusterName: string, seconds: number): BenchmarkSettings | undefined {
+    return seconds > 0
+        ? { ...DEFAULT_BENCHMARK, seconds, topic: `${DEFAULT_BENCHMARK.topic}_${clusterName}` }
+        : undefined;
+}
+
 export interface BenchmarkResult {
     /** One-second reports the figures below are the medians of. */
     samples: number;

@@ -1,7 +1,8 @@
 /**
  * The in-place rolling upgrade as data (the seed's §2.1 and §3.2): which
  * broker goes down when, what each step does, and when a broker must not be
- * taken down. Pure; the rolling strategy (not wired yet) carries it out.
+ * taken down. Pure; the broker Process's rolling restart
+ * (runtime/roll.ts) carries it out.
  */
 import type { BrokerPlan, ClusterPlan } from "./clusterPlan";
 
@@ -46,10 +47,28 @@ export function rollSteps(plan: ClusterPlan): RollStep[] {
     ];
 }
 
+/**
+ * The rolling strategy's declaration order: each broker waits for the one
+ * before it in the roll (every slave, then every master), so Pulumi, which
+ * updates a resource only after what it depends on, restarts them one at a
+ * time in the seed's order. The first waits for the name servers; proxies
+ * wait for the last master. Pure.
+ */
+export function rollOrder(plan: ClusterPlan): { brokers: BrokerPlan[]; proxyAfter: string[] } {
+    const nameServers = plan.nameServers.map((n) => n.name);
+    const steps = rollSteps(plan);
+    const brokers = steps.map(({ broker }, i) => ({
+        ...broker,
+        after: i === 0 ? nameServers : [steps[i - 1].broker.name],
+    }));
+    return { brokers, proxyAfter: brokers.length > 0 ? [brokers[brokers.length - 1].name] : nameServers };
+}
+
 /** What the roll knows about one broker group just before a broker of it goes down. */
 export interface GroupState {
     role: "SYNC_MASTER" | "ASYNC_MASTER";
-    masterOffset: number;
+    /** The master's commit-log offset; undefined when the master does not answer. */
+    masterOffset: number | undefined;
     /** Commit-log offsets of the group's slaves that answer, by brokerId. */
     slaveOffsets: Record<number, number>;
     /** How many slaves the group should have. */
@@ -58,18 +77,30 @@ export interface GroupState {
 
 /**
  * Why `broker` must not be taken down now, or undefined. A group must never
- * lose its only up-to-date copy. A slave may always go down: its master holds
- * everything. A master goes down only when its slaves hold what it holds:
- * under SYNC_MASTER every slave within `maxLagBytes` and answering, under
- * ASYNC_MASTER at least one.
+ * lose its only up-to-date copy. A slave goes down only while its master
+ * answers (the master then holds everything). A master goes down only when
+ * its slaves hold what it holds: under SYNC_MASTER every slave within
+ * `maxLagBytes` and answering, under ASYNC_MASTER at least one.
  */
-export function takeDownRefusal(broker: BrokerPlan, group: GroupState, maxLagBytes: number): string | undefined {
+export function takeDownRefusal(
+    broker: Pick<BrokerPlan, "brokerName" | "brokerId" | "address">,
+    group: GroupState,
+    maxLagBytes: number,
+): string | undefined {
     if (broker.brokerId !== 0) {
+        return group.masterOffset === undefined
+            ? `${broker.brokerName}/${broker.brokerId} (${broker.address}) is not taken down: its master does not ` +
+                  `answer, so this slave may hold the group's only copy; bring the master back first`
+            : undefined;
+    }
+    if (group.masterOffset === undefined) {
+        // The master is already down: nothing to protect by refusing, restarting it is the repair.
         return undefined;
     }
+    const masterOffset = group.masterOffset;
     const lags = Object.entries(group.slaveOffsets).map(([id, offset]) => ({
         id: Number(id),
-        lag: group.masterOffset - offset,
+        lag: masterOffset - offset,
     }));
     const missing = group.slaveCount - lags.length;
     if (group.role === "ASYNC_MASTER" && group.slaveCount > 0 && !lags.some((l) => l.lag <= maxLagBytes)) {
@@ -95,8 +126,8 @@ export interface DowngradeInspection {
     topicNames: string[];
     /** Messages waiting in the timer wheel (5.x timer messages). */
     pendingTimerMessages: number;
-    /** Consumer groups with POP consumption state (5.x only). */
-    popGroups: string[];
+    /** POP checkpoints not yet revived, per broker (5.x only): messages popped but neither acked nor redelivered. */
+    pendingPopCheckpoints: Record<string, number>;
     /** Each broker's storeType ("default", or "defaultRocksDB" on 5.x). */
     storeTypes: Record<string, string>;
 }
@@ -119,8 +150,12 @@ export function downgradeBlockers(inspection: DowngradeInspection): string[] {
             `${inspection.pendingTimerMessages} timer message(s) are pending; 4.9 has no timer wheel and would never deliver them`,
         );
     }
-    if (inspection.popGroups.length > 0) {
-        blockers.push(`consumer group(s) ${inspection.popGroups.join(", ")} hold POP state, which 4.9 cannot read`);
+    const pop = Object.entries(inspection.pendingPopCheckpoints).filter(([, n]) => n > 0);
+    if (pop.length > 0) {
+        blockers.push(
+            `broker(s) ${pop.map(([b, n]) => `${b} (${n})`).join(", ")} hold POP consumption state not yet revived, ` +
+                `which 4.9 cannot read; let POP consumers ack or stop them and wait for the revive`,
+        );
     }
     const rocks = Object.entries(inspection.storeTypes).filter(([, t]) => /rocksdb/i.test(t));
     if (rocks.length > 0) {

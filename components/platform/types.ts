@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ClusterSpec } from "../config";
 import type { BrokerPlan, ClusterPlan, NameServerPlan, ProxyPlan } from "../plan/clusterPlan";
 import type { BenchmarkResult, BenchmarkSettings } from "../../runtime/benchmark";
+import type { RollSettings } from "../../runtime/roll";
 import type { VerificationSettings } from "../../runtime/verification";
 import type { DeclaredTopic } from "../plan/trafficPlan";
 
@@ -20,6 +21,8 @@ export interface PieceContext {
     readonly dependsOn: pulumi.Input<pulumi.Resource>[];
     /** Keep the piece declared but stopped (a retired colour): its store stays for inspection. */
     readonly stopped: boolean;
+    /** Set for a rolling-strategy cluster: a running broker's restart is its turn of the roll. */
+    readonly roll?: RollSettings;
 }
 
 /** What a name server needs: the shared set's release and heap. */
@@ -91,6 +94,23 @@ export interface TrafficPiece {
     readonly appliedAt: pulumi.Output<string>;
 }
 
+/** The gate before a rolling upgrade's first broker goes down. */
+export interface RollPreflightOptions {
+    maxLagBytes: number;
+    includeStore: boolean;
+    retentionDays: number;
+    /** Measure the performance baseline on the release being left. */
+    benchmark?: BenchmarkSettings;
+}
+
+export interface RollPreflightPiece {
+    readonly resource: pulumi.Resource;
+    /** The backup taken before the roll ("" when there was nothing to roll). */
+    readonly backupDir: pulumi.Output<string>;
+    /** The baseline measured on the release being left (null when there was nothing to roll). */
+    readonly baseline: pulumi.Output<BenchmarkResult | null>;
+}
+
 export interface ClusterPlatform {
     nameServer(ns: NameServerPlan, ctx: NameServerContext): pulumi.Resource;
     broker(broker: BrokerPlan, ctx: PieceContext): pulumi.Resource;
@@ -114,4 +134,15 @@ export interface ClusterPlatform {
     ): TrafficPiece;
     /** Succeeds once no consumer group has unconsumed messages on `blue`; fails naming each group and lag. */
     drainCheck(name: string, blue: ClusterRef, timeoutSeconds: number, ctx: OperationContext): pulumi.Resource;
+    /**
+     * Refuses, at preview and before the roll, what would make rolling
+     * `cluster` to its spec's release unsafe; then backs it up. Passes without
+     * a backup when no broker runs another release.
+     */
+    rollPreflight(
+        name: string,
+        cluster: ClusterRef,
+        opts: RollPreflightOptions,
+        ctx: OperationContext,
+    ): RollPreflightPiece;
 }

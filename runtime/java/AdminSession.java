@@ -35,6 +35,10 @@ import org.apache.rocketmq.tools.admin.DefaultMQAdminExt;
  *   consumeStats broker, group[, topic]  that broker's [{topic, brokerName, queueId, brokerOffset, consumerOffset}]
  *   runtimeStats broker             the broker's runtime info (putTps, getTransferredTps, ...)
  *   commitOffset broker, group, topic, brokerName, queueId, offset
+ *   wipeWritePerm brokerName        take write permission away on every name server: {nameServer: topicsChanged}
+ *   addWritePerm  brokerName        give it back on every name server: {nameServer: topicsChanged}
+ *   brokerConfig  broker            the broker's live config (every key, as strings)
+ *   setBrokerConfig broker, key, value  change one key of the broker's config; the broker persists it
  */
 public final class AdminSession {
     private AdminSession() {}
@@ -110,6 +114,24 @@ public final class AdminSession {
             case "commitOffset": {
                 MessageQueue mq = new MessageQueue(req.getString("topic"), req.getString("brokerName"), req.getIntValue("queueId"));
                 admin.updateConsumeOffset(req.getString("broker"), req.getString("group"), mq, req.getLongValue("offset"));
+                return "done";
+            }
+            case "wipeWritePerm":
+            case "addWritePerm": {
+                JSONObject changed = new JSONObject();
+                for (String ns : admin.getNamesrvAddr().split(";")) {
+                    changed.put(ns, op.equals("wipeWritePerm")
+                        ? admin.wipeWritePermOfBroker(ns, req.getString("brokerName"))
+                        : admin.addWritePermOfBroker(ns, req.getString("brokerName")));
+                }
+                return changed;
+            }
+            case "brokerConfig":
+                return new JSONObject(new java.util.HashMap<String, Object>((Map) admin.getBrokerConfig(req.getString("broker"))));
+            case "setBrokerConfig": {
+                java.util.Properties p = new java.util.Properties();
+                p.setProperty(req.getString("key"), req.getString("value"));
+                admin.updateBrokerConfig(req.getString("broker"), p);
                 return "done";
             }
             default:

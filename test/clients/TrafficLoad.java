@@ -24,7 +24,8 @@ import org.apache.rocketmq.common.message.MessageExt;
  * load NAMESRV TOPIC GROUP PRODUCERS CONSUMERS RATE_PER_PRODUCER DIR
  *   PRODUCERS producer instances (own client instance each) send keyed messages at
  *   RATE_PER_PRODUCER/s until DIR/stop-producers exists; every accepted send is appended
- *   to DIR/sends.csv as "epochMillis,key,brokerName,queueId" (flushed every second), every
+ *   to DIR/sends.csv as "epochMillis,key,brokerName,queueId,latencyMillis,sendStatus"
+ *   (flushed every second; a status other than SEND_OK is stored but not replicated yet), every
  *   failed one to DIR/failures.txt. CONSUMERS push consumers of GROUP read TOPIC until
  *   DIR/stop-consumers exists, then DIR/consumed-GROUP.txt gets the distinct keys. Once the
  *   producers stopped, DIR/producers-stopped appears and DIR/progress-GROUP holds the count
@@ -111,10 +112,13 @@ public final class TrafficLoad {
                         }
                         String key = "p" + id + "-" + i;
                         Message msg = new Message(topic, "traffic", key, ("payload " + key).getBytes(StandardCharsets.UTF_8));
+                        long sendBegan = System.nanoTime();
                         try {
                             SendResult r = producer.send(msg);
                             sent.incrementAndGet();
-                            String line = System.currentTimeMillis() + "," + key + "," + r.getMessageQueue().getBrokerName() + "," + r.getMessageQueue().getQueueId() + "\n";
+                            long latencyMs = (System.nanoTime() - sendBegan) / 1_000_000L;
+                            String line = System.currentTimeMillis() + "," + key + "," + r.getMessageQueue().getBrokerName() + ","
+                                + r.getMessageQueue().getQueueId() + "," + latencyMs + "," + r.getSendStatus() + "\n";
                             synchronized (sends) {
                                 sends.write(line);
                             }

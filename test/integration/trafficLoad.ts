@@ -17,6 +17,10 @@ export interface Send {
     key: string;
     brokerName: string;
     queueId: number;
+    /** How long the send took, retries included. */
+    latencyMs: number;
+    /** SEND_OK, or e.g. SLAVE_NOT_AVAILABLE: stored on the master, not yet on a slave. */
+    status: string;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -148,10 +152,17 @@ export class TrafficLoad extends ClientProcess {
         return fs
             .readFileSync(f, "utf8")
             .split("\n")
-            .filter((l) => l.split(",").length === 4)
+            .filter((l) => l.split(",").length === 6)
             .map((l) => {
-                const [at, key, brokerName, queueId] = l.split(",");
-                return { at: Number(at), key, brokerName, queueId: Number(queueId) };
+                const [at, key, brokerName, queueId, latencyMs, status] = l.split(",");
+                return {
+                    at: Number(at),
+                    key,
+                    brokerName,
+                    queueId: Number(queueId),
+                    latencyMs: Number(latencyMs),
+                    status,
+                };
             });
     }
 

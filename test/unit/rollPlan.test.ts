@@ -49,6 +49,20 @@ describe("rolling upgrade plan", () => {
         assert.strictEqual(takeDownRefusal(slave, { ...state, slaveOffsets: { 1: 0 } }, 0), undefined);
     });
 
+    it("keeps a slave up while its master does not answer: it may hold the only copy", () => {
+        const state = {
+            role: "SYNC_MASTER" as const,
+            masterOffset: undefined,
+            slaveOffsets: { 1: 5000 },
+            slaveCount: 1,
+        };
+        assert.match(
+            takeDownRefusal(slave, state, 0)!,
+            /^c-a\/1 \(127\.0\.0\.1:\d+\) is not taken down: its master does not answer/,
+        );
+        assert.strictEqual(takeDownRefusal(master, state, 0), undefined);
+    });
+
     it("refuses an async master with no caught-up slave: it holds the only copy", () => {
         const state = { role: "ASYNC_MASTER" as const, masterOffset: 9000, slaveOffsets: { 1: 100 }, slaveCount: 1 };
         assert.match(
@@ -63,7 +77,7 @@ describe("rolling upgrade plan", () => {
             downgradeBlockers({
                 topicNames: ["Orders"],
                 pendingTimerMessages: 0,
-                popGroups: [],
+                pendingPopCheckpoints: { "c-a": 0 },
                 storeTypes: { a: "default" },
             }),
             [],
@@ -71,13 +85,13 @@ describe("rolling upgrade plan", () => {
         const blockers = downgradeBlockers({
             topicNames: ["x".repeat(128)],
             pendingTimerMessages: 3,
-            popGroups: ["PopReaders"],
+            pendingPopCheckpoints: { "c-a": 7 },
             storeTypes: { "c-a": "defaultRocksDB" },
         });
         assert.strictEqual(blockers.length, 4);
         assert.match(blockers[0], /128 chars\) exceed 4\.9's 127-character limit/);
         assert.match(blockers[1], /3 timer message\(s\) are pending/);
-        assert.match(blockers[2], /PopReaders hold POP state/);
+        assert.match(blockers[2], /c-a \(7\) hold POP consumption state/);
         assert.match(blockers[3], /c-a use a RocksDB store/);
     });
 });

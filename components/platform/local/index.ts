@@ -17,6 +17,8 @@ import type {
     NameServerContext,
     OperationContext,
     PieceContext,
+    RollPreflightOptions,
+    RollPreflightPiece,
     TrafficOptions,
     TrafficPiece,
     VerificationOptions,
@@ -25,6 +27,7 @@ import type {
 import { ClusterBackup, ClusterVerification } from "./operations";
 import { RocketMQProcess } from "./process";
 import { RocketMQRuntime } from "./runtime";
+import { RollPreflight } from "./roll";
 import { ColourInput, DrainCheck, TrafficSplit } from "./traffic";
 
 function colourOf(cluster: ClusterRef): ColourInput {
@@ -125,6 +128,16 @@ export class LocalPlatform implements ClusterPlatform {
                 servicePort: b.port,
                 heapMb: ctx.spec.heap.brokerMb,
                 registration: { nameServers: ctx.plan.nameServerList, brokerName: b.brokerName, brokerId: b.brokerId },
+                roll: ctx.roll
+                    ? {
+                          groupRole: ctx.spec.brokerRole,
+                          address: b.address,
+                          peers: ctx.plan.brokers
+                              .filter((p) => p.brokerName === b.brokerName && p.brokerId !== b.brokerId)
+                              .map((p) => ({ brokerId: p.brokerId, address: p.address })),
+                          settings: ctx.roll,
+                      }
+                    : undefined,
                 stopped: ctx.stopped,
             },
             this.opts(ctx),
@@ -152,9 +165,10 @@ export class LocalPlatform implements ClusterPlatform {
         );
     }
 
-    backup(name: string, cluster: ClusterRef, opts: BackupOptions, ctx: OperationContext): BackupPiece {
+    /** Every process of `cluster` with its directory, name servers first: what a backup copies. */
+    private processesOf(cluster: ClusterRef) {
         const { plan } = cluster;
-        const processes = [
+        return [
             ...plan.nameServers.map((n) => ({
                 name: n.name,
                 role: "namesrv" as const,
@@ -165,6 +179,11 @@ export class LocalPlatform implements ClusterPlatform {
                 ...plan.proxies.map((p) => ({ name: p.name, role: "proxy" as const })),
             ].map((p) => ({ ...p, dir: this.dir(cluster, p.name) })),
         ];
+    }
+
+    backup(name: string, cluster: ClusterRef, opts: BackupOptions, ctx: OperationContext): BackupPiece {
+        const { plan } = cluster;
+        const processes = this.processesOf(cluster);
         const resource = new ClusterBackup(
             name,
             {
@@ -245,5 +264,39 @@ export class LocalPlatform implements ClusterPlatform {
             { nameServers: blue.plan.nameServerList, blue: colourOf(blue), timeoutSeconds },
             { parent: ctx.parent, dependsOn: ctx.dependsOn },
         );
+    }
+
+    rollPreflight(
+        name: string,
+        cluster: ClusterRef,
+        opts: RollPreflightOptions,
+        ctx: OperationContext,
+    ): RollPreflightPiece {
+        const { plan, spec } = cluster;
+        const resource = new RollPreflight(
+            name,
+            {
+                nameServers: plan.nameServerList,
+                clusterName: plan.clusterName,
+                targetVersion: spec.version,
+                groupRole: spec.brokerRole,
+                maxLagBytes: opts.maxLagBytes,
+                brokers: plan.brokers.map((b) => ({
+                    name: b.name,
+                    brokerName: b.brokerName,
+                    brokerId: b.brokerId,
+                    address: b.address,
+                    dir: this.dir(cluster, b.name),
+                })),
+                // Proxies keep no data, and the target release's proxies may not exist yet.
+                processes: this.processesOf(cluster).filter((p) => p.role !== "proxy"),
+                backupRoot: path.join(this.args.dataRoot, "backups"),
+                includeStore: opts.includeStore,
+                retentionDays: opts.retentionDays,
+                benchmark: opts.benchmark,
+            },
+            { parent: ctx.parent, dependsOn: ctx.dependsOn },
+        );
+        return { resource, backupDir: resource.backupDir, baseline: resource.baseline };
     }
 }

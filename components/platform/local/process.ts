@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { RollReport, RollSettings } from "../../../runtime/roll";
 
 /** Arguments of a {@link RocketMQProcess}. */
 export interface RocketMQProcessArgs {
@@ -16,6 +17,17 @@ export interface RocketMQProcessArgs {
     heapMb: pulumi.Input<number>;
     /** Brokers only: the process serves once these name servers list it under this name and id. */
     registration?: pulumi.Input<{ nameServers: string; brokerName: string; brokerId: number }>;
+    /**
+     * Brokers of a rolling-strategy cluster: a restart of the running broker
+     * is its turn of the roll (write permission, replication, consumers and
+     * the release checked around it).
+     */
+    roll?: pulumi.Input<{
+        groupRole: "SYNC_MASTER" | "ASYNC_MASTER";
+        address: string;
+        peers: { brokerId: number; address: string }[];
+        settings: RollSettings;
+    }>;
     /** Keep the process stopped (its directory stays): how a retired colour's servers are held. */
     stopped?: pulumi.Input<boolean>;
 }
@@ -34,12 +46,21 @@ export class RocketMQProcess extends pulumi.CustomResource {
     public readonly stdoutLog!: pulumi.Output<string>;
     /** RocketMQ's own log files. */
     public readonly logDir!: pulumi.Output<string>;
+    /** Brokers of a rolling cluster: what their last turn of the roll did, step by step. */
+    public readonly lastRoll!: pulumi.Output<RollReport | undefined>;
 
     constructor(name: string, args: RocketMQProcessArgs, opts?: pulumi.CustomResourceOptions) {
         super(
             "rocketmq:local:Process",
             name,
-            { ...args, pid: undefined, running: undefined, stdoutLog: undefined, logDir: undefined },
+            {
+                ...args,
+                pid: undefined,
+                running: undefined,
+                stdoutLog: undefined,
+                logDir: undefined,
+                lastRoll: undefined,
+            },
             opts,
         );
     }

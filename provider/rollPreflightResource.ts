@@ -1,0 +1,161 @@
+/**
+ * rocketmq:local:RollPreflight: the gate in front of a rolling upgrade or
+ * rollback. The cluster's brokers wait for it.
+ *
+ * - check (so also at preview) reads the live cluster. It records which
+ *   brokers still run another release than the target (`offTarget`). When
+ *   some do, it refuses an unsupported jump, a rollback to 4.9 that would
+ *   lose data, and a master whose slave lags.
+ * - diff reports a change whenever brokers are off target and the set
+ *   differs from the last run, so a resumed roll checks and backs up again.
+ * - create/update, with brokers off target, checks again and takes a backup
+ *   of the cluster as it runs now (runtime/backup.ts). Then the first broker
+ *   may go down.
+ *
+ * A cluster whose brokers are not running yet (a first `up`) has nothing off
+ * target: the gate passes without a backup.
+ */
+import { withAdminSession } from "../runtime/adminSession";
+import { BackupProcess, pruneBackups, takeBackup } from "../runtime/backup";
+import { BenchmarkResult, BenchmarkSettings, runProducerBenchmark } from "../runtime/benchmark";
+import { portAccepts } from "../runtime/launcher";
+import { resolveRuntime } from "../runtime/maven";
+import { brokersOffTarget, PreflightBroker, preflightProblems, versionOfLabel } from "../runtime/rollPreflight";
+import { HandlerContext, ResourceHandler } from "./resourceTypes";
+
+export const ROLL_PREFLIGHT_TYPE = "rocketmq:local:RollPreflight";
+
+/** The inputs of a RollPreflight, as the engine hands them over. */
+export interface RollPreflightInputs {
+    nameServers: string;
+    clusterName: string;
+    targetVersion: string;
+    groupRole: "SYNC_MASTER" | "ASYNC_MASTER";
+    maxLagBytes: number;
+    brokers: PreflightBroker[];
+    /** Everything a backup copies: name servers and brokers, with their directories. */
+    processes: BackupProcess[];
+    backupRoot: string;
+    includeStore: boolean;
+    retentionDays: number;
+    /** Measure the performance baseline on the release being left, before the first broker goes down. */
+    benchmark?: BenchmarkSettings;
+    /** Filled in by check: "brokerName/brokerId" → the release it reports, for brokers not on targetVersion. */
+    offTarget?: Record<string, string>;
+}
+
+async function anyNameServerAnswers(nameServers: string): Promise<boolean> {
+    for (const address of nameServers.split(";")) {
+        const [host, port] = address.split(":");
+        if (await portAccepts(Number(port), host)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/** Reads the live cluster: what is off target, and every reason not to start. */
+async function inspect(
+    ctx: HandlerContext,
+    inputs: RollPreflightInputs,
+): Promise<{ offTarget: Record<string, string>; problems: string[] }> {
+    if (!(await anyNameServerAnswers(inputs.nameServers))) {
+        return { offTarget: {}, problems: [] };
+    }
+    return withAdminSession(inputs.nameServers, ctx.progress, async (session) => {
+        const offTarget = await brokersOffTarget(session, inputs.brokers, inputs.targetVersion);
+        if (Object.keys(offTarget).length === 0) {
+            return { offTarget, problems: [] };
+        }
+        ctx.progress(`checking the cluster before rolling ${Object.keys(offTarget).join(", ")}`);
+        const problems = await preflightProblems(session, {
+            clusterName: inputs.clusterName,
+            brokers: inputs.brokers,
+            target: inputs.targetVersion,
+            groupRole: inputs.groupRole,
+            maxLagBytes: inputs.maxLagBytes,
+            offTarget,
+        });
+        return { offTarget, problems };
+    });
+}
+
+async function gate(ctx: HandlerContext, inputs: RollPreflightInputs): Promise<Record<string, unknown>> {
+    const { offTarget, problems } = await inspect(ctx, inputs);
+    if (problems.length > 0) {
+        throw new Error(`the roll to ${inputs.targetVersion} does not start:\n  - ${problems.join("\n  - ")}`);
+    }
+    if (Object.keys(offTarget).length === 0) {
+        return {
+            ...inputs,
+            offTarget,
+            backupId: "",
+            backupDir: "",
+            baseline: null,
+            checkedAt: new Date().toISOString(),
+        };
+    }
+    // mqadmin of the release most brokers still run reads the cluster as it is now.
+    const from = versionOfLabel(Object.values(offTarget)[0]) ?? inputs.targetVersion;
+    const runtime = await resolveRuntime(from, ctx.progress);
+    let baseline: BenchmarkResult | null = null;
+    if (inputs.benchmark) {
+        ctx.progress(
+            `baseline on ${from}: ${inputs.benchmark.seconds}s of ${inputs.benchmark.messageBytes} B messages`,
+        );
+        baseline = await runProducerBenchmark(runtime, inputs.nameServers, inputs.clusterName, inputs.benchmark);
+    }
+    const { dir, manifest } = await takeBackup({
+        extraFiles: baseline ? { "baseline.json": JSON.stringify(baseline, null, 2) + "\n" } : {},
+        runtime,
+        nameServers: inputs.nameServers,
+        clusterName: inputs.clusterName,
+        processes: inputs.processes,
+        backupRoot: inputs.backupRoot,
+        includeStore: inputs.includeStore,
+        progress: ctx.progress,
+    });
+    pruneBackups(inputs.backupRoot, inputs.clusterName, inputs.retentionDays);
+    return {
+        ...inputs,
+        offTarget,
+        backupId: manifest.backupId,
+        backupDir: dir,
+        baseline,
+        checkedAt: new Date().toISOString(),
+    };
+}
+
+export const rollPreflightHandler: ResourceHandler = {
+    async check(ctx, news) {
+        const inputs = news as unknown as RollPreflightInputs;
+        const { offTarget, problems } = await inspect(ctx, inputs);
+        return {
+            inputs: { ...news, offTarget },
+            failures: problems.map((reason) => ({ property: "targetVersion", reason })),
+        };
+    },
+
+    async diff(_ctx, olds, news) {
+        const off = (news.offTarget ?? {}) as Record<string, string>;
+        const changed = Object.keys(off).length > 0 && JSON.stringify(off) !== JSON.stringify(olds.offTarget ?? {});
+        return { changes: changed || olds.targetVersion !== news.targetVersion, replaces: [] };
+    },
+
+    async create(ctx, inputs) {
+        const outs = await gate(ctx, inputs as unknown as RollPreflightInputs);
+        return { id: `${String(inputs.clusterName)}-roll-preflight`, outs };
+    },
+
+    async read(_ctx, id, props) {
+        return { id, props };
+    },
+
+    async update(ctx, _id, _olds, news) {
+        return { outs: await gate(ctx, news as unknown as RollPreflightInputs) };
+    },
+
+    async delete() {
+        // Nothing runs and the backups outlive the stack (retentionDays prunes them).
+    },
+};

@@ -1,0 +1,189 @@
+/**
+ * What a rolling upgrade or rollback checks before its first broker goes
+ * down, read from the live cluster: which brokers still run another release,
+ * whether the jump is supported, whether a rollback to 4.9 would lose data,
+ * and whether any group's slave lags.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { downgradeBlockers, DowngradeInspection, takeDownRefusal } from "../components/plan/rollPlan";
+import { supportedUpgrade } from "../components/plan/compatibility";
+import type { AdminSession } from "./adminSession";
+import { versionLabel } from "./mqadmin";
+import { compareVersions, mustParseVersion, parseVersion } from "./versions";
+
+/** One broker of the cluster being rolled, as the preflight sees it. */
+export interface PreflightBroker {
+    /** The Process resource's name, e.g. blue-broker-a-0. */
+    name: string;
+    brokerName: string;
+    brokerId: number;
+    address: string;
+    /** Its directory on this machine (store under store/). */
+    dir: string;
+}
+
+/** A label such as V4_9_7 as a version text (4.9.7); undefined when it is not one. */
+export function versionOfLabel(label: string): string | undefined {
+    const m = /^V(\d+)_(\d+)_(\d+)/.exec(label);
+    return m ? `${m[1]}.${m[2]}.${m[3]}` : undefined;
+}
+
+/**
+ * The brokers that answer and report another release than `target`, as
+ * "brokerName/brokerId" → the release they report (a label such as V4_9_7).
+ */
+export async function brokersOffTarget(
+    session: AdminSession,
+    brokers: readonly PreflightBroker[],
+    target: string,
+): Promise<Record<string, string>> {
+    const off: Record<string, string> = {};
+    for (const b of brokers) {
+        const reported = await session
+            .runtimeStats(b.address)
+            .then((s) => s.brokerVersionDesc ?? "")
+            .catch(() => "");
+        if (reported !== "" && reported !== versionLabel(target)) {
+            off[`${b.brokerName}/${b.brokerId}`] = reported;
+        }
+    }
+    return off;
+}
+
+/** Why moving from `from` to `to` is not supported in either direction, or undefined. Pure. */
+export function rollJumpProblem(from: string, to: string): string | undefined {
+    const a = parseVersion(from);
+    const b = mustParseVersion(to);
+    if (!a) {
+        return `a broker reports release ${from}, which this tool does not know`;
+    }
+    const [low, high] = compareVersions(a, b) <= 0 ? [a, b] : [b, a];
+    if (supportedUpgrade(low, high)) {
+        return undefined;
+    }
+    return `rolling ${a.text} to ${b.text} is not a supported jump (see docs/compatibility.md)`;
+}
+
+/** Sum of the per-topic counts in a 5.x broker's timer metrics file: timer messages not yet delivered. */
+function pendingTimerMessages(brokerDir: string): number {
+    const file = path.join(brokerDir, "store", "config", "timermetrics");
+    if (!fs.existsSync(file)) {
+        return 0;
+    }
+    try {
+        const metrics = JSON.parse(fs.readFileSync(file, "utf8")) as {
+            timingCount?: Record<string, { count?: number }>;
+        };
+        return Object.values(metrics.timingCount ?? {}).reduce((sum, m) => sum + Math.max(0, m.count ?? 0), 0);
+    } catch {
+        return 0;
+    }
+}
+
+/** 5.x POP bookkeeping: the revive log per cluster and the group that replays it. */
+const REVIVE_GROUP = "CID_RMQ_SYS_REVIVE_GROUP";
+const reviveTopic = (clusterName: string) => `rmq_sys_REVIVE_LOG_${clusterName}`;
+
+/** What the cluster holds that 4.9 cannot read. */
+export async function inspectForDowngrade(
+    session: AdminSession,
+    clusterName: string,
+    brokers: readonly PreflightBroker[],
+): Promise<DowngradeInspection> {
+    const inspection: DowngradeInspection = {
+        topicNames: [],
+        pendingTimerMessages: 0,
+        pendingPopCheckpoints: {},
+        storeTypes: {},
+    };
+    const names = new Set<string>();
+    for (const b of brokers) {
+        const label = `${b.brokerName}/${b.brokerId}`;
+        inspection.pendingTimerMessages += pendingTimerMessages(b.dir);
+        const config = await session.brokerConfig(b.address).catch(() => undefined);
+        inspection.storeTypes[label] = config?.storeType ?? "default";
+        if (b.brokerId !== 0) {
+            continue;
+        }
+        for (const t of await session.topics(b.address)) {
+            names.add(t.topicName);
+        }
+        const revive = await session.consumeStats(b.address, REVIVE_GROUP, reviveTopic(clusterName)).catch(() => []);
+        inspection.pendingPopCheckpoints[label] = revive.reduce(
+            (sum, q) => sum + Math.max(0, q.brokerOffset - q.consumerOffset),
+            0,
+        );
+    }
+    inspection.topicNames = [...names];
+    return inspection;
+}
+
+/**
+ * Every reason the roll to `target` must not start, one line each: an
+ * unsupported jump, data a 4.9 broker cannot read, a slave that lags (the
+ * group would lose its only up-to-date copy). Empty when it may start.
+ */
+export async function preflightProblems(
+    session: AdminSession,
+    req: {
+        clusterName: string;
+        brokers: readonly PreflightBroker[];
+        target: string;
+        groupRole: "SYNC_MASTER" | "ASYNC_MASTER";
+        maxLagBytes: number;
+        offTarget: Record<string, string>;
+    },
+): Promise<string[]> {
+    const problems: string[] = [];
+    const froms = [...new Set(Object.values(req.offTarget).map((l) => versionOfLabel(l) ?? l))];
+    for (const from of froms) {
+        const jump = rollJumpProblem(from, req.target);
+        if (jump) {
+            problems.push(jump);
+        }
+    }
+    const target = mustParseVersion(req.target);
+    const downgradeTo4 = target.major === 4 && froms.some((f) => (parseVersion(f)?.major ?? 0) >= 5);
+    if (downgradeTo4) {
+        const blockers = downgradeBlockers(await inspectForDowngrade(session, req.clusterName, req.brokers));
+        problems.push(...blockers.map((b) => `rolling back to ${req.target} would lose data: ${b}`));
+    }
+    const offsets = new Map<string, number>();
+    for (const b of req.brokers) {
+        const v = Number(
+            (await session.runtimeStats(b.address).catch(() => ({}) as Record<string, string>)).commitLogMaxOffset,
+        );
+        if (Number.isFinite(v)) {
+            offsets.set(`${b.brokerName}/${b.brokerId}`, v);
+        }
+    }
+    for (const master of req.brokers.filter((b) => b.brokerId === 0)) {
+        if (!(`${master.brokerName}/0` in req.offTarget)) {
+            continue;
+        }
+        const slaves = req.brokers.filter((b) => b.brokerName === master.brokerName && b.brokerId !== 0);
+        const slaveOffsets: Record<number, number> = {};
+        for (const s of slaves) {
+            const o = offsets.get(`${s.brokerName}/${s.brokerId}`);
+            if (o !== undefined) {
+                slaveOffsets[s.brokerId] = o;
+            }
+        }
+        // A slave that does not answer is restarted by its own step, before any master goes down.
+        const refusal = takeDownRefusal(
+            master,
+            {
+                role: req.groupRole,
+                masterOffset: offsets.get(`${master.brokerName}/0`),
+                slaveOffsets,
+                slaveCount: Object.keys(slaveOffsets).length,
+            },
+            req.maxLagBytes,
+        );
+        if (refusal) {
+            problems.push(refusal);
+        }
+    }
+    return problems;
+}
