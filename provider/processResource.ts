@@ -346,7 +346,8 @@ export const processHandler: ResourceHandler = {
         if (before.size > 0) {
             await awaitReregistration(ctx, inputs, before);
         }
-        return { outs };
+        // A broker restarted after it died keeps the report of its last turn of a roll.
+        return { outs: olds.lastRoll ? { ...outs, lastRoll: olds.lastRoll } : outs };
     },
 
     async delete(ctx, _id, props) {

@@ -10,7 +10,10 @@
  *   differs from the last run, so a resumed roll checks and backs up again.
  * - create/update, with brokers off target, checks again and takes a backup
  *   of the cluster as it runs now (runtime/backup.ts). Then the first broker
- *   may go down.
+ *   may go down. A resumed roll to the same target keeps the backup taken
+ *   before its first broker went down.
+ * - a roll that has not begun refuses while a broker does not answer; once
+ *   under way, a dead broker is restarted by its own step instead.
  *
  * A cluster whose brokers are not running yet (a first `up`) has nothing off
  * target: the gate passes without a backup.
@@ -20,7 +23,16 @@ import { BackupProcess, pruneBackups, takeBackup } from "../runtime/backup";
 import { BenchmarkResult, BenchmarkSettings, runProducerBenchmark } from "../runtime/benchmark";
 import { portAccepts } from "../runtime/launcher";
 import { resolveRuntime } from "../runtime/maven";
-import { brokersOffTarget, PreflightBroker, preflightProblems, versionOfLabel } from "../runtime/rollPreflight";
+import * as fs from "fs";
+import * as path from "path";
+import { MANIFEST } from "../runtime/backup";
+import {
+    PreflightBroker,
+    preflightProblems,
+    rollProgress,
+    silentBrokerProblem,
+    versionOfLabel,
+} from "../runtime/rollPreflight";
 import { HandlerContext, ResourceHandler } from "./resourceTypes";
 
 export const ROLL_PREFLIGHT_TYPE = "rocketmq:local:RollPreflight";
@@ -63,9 +75,14 @@ async function inspect(
         return { offTarget: {}, problems: [] };
     }
     return withAdminSession(inputs.nameServers, ctx.progress, async (session) => {
-        const offTarget = await brokersOffTarget(session, inputs.brokers, inputs.targetVersion);
+        const progress = await rollProgress(session, inputs.brokers, inputs.targetVersion);
+        const { offTarget } = progress;
         if (Object.keys(offTarget).length === 0) {
             return { offTarget, problems: [] };
+        }
+        const silent = silentBrokerProblem(progress);
+        if (silent) {
+            return { offTarget, problems: [silent] };
         }
         ctx.progress(`checking the cluster before rolling ${Object.keys(offTarget).join(", ")}`);
         const problems = await preflightProblems(session, {
@@ -80,7 +97,20 @@ async function inspect(
     });
 }
 
-async function gate(ctx: HandlerContext, inputs: RollPreflightInputs): Promise<Record<string, unknown>> {
+/** The backup the roll to the same target took before its first broker went down, if it is still on disk. */
+function backupOfRollUnderWay(inputs: RollPreflightInputs, olds: Record<string, unknown> | undefined) {
+    const dir = olds?.backupDir;
+    if (olds?.targetVersion !== inputs.targetVersion || typeof dir !== "string" || dir === "") {
+        return undefined;
+    }
+    return fs.existsSync(path.join(dir, MANIFEST)) ? olds : undefined;
+}
+
+async function gate(
+    ctx: HandlerContext,
+    inputs: RollPreflightInputs,
+    olds?: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
     const { offTarget, problems } = await inspect(ctx, inputs);
     if (problems.length > 0) {
         throw new Error(`the roll to ${inputs.targetVersion} does not start:\n  - ${problems.join("\n  - ")}`);
@@ -92,6 +122,20 @@ async function gate(ctx: HandlerContext, inputs: RollPreflightInputs): Promise<R
             backupId: "",
             backupDir: "",
             baseline: null,
+            checkedAt: new Date().toISOString(),
+        };
+    }
+    // A resumed roll keeps the backup taken before its first broker went down: that is the state to go back to,
+    // and a half-rolled cluster with a broker down may not even export cleanly.
+    const underWay = backupOfRollUnderWay(inputs, olds);
+    if (underWay) {
+        ctx.progress(`resuming the roll to ${inputs.targetVersion}; its backup ${String(underWay.backupDir)} stands`);
+        return {
+            ...inputs,
+            offTarget,
+            backupId: underWay.backupId,
+            backupDir: underWay.backupDir,
+            baseline: underWay.baseline ?? null,
             checkedAt: new Date().toISOString(),
         };
     }
@@ -151,8 +195,8 @@ export const rollPreflightHandler: ResourceHandler = {
         return { id, props };
     },
 
-    async update(ctx, _id, _olds, news) {
-        return { outs: await gate(ctx, news as unknown as RollPreflightInputs) };
+    async update(ctx, _id, olds, news) {
+        return { outs: await gate(ctx, news as unknown as RollPreflightInputs, olds) };
     },
 
     async delete() {

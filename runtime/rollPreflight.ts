@@ -29,26 +29,54 @@ export function versionOfLabel(label: string): string | undefined {
     return m ? `${m[1]}.${m[2]}.${m[3]}` : undefined;
 }
 
-/**
- * The brokers that answer and report another release than `target`, as
- * "brokerName/brokerId" → the release they report (a label such as V4_9_7).
- */
-export async function brokersOffTarget(
+/** Where each broker of the cluster stands against the target release. */
+export interface RollProgress {
+    /** Brokers that answer on another release: "brokerName/brokerId" → the label they report (e.g. V4_9_7). */
+    offTarget: Record<string, string>;
+    /** Brokers that answer on the target release. */
+    onTarget: string[];
+    /** Brokers that do not answer. */
+    silent: string[];
+}
+
+/** Asks every broker which release it runs. */
+export async function rollProgress(
     session: AdminSession,
     brokers: readonly PreflightBroker[],
     target: string,
-): Promise<Record<string, string>> {
-    const off: Record<string, string> = {};
+): Promise<RollProgress> {
+    const progress: RollProgress = { offTarget: {}, onTarget: [], silent: [] };
     for (const b of brokers) {
+        const id = `${b.brokerName}/${b.brokerId}`;
         const reported = await session
             .runtimeStats(b.address)
             .then((s) => s.brokerVersionDesc ?? "")
             .catch(() => "");
-        if (reported !== "" && reported !== versionLabel(target)) {
-            off[`${b.brokerName}/${b.brokerId}`] = reported;
+        if (reported === "") {
+            progress.silent.push(id);
+        } else if (reported === versionLabel(target)) {
+            progress.onTarget.push(id);
+        } else {
+            progress.offTarget[id] = reported;
         }
     }
-    return off;
+    return progress;
+}
+
+/**
+ * Why a roll that has not begun yet must wait for silent brokers, or
+ * undefined. Once brokers run the target, the roll is under way: a broker
+ * that died meanwhile is restarted by its own step, before anything after it.
+ */
+export function silentBrokerProblem(progress: RollProgress): string | undefined {
+    const begun = progress.onTarget.length > 0;
+    if (begun || progress.silent.length === 0 || Object.keys(progress.offTarget).length === 0) {
+        return undefined;
+    }
+    return (
+        `${progress.silent.join(", ")} do(es) not answer: a roll starts only with every broker serving; ` +
+        `run \`pulumi up --refresh\` with the current version first, which restarts it`
+    );
 }
 
 /** Why moving from `from` to `to` is not supported in either direction, or undefined. Pure. */

@@ -11,17 +11,19 @@ import org.apache.rocketmq.client.producer.SendResult;
 import org.apache.rocketmq.client.producer.SendStatus;
 import org.apache.rocketmq.common.consumer.ConsumeFromWhere;
 import org.apache.rocketmq.common.message.Message;
+import org.apache.rocketmq.common.message.MessageAccessor;
 import org.apache.rocketmq.common.message.MessageExt;
 
 /**
  * A real RocketMQ remoting client for tests that count messages.
  *
  * <pre>
- * produce NAMESRV TOPIC RUN_ID COUNT [RATE_PER_SEC]
+ * produce NAMESRV TOPIC RUN_ID COUNT [RATE_PER_SEC] [DELIVER_AFTER_MS]
  *   sends COUNT messages keyed RUN_ID-0 .. RUN_ID-(COUNT-1), synchronously, with the
  *   client's own retries; prints one JSON line: {"sent":N,"ok":N,"notOk":N,"failed":N,...}.
  *   "ok" is SEND_OK; "notOk" is stored but not fully replicated/flushed (e.g. SLAVE_NOT_AVAILABLE);
  *   "failed" threw after the client's retries. Keys of accepted messages go to RUN_ID.sent.
+ *   DELIVER_AFTER_MS > 0 makes them 5.x timer messages, delivered that long after the send.
  * consume NAMESRV TOPIC GROUP RUN_ID EXPECTED TIMEOUT_SEC
  *   reads from the first offset until EXPECTED distinct keys of RUN_ID arrived or the timeout;
  *   prints {"consumed":N,"duplicates":N,...}. Keys go to RUN_ID.GROUP.consumed.
@@ -47,7 +49,7 @@ public final class MessageLoad {
     }
 
     private static void usage() {
-        System.err.println("usage: produce NAMESRV TOPIC RUN_ID COUNT [RATE_PER_SEC] | consume NAMESRV TOPIC GROUP RUN_ID EXPECTED TIMEOUT_SEC");
+        System.err.println("usage: produce NAMESRV TOPIC RUN_ID COUNT [RATE_PER_SEC] [DELIVER_AFTER_MS] | consume NAMESRV TOPIC GROUP RUN_ID EXPECTED TIMEOUT_SEC");
         System.exit(2);
     }
 
@@ -60,6 +62,7 @@ public final class MessageLoad {
         String runId = args[3];
         long count = Long.parseLong(args[4]);
         double rate = args.length > 5 ? Double.parseDouble(args[5]) : 0;
+        long deliverAfterMs = args.length > 6 ? Long.parseLong(args[6]) : 0;
 
         DefaultMQProducer producer = new DefaultMQProducer("load-producer-" + runId);
         producer.setNamesrvAddr(namesrv);
@@ -84,6 +87,10 @@ public final class MessageLoad {
                 }
                 String key = runId + "-" + i;
                 Message msg = new Message(topic, "load", key, ("payload " + key).getBytes(StandardCharsets.UTF_8));
+                if (deliverAfterMs > 0) {
+                    // The 5.x timer property, set the way the 5.x client's setDeliverTimeMs does; this source also builds against 4.9.
+                    MessageAccessor.putProperty(msg, "TIMER_DELIVER_MS", String.valueOf(System.currentTimeMillis() + deliverAfterMs));
+                }
                 try {
                     SendResult result = producer.send(msg);
                     if (result.getSendStatus() == SendStatus.SEND_OK) {

@@ -61,8 +61,10 @@ export function produce(
     runId: string,
     count: number,
     ratePerSec = 0,
+    /** Above 0: 5.x timer messages, delivered this long after their send. */
+    deliverAfterMs = 0,
 ): Promise<ProduceResult> {
-    const args = ["produce", nameServers, topic, runId, String(count), String(ratePerSec)];
+    const args = ["produce", nameServers, topic, runId, String(count), String(ratePerSec), String(deliverAfterMs)];
     return run(runtime, workDir, args, 15 * 60_000) as Promise<ProduceResult>;
 }
 

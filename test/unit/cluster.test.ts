@@ -106,6 +106,52 @@ describe("RocketMQCluster graph (Pulumi mocks)", () => {
         }
     }
 
+    for (const groups of [1, 2, 3]) {
+        for (const slaves of [0, 1, 2]) {
+            it(`rolling, ${groups} group(s), ${slaves} slave(s): one broker after another, slaves first, each a turn of the roll`, () => {
+                const platform = new RecordingPlatform();
+                const settings = {
+                    maxLagBytes: 1024,
+                    catchUpSeconds: 60,
+                    writeStopSeconds: 45,
+                    consumerWaitSeconds: 30,
+                };
+                new RocketMQCluster("c", {
+                    spec: specOf("5.5.0", groups, slaves),
+                    platform,
+                    basePort: 30000,
+                    nameServers: nameServers(platform),
+                    rolling: settings,
+                });
+                const brokers = platform.order.filter((n) => n.includes("-broker-"));
+                const expected = [
+                    ...[1, 2]
+                        .filter((id) => id <= slaves)
+                        .flatMap((id) =>
+                            Array.from({ length: groups }, (_, g) => `c-broker-${String.fromCharCode(97 + g)}-${id}`),
+                        ),
+                    ...Array.from({ length: groups }, (_, g) => `c-broker-${String.fromCharCode(97 + g)}-0`),
+                ];
+                assert.deepStrictEqual([...brokers].sort(), [...expected].sort());
+                const slavesFirst = brokers.findIndex((n) => n.endsWith("-0"));
+                assert.ok(
+                    brokers.slice(slavesFirst).every((n) => n.endsWith("-0")),
+                    brokers.join(", "),
+                );
+                brokers.forEach((name, i) => {
+                    const deps = platform.waitsFor.get(name)!.filter((d) => d !== undefined);
+                    // Pulumi updates a resource only after what it waits for: a chain restarts one at a time.
+                    assert.deepStrictEqual(deps, i === 0 ? ["namesrv-0", "namesrv-1"] : [brokers[i - 1]], name);
+                });
+                const proxy = platform.order.find((n) => n.includes("-proxy-"))!;
+                assert.deepStrictEqual(
+                    platform.waitsFor.get(proxy)!.filter((d) => d !== undefined),
+                    [brokers[brokers.length - 1]],
+                );
+            });
+        }
+    }
+
     it("refuses a 4.9.x cluster with proxies requested", () => {
         const spec = { ...specOf("4.9.7", 1, 0), proxies: 1 };
         assert.throws(() => {

@@ -89,6 +89,28 @@ describe("stack config", () => {
         ]);
     });
 
+    it("takes the rolling strategy with blue alone, refusing green, a weight and retirement", () => {
+        const cfg = parseStackConfig({ blue: { ...BLUE, version: "5.5.0" }, strategy: "rolling" });
+        assert.deepStrictEqual(cfg.rolling, {
+            maxLagBytes: 1048576,
+            catchUpSeconds: 60,
+            writeStopSeconds: 45,
+            consumerWaitSeconds: 30,
+        });
+        assert.strictEqual(nameServerVersionOf(cfg), "5.5.0", "name servers roll first, to blue's release");
+        assert.deepStrictEqual(
+            problemsOf({ blue: BLUE, green: GREEN, strategy: "rolling", trafficWeight: 10, retireBlue: true }),
+            [
+                'rocketmq-upgrade:green: must not be set with strategy "rolling"; the rolling strategy upgrades blue in place: change blue.version instead',
+                'rocketmq-upgrade:trafficWeight = 10: must be 0 with strategy "rolling"; the rolling strategy upgrades blue in place: change blue.version instead',
+                'rocketmq-upgrade:retireBlue = true: must be false with strategy "rolling"; the rolling strategy upgrades blue in place: change blue.version instead',
+            ],
+        );
+        assert.deepStrictEqual(problemsOf({ blue: BLUE, strategy: "rolling", rolling: { catchUpSeconds: 1 } }), [
+            "rocketmq-upgrade:rolling.catchUpSeconds = 1: must be an integer from 5 to 3600",
+        ]);
+    });
+
     it("runs the name servers at green's release unless told otherwise", () => {
         assert.strictEqual(nameServerVersionOf(parseStackConfig({ blue: BLUE, green: GREEN })), "5.5.0");
         assert.strictEqual(nameServerVersionOf(parseStackConfig({ blue: BLUE })), "4.9.7");

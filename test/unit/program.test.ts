@@ -137,4 +137,49 @@ describe("the program (Pulumi mocks)", () => {
             assert.deepStrictEqual(registered, [], `${key}=${value} registered resources`);
         }
     });
+
+    it("declares the rolling strategy: a preflight gate before the first broker, every broker a turn of the roll", async () => {
+        runProgram({ "rocketmq-upgrade:blue": BLUE, "rocketmq-upgrade:strategy": "rolling" });
+        await settled();
+        const components = registered.filter((r) => r.type.startsWith("rocketmq:index:"));
+        assert.deepStrictEqual(components.map((r) => `${r.type} ${r.name}`).sort(), [
+            "rocketmq:index:Backup blue",
+            "rocketmq:index:Cluster blue",
+            "rocketmq:index:NameServers shared",
+            "rocketmq:index:Rolling rocketmq",
+            "rocketmq:index:Verification blue",
+        ]);
+        const gate = registered.filter((r) => r.type === "rocketmq:local:RollPreflight");
+        assert.strictEqual(gate.length, 1);
+        assert.strictEqual(gate[0].inputs.targetVersion, "4.9.7");
+        assert.deepStrictEqual(
+            (gate[0].inputs.processes as { name: string }[]).map((p) => p.name),
+            ["namesrv-0", "namesrv-1", "blue-broker-a-0", "blue-broker-a-1", "blue-broker-b-0", "blue-broker-b-1"],
+        );
+        // Registration order follows the dependency chain: the gate, then slaves, then masters.
+        const order = registered
+            .filter((r) => r.type === "rocketmq:local:RollPreflight" || r.name.includes("-broker-"))
+            .map((r) => r.name);
+        assert.deepStrictEqual(order, [
+            "blue-roll-preflight",
+            "blue-broker-a-1",
+            "blue-broker-b-1",
+            "blue-broker-a-0",
+            "blue-broker-b-0",
+        ]);
+        const masterA = registered.find((r) => r.name === "blue-broker-a-0")!;
+        assert.deepStrictEqual(masterA.inputs.roll, {
+            groupRole: "SYNC_MASTER",
+            address: "127.0.0.1:20012",
+            peers: [{ brokerId: 1, address: "127.0.0.1:20016" }],
+            settings: { maxLagBytes: 1048576, catchUpSeconds: 60, writeStopSeconds: 45, consumerWaitSeconds: 30 },
+        });
+        assert.strictEqual(registered.filter((r) => r.type === "rocketmq:local:Traffic").length, 0);
+    });
+
+    it("declares blue-green brokers without a roll", async () => {
+        runProgram(BASE_CONFIG);
+        await settled();
+        assert.ok(processes().every((p) => p.inputs.roll === undefined));
+    });
 });

@@ -2,6 +2,7 @@ import * as assert from "assert";
 import { parseStackConfig } from "../../components/config";
 import { planCluster, planNameServers } from "../../components/plan/clusterPlan";
 import { downgradeBlockers, rollSteps, takeDownRefusal } from "../../components/plan/rollPlan";
+import { rollJumpProblem, silentBrokerProblem, versionOfLabel } from "../../runtime/rollPreflight";
 
 function plan(brokerGroups: number, slavesPerGroup: number) {
     const spec = parseStackConfig({ blue: { version: "4.9.7", clusterName: "c", brokerGroups, slavesPerGroup } }).blue;
@@ -93,5 +94,26 @@ describe("rolling upgrade plan", () => {
         assert.match(blockers[1], /3 timer message\(s\) are pending/);
         assert.match(blockers[2], /c-a \(7\) hold POP consumption state/);
         assert.match(blockers[3], /c-a use a RocksDB store/);
+    });
+
+    it("reads a broker's release label and refuses a jump the table does not cover, either way", () => {
+        assert.strictEqual(versionOfLabel("V4_9_7"), "4.9.7");
+        assert.strictEqual(versionOfLabel("V5_5_0_SNAPSHOT"), "5.5.0");
+        assert.strictEqual(versionOfLabel("unknown"), undefined);
+        assert.strictEqual(rollJumpProblem("4.9.7", "5.5.0"), undefined);
+        assert.strictEqual(rollJumpProblem("5.5.0", "4.9.7"), undefined, "a rollback along a supported jump");
+        assert.match(rollJumpProblem("4.8.0", "5.5.0")!, /rolling 4\.8\.0 to 5\.5\.0 is not a supported jump/);
+        assert.match(rollJumpProblem("6.0.0", "5.5.0")!, /rolling 6\.0\.0 to 5\.5\.0 is not a supported jump/);
+    });
+
+    it("starts a roll only with every broker answering, but resumes one with a broker down", () => {
+        const fresh = { offTarget: { "c-a/0": "V4_9_7" }, onTarget: [], silent: ["c-a/1"] };
+        assert.match(
+            silentBrokerProblem(fresh)!,
+            /^c-a\/1 do\(es\) not answer: a roll starts only with every broker serving/,
+        );
+        assert.strictEqual(silentBrokerProblem({ ...fresh, onTarget: ["c-b/1"] }), undefined, "under way");
+        assert.strictEqual(silentBrokerProblem({ ...fresh, silent: [] }), undefined);
+        assert.strictEqual(silentBrokerProblem({ ...fresh, offTarget: {} }), undefined, "nothing to roll");
     });
 });

@@ -1,0 +1,286 @@
+/**
+ * The in-place rolling path end to end on the local stack: the 2-NS / 2M-2S
+ * cluster rolls from 4.9.7 to 5.5.0 and back while 5 producers and 3
+ * consumers that know only the name servers run the whole time.
+ *
+ * A slave killed while the first master is down stops the roll before the
+ * second master goes down, with that master still taking writes; the next
+ * `up` resumes. While slaves already run 5.5.0 and their masters 4.9.7, a
+ * slave must catch up with its master. At the end every message sent was
+ * consumed, and failed sends (after the client's own retries) are counted.
+ */
+import * as assert from "assert";
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { isAlive, runningPid } from "../../runtime/launcher";
+import { resolveRuntime, RocketMQRuntime } from "../../runtime/maven";
+import { commitLogMaxOffset, mqadmin, parseClusterList, updateTopic } from "../../runtime/mqadmin";
+import { produce } from "./clients";
+import { copyProject, isolateStack, mustPulumi, pulumi, Run, stackOutputs, stackResources } from "./support";
+import { Send, TrafficLoad } from "./trafficLoad";
+
+const TOPIC = "RollTopic";
+const GROUP = "RollReaders";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** `pulumi up` in the background, so the test can act while brokers take their turns. */
+function upInBackground(dir: string): Promise<Run> {
+    return new Promise((resolve) => {
+        const child = spawn("bash", [path.join(dir, "scripts", "pulumi.sh"), "up"], {
+            cwd: dir,
+            env: { ...process.env, PULUMI_CONFIG_PASSPHRASE: "" },
+        });
+        let output = "";
+        child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+        child.on("exit", (code) => resolve({ status: code ?? -1, output }));
+    });
+}
+
+/** The longest stretch, in ms, in which `brokerName` got no send, and when it began. */
+export function longestGap(sends: readonly Send[], brokerName: string): { ms: number; from: number } {
+    const at = sends
+        .filter((s) => s.brokerName === brokerName)
+        .map((s) => s.at)
+        .sort((a, b) => a - b);
+    let gap = { ms: 0, from: 0 };
+    for (let i = 1; i < at.length; i++) {
+        if (at[i] - at[i - 1] > gap.ms) {
+            gap = { ms: at[i] - at[i - 1], from: at[i - 1] };
+        }
+    }
+    return gap;
+}
+
+describe("rolling in-place upgrade and rollback under load, no message lost", function () {
+    this.timeout(45 * 60_000);
+    let dir: string;
+    let runtime: RocketMQRuntime;
+    let ns: string;
+    let load: TrafficLoad | undefined;
+    /** An `up` still running in the background; teardown waits for it, or destroy would find the stack locked. */
+    let background: Promise<Run> | undefined;
+    const brokerDir = (name: string) => path.join(dir, ".pulumi", "local", "local", "blue", name);
+    const pidOf = (name: string) => runningPid(brokerDir(name));
+
+    async function versions(): Promise<string[]> {
+        const rows = parseClusterList(await mqadmin(runtime, ["clusterList", "-n", ns]));
+        return rows.map((r) => `${r.brokerName}/${r.brokerId}/${r.version}`).sort();
+    }
+
+    async function addressOf(brokerName: string, brokerId: number): Promise<string> {
+        const rows = parseClusterList(await mqadmin(runtime, ["clusterList", "-n", ns]));
+        const row = rows.find((r) => r.brokerName === brokerName && r.brokerId === brokerId);
+        assert.ok(row, `${brokerName}/${brokerId} is not registered`);
+        return row.address;
+    }
+
+    /** Waits until the slave's commit log holds what its master held when asked. */
+    async function slaveCatchesUp(group: string, seconds: number): Promise<{ master: number; slave: number }> {
+        const master = await commitLogMaxOffset(runtime, ns, await addressOf(group, 0));
+        const slaveAddress = await addressOf(group, 1);
+        let slave = -1;
+        for (let i = 0; i < seconds && slave < master; i++) {
+            slave = await commitLogMaxOffset(runtime, ns, slaveAddress).catch(() => -1);
+            if (slave < master) {
+                await sleep(1000);
+            }
+        }
+        return { master, slave };
+    }
+
+    before(async () => {
+        dir = copyProject();
+        await isolateStack(dir, { green: false });
+        mustPulumi(dir, "config", "set", "strategy", "rolling");
+        // Backup and baseline have their own tests; here the roll's own backup is what counts.
+        mustPulumi(dir, "config", "set", "--path", "backup.baselineSeconds", "0");
+        runtime = await resolveRuntime("5.5.0");
+    });
+
+    after(async () => {
+        load?.kill();
+        await background;
+        if (dir) {
+            pulumi(dir, "destroy");
+        }
+    });
+
+    it("comes up at 4.9.7 with the rolling strategy and takes traffic", async () => {
+        mustPulumi(dir, "up");
+        ns = String(stackOutputs(dir).nameServers);
+        assert.deepStrictEqual(await versions(), [
+            "blue-a/0/V4_9_7",
+            "blue-a/1/V4_9_7",
+            "blue-b/0/V4_9_7",
+            "blue-b/1/V4_9_7",
+        ]);
+        await updateTopic(await resolveRuntime("4.9.7"), ns, "blue", TOPIC, {
+            readQueues: 4,
+            writeQueues: 4,
+            perm: 6,
+        });
+        load = new TrafficLoad(runtime, path.join(dir, "load"), ns, TOPIC, GROUP, 5, 3, 20);
+        await sleep(20_000);
+        assert.ok(load.sends().length > 500, "the producers are not sending");
+    });
+
+    it("stops before the next master when a slave dies mid-roll, with that master still taking writes", async () => {
+        mustPulumi(dir, "config", "set", "--path", "blue.version", "5.5.0");
+        const masterA = pidOf("blue-broker-a-0")!;
+        const slaveB = pidOf("blue-broker-b-1")!;
+        const rolling = (background = upInBackground(dir));
+        const deadline = Date.now() + 15 * 60_000;
+        const until = async (what: string, done: () => boolean) => {
+            while (!done() && Date.now() < deadline) {
+                await sleep(500);
+            }
+            assert.ok(done(), `timed out waiting for ${what}`);
+        };
+        // Slaves go first: once slave b runs 5.5.0, its 4.9.7 master must replicate to it.
+        await until("slave b to restart", () => {
+            const pid = pidOf("blue-broker-b-1");
+            return pid !== undefined && pid !== slaveB;
+        });
+        let listed: string[] = [];
+        for (let i = 0; i < 60 && !listed.includes("blue-b/1/V5_5_0"); i++) {
+            listed = await versions();
+            await sleep(1000);
+        }
+        assert.ok(listed.includes("blue-b/1/V5_5_0"), `slave b never registered as 5.5.0: ${listed.join(", ")}`);
+        assert.ok(listed.includes("blue-b/0/V4_9_7"), listed.join(", "));
+        const mixed = await slaveCatchesUp("blue-b", 60);
+        assert.ok(
+            mixed.slave >= mixed.master,
+            `5.5.0 slave of a 4.9.7 master stuck at ${mixed.slave} of ${mixed.master}`,
+        );
+
+        await until("master a to go down", () => !isAlive(masterA));
+        process.kill(pidOf("blue-broker-b-1")!, "SIGKILL");
+        const killedAt = Date.now();
+        const run = await rolling;
+        assert.notStrictEqual(run.status, 0, "the roll went on with a dead slave");
+        assert.match(run.output, /blue-b\/0 \(127\.0\.0\.1:\d+\) is not taken down: 1 slave\(s\) do not answer/);
+        assert.deepStrictEqual(
+            (await versions()).filter((v) => v.startsWith("blue-b/0") || v.startsWith("blue-a/0")),
+            ["blue-a/0/V5_5_0", "blue-b/0/V4_9_7"],
+        );
+        // The stopped roll left master b writable: producers still reach it.
+        await sleep(35_000);
+        const toB = load!.sends().filter((s) => s.at > killedAt && s.brokerName === "blue-b");
+        assert.ok(toB.length > 100, `only ${toB.length} sends reached blue-b after the roll stopped`);
+    });
+
+    it("resumes on the next `up`: the dead slave comes back, then the last master rolls", async () => {
+        const masterA = pidOf("blue-broker-a-0");
+        const slaveA = pidOf("blue-broker-a-1");
+        const out = mustPulumi(dir, "up");
+        assert.match(out, /rocketmq:local:Process\s+blue-broker-b-1\s+updated/);
+        assert.match(out, /roll blue-b\/0 V4_9_7 → V5_5_0: add-write-perm done/);
+        assert.strictEqual(pidOf("blue-broker-a-0"), masterA, "master a was rolled twice");
+        assert.strictEqual(pidOf("blue-broker-a-1"), slaveA, "slave a was rolled twice");
+        assert.deepStrictEqual(await versions(), [
+            "blue-a/0/V5_5_0",
+            "blue-a/1/V5_5_0",
+            "blue-b/0/V5_5_0",
+            "blue-b/1/V5_5_0",
+        ]);
+        const reports = stackResources(dir)
+            .filter((r) => r.type === "rocketmq:local:Process" && r.urn.includes("blue-broker-"))
+            .map((r) => r.outputs?.lastRoll as { broker: string; to: string; writeBlockedSeconds?: number });
+        assert.deepStrictEqual(reports.map((r) => `${r.broker}→${r.to}`).sort(), [
+            "blue-a/0→V5_5_0",
+            "blue-a/1→V5_5_0",
+            "blue-b/0→V5_5_0",
+            "blue-b/1→V5_5_0",
+        ]);
+        assert.ok(fs.existsSync(String(stackOutputs(dir).preRollBackupDir)), "no backup before the roll");
+        for (const group of ["blue-a", "blue-b"]) {
+            const { master, slave } = await slaveCatchesUp(group, 60);
+            assert.ok(slave >= master, `${group}: slave at ${slave}, master at ${master}`);
+        }
+    });
+
+    it("refuses at preview to put the name servers below 5.1 under 5.x brokers, touching nothing", async () => {
+        const snapshot = () =>
+            stackResources(dir)
+                .map((r) => `${r.urn}@${String(r.outputs?.pid)}`)
+                .sort();
+        const before = snapshot();
+        mustPulumi(dir, "config", "set", "--path", "blue.version", "4.9.7");
+        const preview = pulumi(dir, "preview");
+        assert.notStrictEqual(preview.status, 0);
+        assert.match(preview.output, /name servers below 5\.1\.0 cannot take 5\.x brokers/);
+        assert.match(preview.output, /rocketmq-upgrade:nameServer\.version/);
+        assert.deepStrictEqual(snapshot(), before);
+    });
+
+    it("refuses at preview a rollback while 5.x timer messages are pending, and takes it once they are delivered", async () => {
+        mustPulumi(dir, "config", "set", "--path", "nameServer.version", "5.5.0");
+        await updateTopic(runtime, ns, "blue", "RollTimers", { readQueues: 2, writeQueues: 2, perm: 6 });
+        const timers = await produce(runtime, path.join(dir, "timers"), ns, "RollTimers", "timers", 3, 0, 100_000);
+        assert.strictEqual(timers.sent, 3, timers.firstFailures);
+        // The broker writes its timer counts to store/config/timermetrics every few seconds.
+        const pending = () =>
+            ["blue-broker-a-0", "blue-broker-b-0"]
+                .map((b) => path.join(brokerDir(b), "store", "config", "timermetrics"))
+                .filter((f) => fs.existsSync(f))
+                .map(
+                    (f) =>
+                        JSON.parse(fs.readFileSync(f, "utf8")) as { timingCount?: Record<string, { count: number }> },
+                )
+                .reduce((sum, m) => sum + (m.timingCount?.RollTimers?.count ?? 0), 0);
+        for (let i = 0; i < 60 && pending() < 3; i++) {
+            await sleep(1000);
+        }
+        assert.strictEqual(pending(), 3, "the brokers never recorded the pending timer messages");
+        const preview = pulumi(dir, "preview");
+        assert.notStrictEqual(preview.status, 0);
+        assert.match(preview.output, /rolling back to 4\.9\.7 would lose data: 3 timer message\(s\) are pending/);
+        for (let i = 0; i < 240 && pending() > 0; i++) {
+            await sleep(1000);
+        }
+        assert.strictEqual(pending(), 0, "the timer messages were never delivered");
+    });
+
+    it("rolls back to 4.9.7 in the same order, name servers kept on 5.5.0", async () => {
+        const out = mustPulumi(dir, "up");
+        const order = ["blue-broker-a-1", "blue-broker-b-1", "blue-broker-a-0", "blue-broker-b-0"].map((n) =>
+            out.indexOf(`rocketmq:local:Process ${n} updating`),
+        );
+        assert.ok(
+            order.every((at, i) => at >= 0 && (i === 0 || at > order[i - 1])),
+            `not slaves first, one at a time: ${order.join(", ")}`,
+        );
+        assert.deepStrictEqual(await versions(), [
+            "blue-a/0/V4_9_7",
+            "blue-a/1/V4_9_7",
+            "blue-b/0/V4_9_7",
+            "blue-b/1/V4_9_7",
+        ]);
+    });
+
+    it("consumed every message sent through the roll, its stop, its resume and the rollback", async () => {
+        await load!.stopProducers();
+        const result = await load!.drainAndStop(300_000);
+        const sends = load!.sends();
+        const failures = load!.failures();
+        const consumed = load!.consumed(GROUP);
+        const missing = sends.filter((s) => !consumed.has(s.key)).map((s) => s.key);
+        const statuses: Record<string, number> = {};
+        for (const s of sends) {
+            statuses[s.status] = (statuses[s.status] ?? 0) + 1;
+        }
+        console.log(
+            `      sent ${sends.length}, consumed ${consumed.size}, failed after retries ${failures.length}, ` +
+                `statuses ${JSON.stringify(statuses)}, longest gap per group: ` +
+                ["blue-a", "blue-b"].map((g) => `${g} ${longestGap(sends, g).ms} ms`).join(", "),
+        );
+        assert.deepStrictEqual(missing.slice(0, 10), [], `${missing.length} sent messages were never consumed`);
+        assert.strictEqual(result.sent, sends.length);
+        assert.strictEqual(result.consumed, sends.length);
+        assert.strictEqual(failures.length, 0, `sends failed after retries:\n${failures.slice(0, 5).join("\n")}`);
+    });
+});
