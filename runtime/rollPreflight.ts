@@ -128,12 +128,13 @@ export async function inspectForDowngrade(
     const names = new Set<string>();
     for (const b of brokers) {
         const label = `${b.brokerName}/${b.brokerId}`;
-        inspection.pendingTimerMessages += pendingTimerMessages(b.dir);
         const config = await session.brokerConfig(b.address).catch(() => undefined);
         inspection.storeTypes[label] = config?.storeType ?? "default";
         if (b.brokerId !== 0) {
             continue;
         }
+        // Slaves mirror their master's timer counts; the master's are the ones that count.
+        inspection.pendingTimerMessages += pendingTimerMessages(b.dir);
         for (const t of await session.topics(b.address)) {
             names.add(t.topicName);
         }
