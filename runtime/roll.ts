@@ -149,7 +149,6 @@ async function consumerBacklog(session: AdminSession, address: string): Promise<
 
 class Turn {
     private readonly began = Date.now();
-    private stepBegan = Date.now();
     readonly report: RollReport;
 
     constructor(
@@ -166,10 +165,10 @@ class Turn {
     }
 
     async step<T>(action: string, work: () => Promise<T>, detail?: (r: T) => string | undefined): Promise<T> {
-        this.stepBegan = Date.now();
+        const stepBegan = Date.now();
         this.hooks.progress(`${this.report.broker}: ${action}`);
         const result = await work();
-        const seconds = Math.round((Date.now() - this.stepBegan) / 100) / 10;
+        const seconds = Math.round((Date.now() - stepBegan) / 100) / 10;
         const shown = detail?.(result);
         this.report.steps.push({ action, seconds, ...(shown ? { detail: shown } : {}) });
         this.hooks.note(
@@ -180,10 +179,25 @@ class Turn {
     }
 }
 
-function refuse(target: RollTarget, state: GroupState, settings: RollSettings): void {
-    const refusal = takeDownRefusal(target, state, settings.maxLagBytes);
+/**
+ * Waits, up to `catchUpSeconds`, until taking the broker down is safe; then
+ * refuses naming the broker and the lag. A slave restarted moments ago
+ * (a resumed roll) is still catching up under load: that is worth a wait,
+ * not a stop.
+ */
+async function refuseUnlessSafe(
+    session: AdminSession,
+    target: RollTarget,
+    settings: RollSettings,
+    hooks: RollHooks,
+): Promise<void> {
+    const refusal = await waitUntil(settings.catchUpSeconds, hooks, "waiting until the group can spare it", async () =>
+        takeDownRefusal(target, await groupState(session, target), settings.maxLagBytes),
+    );
     if (refusal) {
-        throw new Error(`roll stopped before ${target.brokerName}/${target.brokerId} went down: ${refusal}`);
+        throw new Error(
+            `roll stopped before ${target.brokerName}/${target.brokerId} went down, after ${settings.catchUpSeconds}s: ${refusal}`,
+        );
     }
 }
 
@@ -225,7 +239,7 @@ async function rollSlave(
     turn: Turn,
 ) {
     const master = target.peers.find((p) => p.brokerId === 0)!;
-    await turn.step("check", async () => refuse(target, await groupState(session, target), settings));
+    await turn.step("check", () => refuseUnlessSafe(session, target, settings, hooks));
     await turn.step("stop", () => hooks.stop());
     await turn.step("start-on-target", () => hooks.start(false));
     await turn.step(
@@ -288,7 +302,7 @@ async function rollMaster(
     hooks: RollHooks,
     turn: Turn,
 ) {
-    await turn.step("check", async () => refuse(target, await groupState(session, target), settings));
+    await turn.step("check", () => refuseUnlessSafe(session, target, settings, hooks));
     const wiped = Date.now();
     let stopped = false;
     try {

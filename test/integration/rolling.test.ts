@@ -40,7 +40,7 @@ function upInBackground(dir: string): Promise<Run> {
 }
 
 /** The longest stretch, in ms, in which `brokerName` got no send, and when it began. */
-export function longestGap(sends: readonly Send[], brokerName: string): { ms: number; from: number } {
+function longestGap(sends: readonly Send[], brokerName: string): { ms: number; from: number } {
     const at = sends
         .filter((s) => s.brokerName === brokerName)
         .map((s) => s.at)
