@@ -137,7 +137,7 @@ async function main(): Promise<void> {
         for (const direction of ["→ 5.5.0", "→ 4.9.7"]) {
             const rs = rolls.filter((r) => r.direction === direction);
             console.log(
-                `| 4.9.7 ${direction} | ${fmt(rs.map((r) => r.upSeconds))} | ${fmt(rs.map((r) => r.brokerTurnSeconds))} | ` +
+                `| ${direction === "→ 5.5.0" ? "4.9.7" : "5.5.0"} ${direction} | ${fmt(rs.map((r) => r.upSeconds))} | ${fmt(rs.map((r) => r.brokerTurnSeconds))} | ` +
                     `${fmt(rs.flatMap((r) => r.masterWriteBlocked))} | ${fmt(rs.map((r) => r.longestGapSeconds))} | ` +
                     `${fmt(
                         rs.map((r) => r.p50),
