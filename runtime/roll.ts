@@ -74,7 +74,7 @@ export interface RollReport {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The broker's commit-log offset, or undefined when it does not answer. */
-async function offsetOf(session: AdminSession, address: string): Promise<number | undefined> {
+export async function offsetOf(session: AdminSession, address: string): Promise<number | undefined> {
     try {
         const value = Number((await session.runtimeStats(address)).commitLogMaxOffset);
         return Number.isFinite(value) ? value : undefined;
@@ -100,7 +100,7 @@ export async function groupState(session: AdminSession, target: RollTarget): Pro
 }
 
 /** The release label the broker reports (e.g. V5_5_0), or "" when it does not answer. */
-async function reportedVersion(session: AdminSession, address: string): Promise<string> {
+export async function reportedVersion(session: AdminSession, address: string): Promise<string> {
     try {
         return (await session.runtimeStats(address)).brokerVersionDesc ?? "";
     } catch {
@@ -202,17 +202,17 @@ async function refuseUnlessSafe(
 }
 
 /**
- * A check that passes once the master's slaves hold `offset()`: under
+ * A check that passes once the master's slaves hold what it holds now: under
  * SYNC_MASTER all of them, under ASYNC_MASTER at least one. Otherwise it says
  * who is behind.
  */
-function slavesHold(session: AdminSession, target: RollTarget, offset: () => Promise<number | undefined>) {
+function slavesHold(session: AdminSession, target: RollTarget) {
     const slaves = target.peers.filter((p) => p.brokerId !== 0);
     return async (): Promise<string | undefined> => {
         if (slaves.length === 0) {
             return undefined;
         }
-        const want = await offset();
+        const want = await offsetOf(session, target.address);
         if (want === undefined) {
             return "the master does not answer";
         }
@@ -338,12 +338,7 @@ async function rollMaster(
         );
         // Every slave must hold what the master holds, or it could lose the only copy by going down.
         const awaitSlaves = async (what: string, failure: (late: string) => string) => {
-            const late = await waitUntil(
-                settings.catchUpSeconds,
-                hooks,
-                what,
-                slavesHold(session, target, () => offsetOf(session, target.address)),
-            );
+            const late = await waitUntil(settings.catchUpSeconds, hooks, what, slavesHold(session, target));
             if (late) {
                 throw new Error(failure(late));
             }

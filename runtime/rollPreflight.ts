@@ -10,6 +10,7 @@ import { downgradeBlockers, DowngradeInspection, takeDownRefusal } from "../comp
 import { supportedUpgrade } from "../components/plan/compatibility";
 import type { AdminSession } from "./adminSession";
 import { versionLabel } from "./mqadmin";
+import { offsetOf, reportedVersion } from "./roll";
 import { compareVersions, mustParseVersion, parseVersion } from "./versions";
 
 /** One broker of the cluster being rolled, as the preflight sees it. */
@@ -48,10 +49,7 @@ export async function rollProgress(
     const progress: RollProgress = { offTarget: {}, onTarget: [], silent: [] };
     for (const b of brokers) {
         const id = `${b.brokerName}/${b.brokerId}`;
-        const reported = await session
-            .runtimeStats(b.address)
-            .then((s) => s.brokerVersionDesc ?? "")
-            .catch(() => "");
+        const reported = await reportedVersion(session, b.address);
         if (reported === "") {
             progress.silent.push(id);
         } else if (reported === versionLabel(target)) {
@@ -180,10 +178,8 @@ export async function preflightProblems(
     }
     const offsets = new Map<string, number>();
     for (const b of req.brokers) {
-        const v = Number(
-            (await session.runtimeStats(b.address).catch(() => ({}) as Record<string, string>)).commitLogMaxOffset,
-        );
-        if (Number.isFinite(v)) {
+        const v = await offsetOf(session, b.address);
+        if (v !== undefined) {
             offsets.set(`${b.brokerName}/${b.brokerId}`, v);
         }
     }
