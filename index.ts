@@ -8,7 +8,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { BlueGreenRocketMQ } from "./components/blueGreen";
 import { RollingRocketMQ } from "./components/rolling";
-import { basePortOf, nameServerVersionOf } from "./components/config";
+import { addressServerOf, basePortOf, greenNameServerBasePort, nameServerVersionOf } from "./components/config";
 import { LocalPlatform } from "./components/platform/local";
 import { loadStackConfig } from "./components/stackConfig";
 
@@ -50,13 +50,32 @@ const rollout =
               drainTimeoutSeconds: config.drainTimeoutSeconds,
               backup: config.backup,
               verification: config.verification,
+              isolated:
+                  config.routing === "isolated"
+                      ? {
+                            greenNameServer: {
+                                ...config.nameServer,
+                                version: config.green?.version ?? config.blue.version,
+                                basePort: greenNameServerBasePort(config),
+                            },
+                            addressServer: addressServerOf(config),
+                        }
+                      : undefined,
           });
 const blueGreen = rollout instanceof BlueGreenRocketMQ ? rollout : undefined;
 
 export const strategy = config.strategy;
+export const routing = config.routing;
 export const trafficWeight = config.trafficWeight;
 export const canaryStages = config.canaryStages;
+/** The shared name servers, or blue's own with isolated routing. */
 export const nameServers = rollout.nameServers.addresses;
+/** Isolated routing: green's own name servers (consumers read both lists until blue is drained). */
+export const greenNameServers = blueGreen?.greenNameServers?.addresses;
+/** Isolated routing: what clients set as `-Drocketmq.namesrv.domain` instead of a name-server list. */
+export const addressServerDomain = blueGreen?.addressServer?.domain;
+export const addressServerUrl = blueGreen?.addressServer?.url;
+export const addressServerClientLog = blueGreen?.addressServer?.clientLog;
 export const nameServerVersion = rollout.nameServers.version;
 export const blueVersion = rollout.blue.version;
 export const blueClusterName = rollout.blue.clusterName;

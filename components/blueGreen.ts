@@ -8,7 +8,7 @@ import { NameServerSet } from "./nameServers";
 import { planCluster } from "./plan/clusterPlan";
 import { changeTrigger } from "./plan/triggers";
 import type { DeclaredTopic } from "./plan/trafficPlan";
-import type { ClusterPlatform } from "./platform/types";
+import type { AddressServerPiece, ClusterPlatform } from "./platform/types";
 import { UpgradeVerification } from "./verification";
 
 /** Arguments of a {@link BlueGreenRocketMQ}. */
@@ -42,6 +42,21 @@ export interface BlueGreenRocketMQArgs {
     routeRefreshSeconds?: number;
     /** How long a drain (ordered move, retirement) may take before it is refused. */
     drainTimeoutSeconds?: number;
+    /**
+     * Isolated routing: blue keeps `nameServer` to itself, green gets its own
+     * name servers, and clients learn theirs from an address server that
+     * answers `trafficWeight` percent of client instances green. Absent:
+     * shared routing.
+     */
+    isolated?: IsolatedRoutingArgs;
+}
+
+/** The pieces of isolated routing. */
+export interface IsolatedRoutingArgs {
+    /** Green's own name servers (their release is green's). */
+    greenNameServer: NameServerSpec;
+    /** Where the address server listens; retiring blue also waits until no write reached it for `quietSeconds`. */
+    addressServer: { port: number; quietSeconds: number };
 }
 
 /**
@@ -56,7 +71,12 @@ export interface BlueGreenRocketMQArgs {
  * drain check gates stopping blue's brokers.
  */
 export class BlueGreenRocketMQ extends pulumi.ComponentResource {
+    /** The shared name servers, or blue's own with isolated routing. */
     public readonly nameServers: NameServerSet;
+    /** Green's own name servers (isolated routing with a green). */
+    public readonly greenNameServers?: NameServerSet;
+    /** The address server clients poll (isolated routing). */
+    public readonly addressServer?: AddressServerPiece;
     public readonly blue: RocketMQCluster;
     public readonly green?: RocketMQCluster;
     public readonly blueBackup: UpgradeBackup;
@@ -79,15 +99,30 @@ export class BlueGreenRocketMQ extends pulumi.ComponentResource {
         const benchmarkFor = (spec: ClusterSpec): BenchmarkSettings | undefined =>
             clusterBenchmark(spec.clusterName, baselineSeconds);
 
-        this.nameServers = new NameServerSet("shared", { spec: args.nameServer, platform }, { parent: this });
+        const { isolated } = args;
+        this.nameServers = new NameServerSet(
+            isolated ? "blue" : "shared",
+            { spec: args.nameServer, platform },
+            { parent: this },
+        );
+        if (isolated && args.green) {
+            this.greenNameServers = new NameServerSet(
+                "green",
+                { spec: isolated.greenNameServer, platform, setName: "green-namesrv" },
+                { parent: this },
+            );
+        }
 
         // The gate reads blue through the name servers only: it must not wait for blue's own processes, which wait for it.
         const drain =
             args.retireBlue && args.green
-                ? platform.drainCheck("blue-drained", this.planned(args, "blue"), drainTimeoutSeconds, {
-                      parent: this,
-                      dependsOn: [this.nameServers],
-                  })
+                ? platform.drainCheck(
+                      "blue-drained",
+                      this.planned(args, "blue"),
+                      drainTimeoutSeconds,
+                      { parent: this, dependsOn: [this.nameServers] },
+                      isolated?.addressServer.quietSeconds,
+                  )
                 : undefined;
         this.blue = new RocketMQCluster(
             "blue",
@@ -130,10 +165,23 @@ export class BlueGreenRocketMQ extends pulumi.ComponentResource {
         );
 
         if (!args.green) {
+            this.addressServer = isolated
+                ? platform.addressServer(
+                      "address-server",
+                      {
+                          port: isolated.addressServer.port,
+                          blueNameServers: this.nameServers.addresses,
+                          weight: 0,
+                          canaryStages: args.canaryStages,
+                          forceWeightChange: false,
+                      },
+                      { parent: this, dependsOn: [this.nameServers] },
+                  )
+                : undefined;
             this.effectiveShares = pulumi.output<Record<string, number>>({});
             this.orderedPauses = pulumi.output<Record<string, number>>({});
-            this.trafficAppliedAt = pulumi.output("");
-            this.registerOutputs({ effectiveShares: this.effectiveShares });
+            this.trafficAppliedAt = this.addressServer?.appliedAt ?? pulumi.output("");
+            this.registerOutputs({ effectiveShares: this.effectiveShares, trafficAppliedAt: this.trafficAppliedAt });
             return;
         }
         // Nothing of green starts before blue is backed up.
@@ -143,7 +191,7 @@ export class BlueGreenRocketMQ extends pulumi.ComponentResource {
                 spec: args.green,
                 platform,
                 basePort: args.basePorts.green,
-                nameServers: this.nameServers,
+                nameServers: this.greenNameServers ?? this.nameServers,
                 after: [this.blueBackup],
             },
             { parent: this },
@@ -161,6 +209,39 @@ export class BlueGreenRocketMQ extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+        // Green takes traffic only once it passed verification on its own and blue is backed up.
+        const gates = [this.blueBackup, this.blueVerification, this.greenVerification];
+        if (isolated) {
+            const sync = platform.metadataSync(
+                "metadata-sync",
+                this.planned(args, "blue"),
+                { spec: args.green, plan: this.green.plan },
+                {
+                    weight: args.trafficWeight,
+                    declaredTopics: args.topics,
+                    consumerGroups: args.consumerGroups,
+                    blueRetired: drain !== undefined,
+                },
+                { parent: this, dependsOn: gates },
+            );
+            this.addressServer = platform.addressServer(
+                "address-server",
+                {
+                    port: isolated.addressServer.port,
+                    blueNameServers: this.nameServers.addresses,
+                    greenNameServers: this.greenNameServers!.addresses,
+                    weight: args.trafficWeight,
+                    canaryStages: args.canaryStages,
+                    forceWeightChange: args.forceWeightChange ?? false,
+                },
+                { parent: this, dependsOn: [sync] },
+            );
+            this.effectiveShares = pulumi.output<Record<string, number>>({});
+            this.orderedPauses = pulumi.output<Record<string, number>>({});
+            this.trafficAppliedAt = this.addressServer.appliedAt;
+            this.registerOutputs({ trafficAppliedAt: this.trafficAppliedAt, addressServer: this.addressServer.url });
+            return;
+        }
         const traffic = platform.traffic(
             "traffic",
             this.blue,
@@ -176,8 +257,7 @@ export class BlueGreenRocketMQ extends pulumi.ComponentResource {
                 drainTimeoutSeconds,
                 blueRetired: drain !== undefined,
             },
-            // Green takes traffic only once it passed verification on its own and blue is backed up.
-            { parent: this, dependsOn: [this.blueBackup, this.blueVerification, this.greenVerification] },
+            { parent: this, dependsOn: gates },
         );
         this.effectiveShares = traffic.effectiveShares;
         this.orderedPauses = traffic.orderedPauses;
@@ -189,9 +269,9 @@ export class BlueGreenRocketMQ extends pulumi.ComponentResource {
         });
     }
 
-    /** A colour's plan without its resources, for pieces that must not wait for the colour's processes. */
-    private planned(args: BlueGreenRocketMQArgs, colour: "blue" | "green") {
-        const spec = args[colour]!;
+    /** Blue's plan without its resources, for pieces that must not wait for blue's processes. */
+    private planned(args: BlueGreenRocketMQArgs, colour: "blue") {
+        const spec = args[colour];
         return { spec, plan: planCluster(spec, args.basePorts[colour], this.nameServers.plan) };
     }
 }

@@ -103,9 +103,27 @@ const nameServerSchema = z
         count: intRange(1, 5).default(2),
         /** On the local platform they listen on basePort, basePort+1, ... */
         basePort: intRange(1024, 65535 - 5).default(19876),
+        /** Isolated routing: green's own name servers listen from here (default basePort + 10). */
+        greenBasePort: intRange(1024, 65535 - 5).optional(),
         heapMb: intRange(64, 8192).default(128),
     })
     .strict();
+
+/** Isolated routing's address server (RocketMQ's `rocketmq.namesrv.domain`). */
+const addressServerSchema = z
+    .object({
+        /** On the local platform it listens on 127.0.0.1:port. */
+        port: intRange(1024, 65535).default(18080),
+        /**
+         * Retiring blue waits until no write has reached it for this long:
+         * with isolated routing blue stays writable for clients that have
+         * not polled since the weight reached 100.
+         */
+        quietSeconds: intRange(1, 3600).default(10),
+    })
+    .strict();
+
+export type AddressServerSpec = z.infer<typeof addressServerSchema>;
 
 export type NameServerSpec = z.infer<typeof nameServerSchema> & { version: string };
 
@@ -200,9 +218,11 @@ const stackConfigSchema = z
         /**
          * How clients reach green. "shared": both colours register with the
          * same name servers and the weight moves write queues. "isolated":
-         * green gets its own name servers (not available yet).
+         * each colour has its own name servers and the address server
+         * answers trafficWeight percent of client instances green.
          */
         routing: z.enum(["shared", "isolated"]).default("shared"),
+        addressServer: addressServerSchema.optional(),
         nameServer: nameServerSchema.default({ count: 2, basePort: 19876, heapMb: 128 }),
         blue: clusterSpecSchema,
         /** The target cluster; leave it out when no upgrade is under way. */
@@ -299,9 +319,84 @@ export function checkWeightIsStage(trafficWeight: number, stages: readonly numbe
     return `${CONFIG_NAMESPACE}:trafficWeight = ${trafficWeight}: must be 0 or one of canaryStages [${stages.join(", ")}]`;
 }
 
-/** The name servers' release: the configured one, else the newest colour's. */
+/**
+ * The (shared or blue's) name servers' release: the configured one, else the
+ * newest colour's; with isolated routing blue's own.
+ */
 export function nameServerVersionOf(cfg: StackConfig): string {
+    if (cfg.routing === "isolated") {
+        return cfg.blue.version;
+    }
     return cfg.nameServer.version ?? cfg.green?.version ?? cfg.blue.version;
+}
+
+/** Where isolated green's own name servers listen from. */
+export function greenNameServerBasePort(cfg: StackConfig): number {
+    return cfg.nameServer.greenBasePort ?? cfg.nameServer.basePort + 10;
+}
+
+/** The address server's settings with their defaults. */
+export function addressServerOf(cfg: StackConfig): AddressServerSpec {
+    return cfg.addressServer ?? { port: 18080, quietSeconds: 10 };
+}
+
+/** What isolated routing takes and refuses. */
+function isolatedProblems(cfg: StackConfig): string[] {
+    const problems: string[] = [];
+    const key = `${CONFIG_NAMESPACE}:routing = "isolated"`;
+    if (cfg.routing !== "isolated") {
+        if (cfg.addressServer) {
+            problems.push(
+                `${CONFIG_NAMESPACE}:addressServer: only used with routing "isolated" (routing is "${cfg.routing}")`,
+            );
+        }
+        if (cfg.nameServer.greenBasePort !== undefined) {
+            problems.push(
+                `${CONFIG_NAMESPACE}:nameServer.greenBasePort: only used with routing "isolated" (routing is "${cfg.routing}")`,
+            );
+        }
+        return problems;
+    }
+    if (cfg.strategy === "rolling") {
+        problems.push(`${key}: needs strategy "blue-green"; the rolling strategy upgrades blue in place`);
+    }
+    if (cfg.nameServer.version !== undefined) {
+        problems.push(
+            `${CONFIG_NAMESPACE}:nameServer.version = "${cfg.nameServer.version}": with routing "isolated" each colour's ` +
+                `name servers run that colour's release; remove nameServer.version`,
+        );
+    }
+    const orderedTopics = cfg.topics.filter((t) => t.ordered).map((t) => t.name);
+    if (orderedTopics.length > 0 && cfg.green) {
+        problems.push(
+            `${CONFIG_NAMESPACE}:topics: ordered topic(s) ${orderedTopics.join(", ")} with routing "isolated": a key's ` +
+                `producers would write to both clusters during the move and its order would break; use routing "shared"`,
+        );
+    }
+    const ranges: Array<[string, number, number]> = [
+        ["nameServer.basePort", cfg.nameServer.basePort, cfg.nameServer.basePort + cfg.nameServer.count - 1],
+        [
+            "nameServer.greenBasePort",
+            greenNameServerBasePort(cfg),
+            greenNameServerBasePort(cfg) + cfg.nameServer.count - 1,
+        ],
+        ["addressServer.port", addressServerOf(cfg).port, addressServerOf(cfg).port],
+    ];
+    for (const colour of ["blue", "green"] as const) {
+        if (cfg[colour]) {
+            ranges.push([`${colour}.basePort`, basePortOf(cfg, colour), basePortOf(cfg, colour) + PORT_SPAN - 1]);
+        }
+    }
+    for (let i = 1; i < 3; i++) {
+        const [name, first, last] = ranges[i];
+        const clash = ranges.find(([other, a, b], j) => j !== i && other !== name && first <= b && a <= last);
+        if (clash) {
+            problems.push(
+                `${CONFIG_NAMESPACE}:${name} = ${first}: its ports ${first}-${last} overlap ${clash[0]}'s ${clash[1]}-${clash[2]}`,
+            );
+        }
+    }
+    return problems;
 }
 
 /**
@@ -310,6 +405,10 @@ export function nameServerVersionOf(cfg: StackConfig): string {
  * registration data).
  */
 export function checkNameServerVersion(cfg: StackConfig): string | undefined {
+    if (cfg.routing === "isolated") {
+        // Each colour's name servers run that colour's own release.
+        return undefined;
+    }
     const ns = parseVersion(nameServerVersionOf(cfg))!;
     const floor = parseVersion("5.1.0")!;
     for (const colour of ["blue", "green"] as const) {
@@ -389,12 +488,7 @@ function blueGreenProblems(cfg: StackConfig): string[] {
 
 /** Settings that only make sense together. */
 export function rolloutProblems(cfg: StackConfig): string[] {
-    const problems: string[] = [];
-    if (cfg.routing === "isolated") {
-        problems.push(
-            `${CONFIG_NAMESPACE}:routing = "isolated": isolated routing is not available yet; use "shared" (the default)`,
-        );
-    }
+    const problems: string[] = [...isolatedProblems(cfg)];
     problems.push(...(cfg.strategy === "rolling" ? rollingProblems(cfg) : blueGreenProblems(cfg)));
     const names = cfg.topics.map((t) => t.name);
     const dup = names.find((n, i) => names.indexOf(n) !== i);

@@ -9,10 +9,17 @@ export interface NameServerSetArgs {
     spec: NameServerSpec;
     /** Where they run; the local platform starts JVMs on loopback. */
     platform: ClusterPlatform;
+    /**
+     * Names the set's servers (`<setName>-0`, ...) and their directory:
+     * "namesrv" (the default) for the shared or blue's set, another name for
+     * isolated green's own set.
+     */
+    setName?: string;
 }
 
 /**
- * The name servers both colours register with. Changing the release
+ * A set of name servers: the one both colours register with (shared
+ * routing), or one colour's own (isolated routing). Changing the release
  * restarts them in place one at a time, each waiting until every broker it
  * listed before is registered with it again, so routing never goes dark: the
  * seed's "upgrade the name servers first".
@@ -28,13 +35,15 @@ export class NameServerSet extends pulumi.ComponentResource {
 
     constructor(name: string, args: NameServerSetArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rocketmq:index:NameServers", name, {}, opts);
-        this.plan = planNameServers(args.spec.count, args.spec.basePort);
+        const setName = args.setName ?? "namesrv";
+        this.plan = planNameServers(args.spec.count, args.spec.basePort, undefined, setName);
         const processes: pulumi.Resource[] = [];
         for (const ns of this.plan) {
             // Each waits for the one before: a release change restarts them one by one, never together.
             const before = processes.length > 0 ? [processes[processes.length - 1]] : [];
             processes.push(
                 args.platform.nameServer(ns, {
+                    setName,
                     version: args.spec.version,
                     heapMb: args.spec.heapMb,
                     parent: this,

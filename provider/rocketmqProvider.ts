@@ -1,6 +1,12 @@
 import * as provider from "@pulumi/pulumi/provider";
 import { progressFor } from "./engineLog";
 import { HandlerContext, ResourceHandler, typeOfUrn } from "./resourceTypes";
+import {
+    ADDRESS_SERVER_TYPE,
+    addressServerHandler,
+    METADATA_SYNC_TYPE,
+    metadataSyncHandler,
+} from "./addressServerResource";
 import { BACKUP_TYPE, backupHandler } from "./backupResource";
 import { PROCESS_TYPE, processHandler } from "./processResource";
 import { ROLL_PREFLIGHT_TYPE, rollPreflightHandler } from "./rollPreflightResource";
@@ -19,6 +25,8 @@ const HANDLERS: Record<string, ResourceHandler> = {
     [TRAFFIC_TYPE]: trafficHandler,
     [DRAIN_CHECK_TYPE]: drainCheckHandler,
     [ROLL_PREFLIGHT_TYPE]: rollPreflightHandler,
+    [ADDRESS_SERVER_TYPE]: addressServerHandler,
+    [METADATA_SYNC_TYPE]: metadataSyncHandler,
 };
 
 function contextFor(urn: string): HandlerContext {

@@ -14,7 +14,9 @@
  *
  * rocketmq:local:DrainCheck: the gate in front of retiring blue; create
  * fails, naming each group and its lag, while any consumer group has
- * unconsumed messages on blue.
+ * unconsumed messages on blue. With `quietSeconds` (isolated routing, where
+ * blue stays writable) it also waits until no write reached blue for that
+ * long.
  */
 import { withAdminSession } from "../runtime/adminSession";
 import { applyTraffic, checkDrained, ColourRef, TrafficRequest, trafficInPlace } from "../runtime/traffic";
@@ -132,13 +134,20 @@ export const trafficHandler: ResourceHandler = {
 
 export const drainCheckHandler: ResourceHandler = {
     async diff(_ctx, olds, news) {
-        return { changes: changedKeys(olds, news, ["nameServers", "blue", "timeoutSeconds"]).length > 0, replaces: [] };
+        const keys = ["nameServers", "blue", "timeoutSeconds", "quietSeconds"];
+        return { changes: changedKeys(olds, news, keys).length > 0, replaces: [] };
     },
 
     async create(ctx, inputs) {
         const blue = inputs.blue as ColourRef;
         const { groups } = await withAdminSession(String(inputs.nameServers), ctx.progress, (s) =>
-            checkDrained(s, blue, Number(inputs.timeoutSeconds), ctx.progress),
+            checkDrained(
+                s,
+                blue,
+                Number(inputs.timeoutSeconds),
+                ctx.progress,
+                typeof inputs.quietSeconds === "number" ? inputs.quietSeconds : undefined,
+            ),
         );
         return { id: `drained-${blue.clusterName}`, outs: { ...inputs, groups, drainedAt: new Date().toISOString() } };
     },

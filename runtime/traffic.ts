@@ -13,6 +13,7 @@ import {
     isSystemGroup,
     MasterRef,
     missingOnGreen,
+    PERM_READ_WRITE,
     PERM_WRITE,
     planTraffic,
     reservedTopicNames,
@@ -86,6 +87,15 @@ async function readGroups(session: AdminSession, ref: ColourRef): Promise<Record
     return groups;
 }
 
+/** The non-system consumer groups on each of `ref`'s masters, by brokerName. */
+async function groupNamesOn(session: AdminSession, ref: ColourRef): Promise<Record<string, string[]>> {
+    const names: Record<string, string[]> = {};
+    for (const [broker, list] of Object.entries(await readGroups(session, ref))) {
+        names[broker] = list.map((g) => g.groupName);
+    }
+    return names;
+}
+
 async function putAll(session: AdminSession, writes: readonly TopicWrite[], log: Log): Promise<void> {
     for (const w of writes) {
         const c = w.config;
@@ -94,17 +104,23 @@ async function putAll(session: AdminSession, writes: readonly TopicWrite[], log:
     }
 }
 
+/** What making green hold blue's structure needs: both colours, what the stack declares. */
+type StructureRequest = Pick<TrafficRequest, "blue" | "green" | "declaredTopics" | "consumerGroups">;
+
 /**
- * Creates on green, read-only, every topic it lacks, and on every colour
- * every consumer group (declared, or on blue) it lacks. Returns the groups
- * that matter for traffic.
+ * Creates on green every topic it lacks (read-only on shared name servers,
+ * where the weight opens them; read-write for an isolated green, which only
+ * its own clients reach), and on every colour every consumer group
+ * (declared, or on blue) it lacks. Returns the groups that matter for
+ * traffic.
  */
 async function ensureStructure(
     session: AdminSession,
-    req: TrafficRequest,
+    req: StructureRequest,
     blue: ColourState,
     green: ColourState,
     log: Log,
+    greenWritable = false,
 ): Promise<string[]> {
     const blueGroups = await readGroups(session, req.blue);
     const greenGroups = await readGroups(session, req.green);
@@ -135,9 +151,15 @@ async function ensureStructure(
     }
 
     const shape = planTraffic({ weight: 0, blue, green, declared: req.declaredTopics, orderedCutover: 100 });
-    const creates = shape.opens.filter(
-        (w) => w.colour === "green" && !green.topics[w.brokerName]?.some((t) => t.topicName === w.config.topicName),
-    );
+    const creates = shape.opens
+        .filter(
+            (w) => w.colour === "green" && !green.topics[w.brokerName]?.some((t) => t.topicName === w.config.topicName),
+        )
+        .map((w) =>
+            greenWritable
+                ? { ...w, config: { ...w.config, writeQueueNums: w.config.readQueueNums, perm: PERM_READ_WRITE } }
+                : w,
+        );
     await putAll(session, [...creates, ...shape.retryCopies], (m) => log(`creating on green: ${m}`));
     return [...configs.keys()].sort();
 }
@@ -151,7 +173,7 @@ async function ensureStructure(
  */
 async function seedOffsets(
     session: AdminSession,
-    req: TrafficRequest,
+    req: StructureRequest,
     plan: TrafficPlan,
     groups: readonly string[],
     log: Log,
@@ -328,10 +350,7 @@ export async function applyTraffic(session: AdminSession, req: TrafficRequest, l
     const fresh = await readPlan(session, req);
     green = fresh.green;
     const plan = fresh.plan;
-    const greenGroups: Record<string, string[]> = {};
-    for (const [broker, list] of Object.entries(await readGroups(session, req.green))) {
-        greenGroups[broker] = list.map((g) => g.groupName);
-    }
+    const greenGroups = await groupNamesOn(session, req.green);
     const missing = missingOnGreen(plan, green, groups, greenGroups);
     if (missing.length > 0 && req.weight > 0) {
         throw new Error(
@@ -386,6 +405,55 @@ export async function trafficInPlace(session: AdminSession, req: TrafficRequest)
     );
 }
 
+/** Messages ever written to blue's business topics: the sum of their queues' max offsets. */
+async function writtenTo(session: AdminSession, blue: ColourRef, reserved: ReadonlySet<string>): Promise<number> {
+    const names = new Set(blue.masters.map((m) => m.brokerName));
+    const topics = new Set<string>();
+    for (const m of blue.masters) {
+        for (const t of await session.topics(m.address)) {
+            if (topicKind(t.topicName, reserved) === "business") {
+                topics.add(t.topicName);
+            }
+        }
+    }
+    let total = 0;
+    for (const t of topics) {
+        for (const q of await session.topicStats(t)) {
+            total += names.has(q.brokerName) ? q.maxOffset : 0;
+        }
+    }
+    return total;
+}
+
+/** Waits until no message reached blue's business topics for `quietSeconds`; fails after `timeoutSeconds`. */
+async function waitForQuiet(
+    session: AdminSession,
+    blue: ColourRef,
+    reserved: ReadonlySet<string>,
+    quietSeconds: number,
+    timeoutSeconds: number,
+    log: Log,
+): Promise<void> {
+    const began = Date.now();
+    let before = await writtenTo(session, blue, reserved);
+    for (;;) {
+        await sleep(quietSeconds * 1000);
+        const after = await writtenTo(session, blue, reserved);
+        if (after === before) {
+            return;
+        }
+        const waited = Math.round((Date.now() - began) / 1000);
+        if (waited >= timeoutSeconds) {
+            throw new Error(
+                `retireBlue refused: producers still write to ${blue.clusterName} (${after - before} messages in the last ` +
+                    `${quietSeconds}s); every client must have polled the address server since trafficWeight 100`,
+            );
+        }
+        log(`retireBlue: ${after - before} messages reached blue in ${quietSeconds}s; waiting (${waited}s)`);
+        before = after;
+    }
+}
+
 /**
  * The gate in front of retiring blue: every non-system consumer group on
  * blue's masters has consumed everything there. Waits up to
@@ -396,6 +464,8 @@ export async function checkDrained(
     blue: ColourRef,
     timeoutSeconds: number,
     log: Log,
+    /** Isolated routing keeps blue writable: then no write may reach blue for this long instead. */
+    quietSeconds?: number,
 ): Promise<{ groups: string[] }> {
     const groups = new Set<string>();
     for (const list of Object.values(await readGroups(session, blue))) {
@@ -408,7 +478,10 @@ export async function checkDrained(
         [blue.clusterName],
         blue.masters.map((b) => b.brokerName),
     );
-    for (const m of blue.masters) {
+    if (quietSeconds !== undefined) {
+        await waitForQuiet(session, blue, reserved, quietSeconds, timeoutSeconds, log);
+    }
+    for (const m of quietSeconds === undefined ? blue.masters : []) {
         const writable = (await session.topics(m.address)).filter(
             (t) => t.perm & PERM_WRITE && topicKind(t.topicName, reserved) === "business",
         );
@@ -422,4 +495,57 @@ export async function checkDrained(
     const list = [...groups].sort();
     await waitForDrain(session, blue.masters, list, timeoutSeconds, "retireBlue", log);
     return { groups: list };
+}
+
+/** Isolated routing's metadata sync: blue's structure copied onto a green with its own name servers. */
+export interface SyncRequest extends StructureRequest {
+    /** The weight about to be applied: above 0, green must hold everything or the sync fails. */
+    weight: number;
+}
+
+export interface SyncResult {
+    /** Business topics green holds for blue. */
+    topics: string[];
+    groups: string[];
+    seededOffsets: number;
+}
+
+/**
+ * Makes an isolated green hold every topic (read-write) and group blue has,
+ * and commits offset 0 on green's empty queues, so consumers reading both
+ * clusters read green's first messages. `session` must be on green's name
+ * servers (blue is read broker by broker). Fails, naming what is missing,
+ * when green still lacks something and `req.weight` is above 0.
+ */
+export async function syncGreen(session: AdminSession, req: SyncRequest, log: Log): Promise<SyncResult> {
+    log(`reading topics and groups on ${req.blue.clusterName} and ${req.green.clusterName}`);
+    const blue = await readColour(session, req.blue);
+    const groups = await ensureStructure(session, req, blue, await readColour(session, req.green), log, true);
+    const green = await readColour(session, req.green);
+    const plan = planTraffic({ weight: 0, blue, green, declared: req.declaredTopics, orderedCutover: 100 });
+    const greenGroups = await groupNamesOn(session, req.green);
+    const missing = missingOnGreen(plan, green, groups, greenGroups);
+    if (missing.length > 0 && req.weight > 0) {
+        throw new Error(
+            `trafficWeight ${req.weight} refused: green lacks ${missing.join(", ")}; the address server was not changed`,
+        );
+    }
+    const seeded = await seedOffsets(session, req, plan, groups, log);
+    return { topics: plan.topics.map((t) => t.topic), groups, seededOffsets: seeded };
+}
+
+/** What green still lacks of blue's topics and groups (empty when the sync is in place). */
+export async function syncDrift(session: AdminSession, req: SyncRequest): Promise<string[]> {
+    const blue = await readColour(session, req.blue);
+    const green = await readColour(session, req.green);
+    const plan = planTraffic({ weight: 0, blue, green, declared: req.declaredTopics, orderedCutover: 100 });
+    const groups = new Set(req.consumerGroups);
+    for (const list of Object.values(await readGroups(session, req.blue))) {
+        list.forEach((g) => groups.add(g.groupName));
+    }
+    const greenGroups = await groupNamesOn(session, req.green);
+    return [
+        ...missingOnGreen(plan, green, [...groups], greenGroups),
+        ...plan.retryCopies.map((w) => `topic ${w.config.topicName} on ${w.brokerName}`),
+    ];
 }

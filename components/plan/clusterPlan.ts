@@ -83,9 +83,14 @@ export function clusterSpecProblem(spec: ClusterSpec): string | undefined {
  * ports from `basePort`. Their names carry no colour, so they outlive the
  * colour that first used them when green becomes the new blue.
  */
-export function planNameServers(count: number, basePort: number, host = "127.0.0.1"): NameServerPlan[] {
+export function planNameServers(
+    count: number,
+    basePort: number,
+    host = "127.0.0.1",
+    setName = "namesrv",
+): NameServerPlan[] {
     return Array.from({ length: count }, (_, i) => ({
-        name: `namesrv-${i}`,
+        name: `${setName}-${i}`,
         port: basePort + i,
         address: `${host}:${basePort + i}`,
     }));

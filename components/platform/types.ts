@@ -25,8 +25,10 @@ export interface PieceContext {
     readonly roll?: RollSettings;
 }
 
-/** What a name server needs: the shared set's release and heap. */
+/** What a name server needs: its set's name, release and heap. */
 export interface NameServerContext {
+    /** The set it belongs to ("namesrv" for blue's or the shared set): names its directory and runtime. */
+    readonly setName: string;
     readonly version: string;
     readonly heapMb: number;
     readonly parent: pulumi.Resource;
@@ -111,6 +113,39 @@ export interface RollPreflightPiece {
     readonly baseline: pulumi.Output<BenchmarkResult | null>;
 }
 
+/** Isolated routing: the address server clients poll for name servers. */
+export interface AddressServerOptions {
+    port: number;
+    blueNameServers: pulumi.Input<string>;
+    /** Absent while there is no green: every client gets blue. */
+    greenNameServers?: pulumi.Input<string>;
+    /** Percent of client instances answered green. */
+    weight: number;
+    canaryStages: number[];
+    forceWeightChange: boolean;
+}
+
+export interface AddressServerPiece {
+    readonly resource: pulumi.Resource;
+    /** What clients set as `rocketmq.namesrv.domain` (host:port). */
+    readonly domain: pulumi.Output<string>;
+    /** The URL clients poll with the default subgroup. */
+    readonly url: pulumi.Output<string>;
+    /** When the weight was last applied (the start of the current stage's soak). */
+    readonly appliedAt: pulumi.Output<string>;
+    /** Each client poll as "time identity colour". */
+    readonly clientLog: pulumi.Output<string>;
+}
+
+/** What isolated routing's metadata sync copies and for which weight. */
+export interface MetadataSyncOptions {
+    weight: number;
+    declaredTopics: DeclaredTopic[];
+    consumerGroups: string[];
+    /** Blue is retired: there is nothing left to copy from. */
+    blueRetired: boolean;
+}
+
 export interface ClusterPlatform {
     nameServer(ns: NameServerPlan, ctx: NameServerContext): pulumi.Resource;
     broker(broker: BrokerPlan, ctx: PieceContext): pulumi.Resource;
@@ -132,8 +167,27 @@ export interface ClusterPlatform {
         opts: TrafficOptions,
         ctx: OperationContext,
     ): TrafficPiece;
-    /** Succeeds once no consumer group has unconsumed messages on `blue`; fails naming each group and lag. */
-    drainCheck(name: string, blue: ClusterRef, timeoutSeconds: number, ctx: OperationContext): pulumi.Resource;
+    /**
+     * Succeeds once no consumer group has unconsumed messages on `blue`; fails naming each group and lag.
+     * With `quietSeconds` (isolated routing) no write may have reached blue for that long either.
+     */
+    drainCheck(
+        name: string,
+        blue: ClusterRef,
+        timeoutSeconds: number,
+        ctx: OperationContext,
+        quietSeconds?: number,
+    ): pulumi.Resource;
+    /** Isolated routing: the address server answering each client blue's or green's name servers by weight. */
+    addressServer(name: string, opts: AddressServerOptions, ctx: OperationContext): AddressServerPiece;
+    /** Isolated routing: makes green hold every topic and group blue has; fails for a weight above 0 while it cannot. */
+    metadataSync(
+        name: string,
+        blue: ClusterRef,
+        green: ClusterRef,
+        opts: MetadataSyncOptions,
+        ctx: OperationContext,
+    ): pulumi.Resource;
     /**
      * Refuses, at preview and before the roll, what would make rolling
      * `cluster` to its spec's release unsafe; then backs it up. Passes without

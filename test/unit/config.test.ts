@@ -1,7 +1,9 @@
 import * as assert from "assert";
 import {
     checkVersionJump,
+    addressServerOf,
     checkWeightIsStage,
+    greenNameServerBasePort,
     nameServerVersionOf,
     parseStackConfig,
     rawConfigFromAll,
@@ -130,7 +132,7 @@ describe("stack config", () => {
         );
     });
 
-    it("refuses retireBlue before weight 100, an unknown cutover stage, a duplicated topic and isolated routing", () => {
+    it("refuses retireBlue before weight 100, an unknown cutover stage and a duplicated topic", () => {
         assert.match(
             problemsOf({ blue: BLUE, green: GREEN, trafficWeight: 50, canaryStages: [50, 100], retireBlue: true })[0],
             /retireBlue = true: blue can only be retired at trafficWeight 100 .*\(trafficWeight is 50\)/,
@@ -143,7 +145,6 @@ describe("stack config", () => {
             problemsOf({ blue: BLUE, green: GREEN, topics: [{ name: "A" }, { name: "A", queues: 4 }] })[0],
             /topics: topic "A" is declared twice/,
         );
-        assert.match(problemsOf({ blue: BLUE, green: GREEN, routing: "isolated" })[0], /routing = "isolated"/);
         assert.match(
             problemsOf({ blue: BLUE, green: GREEN, topics: [{ name: "bad topic" }] })[0],
             /topics.0.name = "bad topic": must be 1-127 letters/,
@@ -231,5 +232,67 @@ describe("version jumps", () => {
         assert.strictEqual(checkWeightIsStage(0, [10, 100]), undefined);
         assert.strictEqual(checkWeightIsStage(100, [10, 100]), undefined);
         assert.ok(checkWeightIsStage(50, [10, 100]));
+    });
+
+    describe("stack config: isolated routing", () => {
+        it("takes blue-green with an address server, each colour's name servers at its own release", () => {
+            const cfg = parseStackConfig({ blue: BLUE, green: GREEN, routing: "isolated", trafficWeight: 10 });
+            assert.strictEqual(cfg.routing, "isolated");
+            assert.strictEqual(nameServerVersionOf(cfg), "4.9.7");
+            assert.strictEqual(greenNameServerBasePort(cfg), 19886);
+            assert.deepStrictEqual(addressServerOf(cfg), { port: 18080, quietSeconds: 10 });
+            const custom = parseStackConfig({
+                blue: BLUE,
+                green: GREEN,
+                routing: "isolated",
+                nameServer: { greenBasePort: 19900 },
+                addressServer: { port: 18500 },
+            });
+            assert.strictEqual(greenNameServerBasePort(custom), 19900);
+            assert.deepStrictEqual(addressServerOf(custom), { port: 18500, quietSeconds: 10 });
+        });
+
+        it("refuses the rolling strategy, a pinned name-server release and ordered topics, naming each key", () => {
+            const problems = problemsOf({
+                blue: BLUE,
+                green: GREEN,
+                routing: "isolated",
+                nameServer: { version: "5.5.0" },
+                topics: [{ name: "Ledger", ordered: true }],
+            });
+            assert.ok(problems.some((p) => /nameServer.version = "5.5.0": with routing "isolated"/.test(p)));
+            assert.ok(problems.some((p) => /topics: ordered topic\(s\) Ledger with routing "isolated"/.test(p)));
+            assert.ok(
+                problemsOf({ blue: BLUE, strategy: "rolling", routing: "isolated" }).some((p) =>
+                    /routing = "isolated": needs strategy "blue-green"/.test(p),
+                ),
+            );
+        });
+
+        it("refuses ports that overlap and address-server settings without isolated routing", () => {
+            assert.ok(
+                problemsOf({
+                    blue: BLUE,
+                    green: GREEN,
+                    routing: "isolated",
+                    nameServer: { greenBasePort: 19877 },
+                }).some((p) =>
+                    /nameServer.greenBasePort = 19877: its ports 19877-19878 overlap nameServer.basePort's/.test(p),
+                ),
+            );
+            assert.ok(
+                problemsOf({ blue: BLUE, green: GREEN, routing: "isolated", addressServer: { port: 20005 } }).some(
+                    (p) => /addressServer.port = 20005: its ports 20005-20005 overlap blue.basePort's 20000-/.test(p),
+                ),
+            );
+            assert.match(
+                problemsOf({ blue: BLUE, green: GREEN, addressServer: { port: 18080 } })[0],
+                /addressServer: only used with routing "isolated" \(routing is "shared"\)/,
+            );
+            assert.match(
+                problemsOf({ blue: BLUE, green: GREEN, routing: "isolated", addressServer: { port: 80 } })[0],
+                /addressServer.port = 80: must be an integer from 1024 to 65535/,
+            );
+        });
     });
 });

@@ -182,4 +182,57 @@ describe("the program (Pulumi mocks)", () => {
         await settled();
         assert.ok(processes().every((p) => p.inputs.roll === undefined));
     });
+
+    it("declares isolated routing: each colour on its own name servers, the address server behind the metadata sync", async () => {
+        const program = runProgram({
+            ...BASE_CONFIG,
+            "rocketmq-upgrade:routing": "isolated",
+            "rocketmq-upgrade:trafficWeight": "10",
+        });
+        assert.strictEqual(
+            await resolved(program.nameServers as pulumi.Output<string>),
+            "127.0.0.1:19876;127.0.0.1:19877",
+        );
+        assert.strictEqual(
+            await resolved(program.greenNameServers as pulumi.Output<string>),
+            "127.0.0.1:19886;127.0.0.1:19887",
+        );
+        await settled();
+        const nameServers = processes()
+            .filter((p) => p.inputs.role === "namesrv")
+            .map((p) => [p.name, p.inputs.version]);
+        assert.deepStrictEqual(nameServers.sort(), [
+            ["green-namesrv-0", "5.5.0"],
+            ["green-namesrv-1", "5.5.0"],
+            ["namesrv-0", "4.9.7"],
+            ["namesrv-1", "4.9.7"],
+        ]);
+        const namesrvLine = (name: string) =>
+            String(registered.find((r) => r.name === name)!.inputs.config)
+                .split("\n")
+                .find((l) => l.startsWith("namesrvAddr="));
+        assert.strictEqual(namesrvLine("blue-broker-a-0"), "namesrvAddr=127.0.0.1:19876;127.0.0.1:19877");
+        assert.strictEqual(namesrvLine("green-broker-b-1"), "namesrvAddr=127.0.0.1:19886;127.0.0.1:19887");
+        assert.strictEqual(registered.filter((r) => r.type === "rocketmq:local:Traffic").length, 0);
+        const sync = registered.filter((r) => r.type === "rocketmq:local:MetadataSync");
+        const address = registered.filter((r) => r.type === "rocketmq:local:AddressServer");
+        assert.strictEqual(sync.length, 1);
+        assert.strictEqual(address.length, 1);
+        assert.strictEqual(sync[0].inputs.weight, 10);
+        assert.strictEqual(address[0].inputs.weight, 10);
+        assert.strictEqual(address[0].inputs.port, 18080);
+        assert.strictEqual(address[0].inputs.blueNameServers, "127.0.0.1:19876;127.0.0.1:19877");
+        assert.strictEqual(address[0].inputs.greenNameServers, "127.0.0.1:19886;127.0.0.1:19887");
+    });
+
+    it("declares an isolated blue alone with an address server that answers blue to everyone", async () => {
+        const { "rocketmq-upgrade:green": _green, ...blueOnly } = BASE_CONFIG;
+        runProgram({ ...blueOnly, "rocketmq-upgrade:routing": "isolated" });
+        await settled();
+        const address = registered.filter((r) => r.type === "rocketmq:local:AddressServer");
+        assert.strictEqual(address.length, 1);
+        assert.strictEqual(address[0].inputs.greenNameServers, "");
+        assert.strictEqual(address[0].inputs.weight, 0);
+        assert.strictEqual(registered.filter((r) => r.type === "rocketmq:local:MetadataSync").length, 0);
+    });
 });

@@ -10,10 +10,13 @@ import {
 } from "../../../runtime/serverConfig";
 import type { BrokerPlan, NameServerPlan, ProxyPlan } from "../../plan/clusterPlan";
 import type {
+    AddressServerOptions,
+    AddressServerPiece,
     BackupOptions,
     BackupPiece,
     ClusterPlatform,
     ClusterRef,
+    MetadataSyncOptions,
     NameServerContext,
     OperationContext,
     PieceContext,
@@ -24,6 +27,7 @@ import type {
     VerificationOptions,
     VerificationPiece,
 } from "../types";
+import { AddressServer, MetadataSync } from "./addressServer";
 import { ClusterBackup, ClusterVerification } from "./operations";
 import { RocketMQProcess } from "./process";
 import { RocketMQRuntime } from "./runtime";
@@ -38,9 +42,6 @@ function colourOf(cluster: ClusterRef): ColourInput {
             .map((b) => ({ brokerName: b.brokerName, address: b.address })),
     };
 }
-
-/** The directory (under dataRoot) of the shared name servers and the name of their Runtime. */
-const NAME_SERVER_DIR = "namesrv";
 
 /** Arguments of the {@link LocalPlatform}. */
 export interface LocalPlatformArgs {
@@ -77,8 +78,8 @@ export class LocalPlatform implements ClusterPlatform {
     }
 
     /** Name servers live outside any colour's directory: they outlive the colours. */
-    private nameServerDir(name: string): string {
-        return path.join(this.args.dataRoot, NAME_SERVER_DIR, name);
+    private nameServerDir(setName: string, name: string): string {
+        return path.join(this.args.dataRoot, setName, name);
     }
 
     private opts(ctx: PieceContext): pulumi.CustomResourceOptions {
@@ -87,13 +88,13 @@ export class LocalPlatform implements ClusterPlatform {
     }
 
     nameServer(ns: NameServerPlan, ctx: NameServerContext): pulumi.Resource {
-        const runtime = this.runtimeFor(NAME_SERVER_DIR, ctx.version, ctx.parent);
+        const runtime = this.runtimeFor(ctx.setName, ctx.version, ctx.parent);
         return new RocketMQProcess(
             ns.name,
             {
                 role: "namesrv",
                 version: ctx.version,
-                dir: this.nameServerDir(ns.name),
+                dir: this.nameServerDir(ctx.setName, ns.name),
                 config: nameServerProperties({ version: mustParseVersion(ctx.version), port: ns.port }),
                 servicePort: ns.port,
                 heapMb: ctx.heapMb,
@@ -172,7 +173,8 @@ export class LocalPlatform implements ClusterPlatform {
             ...plan.nameServers.map((n) => ({
                 name: n.name,
                 role: "namesrv" as const,
-                dir: this.nameServerDir(n.name),
+                // A name server's plan name is "<setName>-<index>".
+                dir: this.nameServerDir(n.name.replace(/-\d+$/, ""), n.name),
             })),
             ...[
                 ...plan.brokers.map((b) => ({ name: b.name, role: "broker" as const })),
@@ -258,10 +260,60 @@ export class LocalPlatform implements ClusterPlatform {
         };
     }
 
-    drainCheck(name: string, blue: ClusterRef, timeoutSeconds: number, ctx: OperationContext): pulumi.Resource {
+    drainCheck(
+        name: string,
+        blue: ClusterRef,
+        timeoutSeconds: number,
+        ctx: OperationContext,
+        quietSeconds?: number,
+    ): pulumi.Resource {
         return new DrainCheck(
             name,
-            { nameServers: blue.plan.nameServerList, blue: colourOf(blue), timeoutSeconds },
+            { nameServers: blue.plan.nameServerList, blue: colourOf(blue), timeoutSeconds, quietSeconds },
+            { parent: ctx.parent, dependsOn: ctx.dependsOn },
+        );
+    }
+
+    addressServer(name: string, opts: AddressServerOptions, ctx: OperationContext): AddressServerPiece {
+        const resource = new AddressServer(
+            name,
+            {
+                dir: path.join(this.args.dataRoot, name),
+                host: "127.0.0.1",
+                port: opts.port,
+                blueNameServers: opts.blueNameServers,
+                greenNameServers: opts.greenNameServers ?? "",
+                weight: opts.weight,
+                canaryStages: opts.canaryStages,
+                forceWeightChange: opts.forceWeightChange,
+            },
+            { parent: ctx.parent, dependsOn: ctx.dependsOn },
+        );
+        return {
+            resource,
+            domain: resource.domain,
+            url: resource.url,
+            appliedAt: resource.appliedAt,
+            clientLog: resource.clientLog,
+        };
+    }
+
+    metadataSync(
+        name: string,
+        blue: ClusterRef,
+        green: ClusterRef,
+        opts: MetadataSyncOptions,
+        ctx: OperationContext,
+    ): pulumi.Resource {
+        return new MetadataSync(
+            name,
+            {
+                blueNameServers: blue.plan.nameServerList,
+                greenNameServers: green.plan.nameServerList,
+                blue: colourOf(blue),
+                green: colourOf(green),
+                ...opts,
+            },
             { parent: ctx.parent, dependsOn: ctx.dependsOn },
         );
     }

@@ -64,6 +64,8 @@ export interface DrainCheckArgs {
     blue: pulumi.Input<ColourInput>;
     /** How long to wait for consumers to read what is left before refusing. */
     timeoutSeconds: pulumi.Input<number>;
+    /** Isolated routing (blue stays writable): no write may have reached blue for this long. */
+    quietSeconds?: pulumi.Input<number>;
 }
 
 /** Succeeds only once no consumer group has unconsumed messages on blue. */
