@@ -90,7 +90,8 @@ export function addressServerPid(dir: string): number | undefined {
         if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) {
             return undefined;
         }
-        const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+        // nginx rewrites its title ("nginx: master process <bin> -p ... -c <conf>") into one string.
+        const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
         return cmdline.includes(path.join(dir, CONFIG_FILE)) ? pid : undefined;
     } catch {
         return undefined;

@@ -151,16 +151,17 @@ async function ensureStructure(
     }
 
     const shape = planTraffic({ weight: 0, blue, green, declared: req.declaredTopics, orderedCutover: 100 });
+    const held = (w: TopicWrite) =>
+        (w.colour === "green" ? green : blue).topics[w.brokerName]?.some((t) => t.topicName === w.config.topicName);
+    // With shared routing the weight's own plan creates declared topics on blue; an isolated green's sync must.
     const creates = shape.opens
-        .filter(
-            (w) => w.colour === "green" && !green.topics[w.brokerName]?.some((t) => t.topicName === w.config.topicName),
-        )
+        .filter((w) => (w.colour === "green" || greenWritable) && !held(w))
         .map((w) =>
             greenWritable
                 ? { ...w, config: { ...w.config, writeQueueNums: w.config.readQueueNums, perm: PERM_READ_WRITE } }
                 : w,
         );
-    await putAll(session, [...creates, ...shape.retryCopies], (m) => log(`creating on green: ${m}`));
+    await putAll(session, [...creates, ...shape.retryCopies], (m) => log(`creating: ${m}`));
     return [...configs.keys()].sort();
 }
 

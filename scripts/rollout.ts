@@ -80,6 +80,14 @@ function readView(stack: string): { view: StackView; configWeight: number } {
             minSoakSeconds: cfg.promotion.minSoakSeconds,
             appliedAt: typeof out.trafficAppliedAt === "string" ? out.trafficAppliedAt : "",
             nameServers: out.nameServers,
+            isolated:
+                typeof out.addressServerUrl === "string"
+                    ? {
+                          greenNameServers: typeof out.greenNameServers === "string" ? out.greenNameServers : "",
+                          url: out.addressServerUrl,
+                          clientLog: String(out.addressServerClientLog),
+                      }
+                    : undefined,
             blue,
             green: colour("green"),
             greenVerified,
@@ -88,10 +96,10 @@ function readView(stack: string): { view: StackView; configWeight: number } {
 }
 
 async function status(view: StackView): Promise<RolloutStatus> {
-    return withAdminSession(
-        view.nameServers,
-        () => undefined,
-        (s) => gatherStatus(s, view),
+    const quiet = () => undefined;
+    const green = view.isolated?.greenNameServers;
+    return withAdminSession(view.nameServers, quiet, (s) =>
+        green ? withAdminSession(green, quiet, (g) => gatherStatus(s, view, new Date(), g)) : gatherStatus(s, view),
     );
 }
 
@@ -145,13 +153,17 @@ async function main(): Promise<void> {
         // The fast path: one output read, the config edit and `up`; nothing else stands between the operator and 0.
         const out = json(pulumi(["stack", "output", "--json", "--stack", args.stack], { capture: true })) as {
             trafficWeight?: number;
+            addressServerUrl?: string;
         };
         const applied = Number(out.trafficWeight ?? 0);
         console.log(`rolling back: trafficWeight ${applied} → 0`);
         const seconds = moveTo(args.stack, 0, applied, false);
         console.log(
-            `rolled back in ${seconds.toFixed(1)}s: green takes no new writes; producers drop it at their next ` +
-                `route refresh (30 s), and green's messages are still consumed`,
+            out.addressServerUrl
+                ? `rolled back in ${seconds.toFixed(1)}s: the address server answers blue to every client; each ` +
+                      `client moves at its next poll (2 min) plus a route refresh (30 s), and green's messages are still consumed`
+                : `rolled back in ${seconds.toFixed(1)}s: green takes no new writes; producers drop it at their next ` +
+                      `route refresh (30 s), and green's messages are still consumed`,
         );
         return;
     }

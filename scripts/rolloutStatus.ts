@@ -3,6 +3,8 @@
  * colour's TPS and backlog. Gathering reads the live brokers; formatting and
  * the promotion gate are pure.
  */
+import * as fs from "fs";
+import { latestColours, parseClientLog } from "../components/plan/addressPlan";
 import { nextStage, soakRemaining } from "../components/plan/stages";
 import { isSystemGroup, MasterRef, reservedTopicNames, topicKind } from "../components/plan/trafficPlan";
 import type { AdminSession } from "../runtime/adminSession";
@@ -32,6 +34,8 @@ export interface RolloutStatus {
     blue: ColourStatus;
     green?: ColourStatus;
     greenVerified: boolean;
+    /** Isolated routing: the client instances that polled the address server since the weight was applied. */
+    clients?: { url: string; polled: number; onGreen: number };
 }
 
 /** Why `promote` must not move on, one line per reason; empty when it may. Pure. */
@@ -87,6 +91,14 @@ export function formatStatus(s: RolloutStatus): string {
             ]),
         ]),
     );
+    if (s.clients) {
+        const { url, polled, onGreen } = s.clients;
+        lines.push("");
+        lines.push(
+            `address server ${url}: ${polled} client(s) polled since the weight was applied, ${onGreen} answered green` +
+                (polled > 0 ? ` (${((100 * onGreen) / polled).toFixed(1)}%)` : ""),
+        );
+    }
     const topics = Object.keys(s.shares).sort();
     if (topics.length > 0) {
         lines.push("");
@@ -101,6 +113,8 @@ export interface StackView {
     minSoakSeconds: number;
     appliedAt: string;
     nameServers: string;
+    /** Isolated routing: green's own name servers and the address server. */
+    isolated?: { greenNameServers: string; url: string; clientLog: string };
     blue: {
         clusterName: string;
         version: string;
@@ -147,8 +161,18 @@ async function colourStatus(
 }
 
 /** Reads the live picture of the rollout through an admin session. */
-export async function gatherStatus(session: AdminSession, view: StackView, now = new Date()): Promise<RolloutStatus> {
-    const listed = new Set((await session.cluster()).map((b) => `${b.brokerName}/${b.brokerId}`));
+export async function gatherStatus(
+    session: AdminSession,
+    view: StackView,
+    now = new Date(),
+    /** Isolated routing: a session on green's own name servers. */
+    greenSession?: AdminSession,
+): Promise<RolloutStatus> {
+    const listed = new Set(
+        [...(await session.cluster()), ...(greenSession ? await greenSession.cluster() : [])].map(
+            (b) => `${b.brokerName}/${b.brokerId}`,
+        ),
+    );
     const blueMasters = mastersOf(view.blue);
     const groups = new Set<string>();
     const topics = new Set<string>();
@@ -169,7 +193,7 @@ export async function gatherStatus(session: AdminSession, view: StackView, now =
         }
     }
     const shares: Record<string, number> = {};
-    if (view.green) {
+    if (view.green && !view.isolated) {
         const greenNames = new Set(mastersOf(view.green).map((m) => m.brokerName));
         for (const t of topics) {
             shares[t] = routeShare((await session.route(t)) ?? [], greenNames);
@@ -186,5 +210,16 @@ export async function gatherStatus(session: AdminSession, view: StackView, now =
         blue: await colourStatus(session, view.blue, listed, groupList),
         green: view.green ? await colourStatus(session, view.green, listed, groupList) : undefined,
         greenVerified: view.greenVerified,
+        clients: view.isolated ? clientsSince(view.isolated, view.appliedAt) : undefined,
+    };
+}
+
+function clientsSince(isolated: NonNullable<StackView["isolated"]>, appliedAt: string): RolloutStatus["clients"] {
+    const log = fs.existsSync(isolated.clientLog) ? fs.readFileSync(isolated.clientLog, "utf8") : "";
+    const latest = latestColours(parseClientLog(log), appliedAt ? Date.parse(appliedAt) : 0);
+    return {
+        url: isolated.url,
+        polled: latest.size,
+        onGreen: [...latest.values()].filter((c) => c === "green").length,
     };
 }

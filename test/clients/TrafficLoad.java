@@ -21,7 +21,7 @@ import org.apache.rocketmq.common.message.MessageExt;
  * name servers, exactly like an application during a blue-green rollout.
  *
  * <pre>
- * load NAMESRV TOPIC GROUP PRODUCERS CONSUMERS RATE_PER_PRODUCER DIR
+ * load NAMESRV TOPIC GROUP PRODUCERS CONSUMERS RATE_PER_PRODUCER DIR [IDENTITIES CONSUMER_NAMESRVS]
  *   PRODUCERS producer instances (own client instance each) send keyed messages at
  *   RATE_PER_PRODUCER/s until DIR/stop-producers exists; every accepted send is appended
  *   to DIR/sends.csv as "epochMillis,key,brokerName,queueId,latencyMillis,sendStatus"
@@ -30,6 +30,10 @@ import org.apache.rocketmq.common.message.MessageExt;
  *   DIR/stop-consumers exists, then DIR/consumed-GROUP.txt gets the distinct keys. Once the
  *   producers stopped, DIR/producers-stopped appears and DIR/progress-GROUP holds the count
  *   of distinct keys consumed so far, rewritten every second.
+ *   With NAMESRV = http://HOST:PORT (isolated routing) the producers know no name servers: they
+ *   ask the address server at HOST:PORT (rocketmq.namesrv.domain), each naming itself with its
+ *   unitName taken from the comma-separated IDENTITIES; CONSUMERS consumers then run on each of the
+ *   '|'-separated name-server lists of CONSUMER_NAMESRVS (one group reading every cluster).
  * consume NAMESRV TOPIC GROUP FROM DIR
  *   one push consumer of GROUP (FROM = first|last offset for a group without offsets)
  *   until DIR/stop-GROUP exists (DIR/progress-GROUP as above, and the keys so far in
@@ -42,7 +46,10 @@ public final class TrafficLoad {
 
     public static void main(String[] args) throws Exception {
         if (args.length >= 8 && args[0].equals("load")) {
-            load(args[1], args[2], args[3], Integer.parseInt(args[4]), Integer.parseInt(args[5]), Double.parseDouble(args[6]), new File(args[7]));
+            String[] identities = args.length >= 10 ? args[8].split(",") : null;
+            String[] consumerNamesrvs = args.length >= 10 ? args[9].split("\\|") : new String[] {args[1]};
+            load(args[1], args[2], args[3], Integer.parseInt(args[4]), Integer.parseInt(args[5]), Double.parseDouble(args[6]), new File(args[7]),
+                identities, consumerNamesrvs);
         } else if (args.length >= 6 && args[0].equals("consume")) {
             File dir = new File(args[5]);
             Map<String, Boolean> seen = new ConcurrentHashMap<>();
@@ -78,12 +85,20 @@ public final class TrafficLoad {
         return c;
     }
 
-    private static void load(String namesrv, String topic, String group, int producers, int consumers, double rate, File dir) throws Exception {
+    private static void load(String namesrv, String topic, String group, int producers, int consumers, double rate, File dir,
+                             String[] identities, String[] consumerNamesrvs) throws Exception {
         Map<String, Boolean> seen = new ConcurrentHashMap<>();
         AtomicLong received = new AtomicLong();
         List<DefaultMQPushConsumer> cs = new ArrayList<>();
-        for (int i = 0; i < consumers; i++) {
-            cs.add(consumer(namesrv, topic, group, i, true, seen, received));
+        for (int c = 0; c < consumerNamesrvs.length; c++) {
+            for (int i = 0; i < consumers; i++) {
+                cs.add(consumer(consumerNamesrvs[c], topic, group, c * consumers + i, true, seen, received));
+            }
+        }
+        boolean addressServer = namesrv.startsWith("http://");
+        if (addressServer) {
+            // Read once per client instance when it starts: every producer asks this server.
+            System.setProperty("rocketmq.namesrv.domain", namesrv.substring("http://".length()));
         }
         AtomicLong sent = new AtomicLong();
         AtomicLong failed = new AtomicLong();
@@ -94,7 +109,11 @@ public final class TrafficLoad {
             for (int p = 0; p < producers; p++) {
                 final int id = p;
                 DefaultMQProducer producer = new DefaultMQProducer("traffic-producer");
-                producer.setNamesrvAddr(namesrv);
+                if (addressServer) {
+                    producer.setUnitName(identities[id]);
+                } else {
+                    producer.setNamesrvAddr(namesrv);
+                }
                 producer.setInstanceName("traffic-producer-" + ProcessHandle.current().pid() + "-" + id);
                 producer.setSendMsgTimeout(5000);
                 producer.setRetryTimesWhenSendFailed(2);

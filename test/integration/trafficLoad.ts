@@ -119,27 +119,45 @@ class ClientProcess {
     }
 }
 
-/** PRODUCERS producers at `ratePerProducer`/s and CONSUMERS consumers of `group`, all on `topic`. */
+/**
+ * Isolated routing: producers that ask the address server for name servers,
+ * each naming itself with one of `identities`; consumers on every list of
+ * `consumerNameServers`.
+ */
+export interface AddressServerClients {
+    /** `http://host:port` of the address server. */
+    url: string;
+    identities: string[];
+    consumerNameServers: string[];
+}
+
+/**
+ * PRODUCERS producers at `ratePerProducer`/s and CONSUMERS consumers of
+ * `group`, all on `topic`: on `nameServers`, or (isolated routing) producers
+ * through the address server and CONSUMERS consumers per cluster.
+ */
 export class TrafficLoad extends ClientProcess {
     constructor(
         runtime: RocketMQRuntime,
         dir: string,
-        nameServers: string,
+        nameServers: string | AddressServerClients,
         topic: string,
         readonly group: string,
         producers: number,
         consumers: number,
         ratePerProducer: number,
     ) {
+        const isolated = typeof nameServers === "string" ? undefined : nameServers;
         super(runtime, dir, [
             "load",
-            nameServers,
+            isolated ? isolated.url : (nameServers as string),
             topic,
             group,
             String(producers),
             String(consumers),
             String(ratePerProducer),
             dir,
+            ...(isolated ? [isolated.identities.join(","), isolated.consumerNameServers.join("|")] : []),
         ]);
     }
 

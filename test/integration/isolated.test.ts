@@ -1,0 +1,331 @@
+/**
+ * Isolated routing end to end on the local stack: blue 4.9.7 and green
+ * 5.5.0 (2M-2S each), each on its own name servers, and the nginx address
+ * server. 10 producer instances that know only the address server send the
+ * whole time; one consumer group reads both clusters. The weight goes
+ * 0 → 10 → 30 → 50, rolls back to 0, is forced to 100, and blue is drained
+ * and retired. At each stage every producer ends up on the colour nginx
+ * answers it, the share of producers on green is the weight, and nothing
+ * sent is lost.
+ *
+ * The 10 identities are chosen one per tenth of nginx's hash ring, so that
+ * the share of 10 instances can equal the weight exactly; with identities
+ * taken at random the share only tends to the weight as instances grow (see
+ * README.md, "Isolated routing").
+ */
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import {
+    colourOfClient,
+    greenThreshold,
+    latestColours,
+    murmurHash2,
+    parseClientLog,
+} from "../../components/plan/addressPlan";
+import { httpGet } from "../../runtime/addressServer";
+import { isAlive } from "../../runtime/launcher";
+import { resolveRuntime, RocketMQRuntime } from "../../runtime/maven";
+import { mqadmin } from "../../runtime/mqadmin";
+import {
+    copyProject,
+    freePortBlock,
+    isolateStack,
+    mustPulumi,
+    pulumi,
+    rollout,
+    stackOutputs,
+    stackResources,
+} from "./support";
+import { TrafficLoad } from "./trafficLoad";
+
+const TOPIC = "Payments";
+const GROUP = "PaymentsReaders";
+const PRODUCERS = 10;
+/** RocketMQ clients ask the address server every 2 minutes, then take up to one route refresh (30 s) to move. */
+const POLL_MS = 120_000;
+const ROUTE_REFRESH_MS = 30_000;
+/** Sends per producer looked at to tell which colour it writes to. */
+const WINDOW_MS = 8_000;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** One identity per tenth of the hash ring: `i`'s hash lies in [i/10, (i+1)/10) of it. */
+function spreadIdentities(count: number): string[] {
+    return Array.from({ length: count }, (_, i) => {
+        const low = greenThreshold((100 * i) / count);
+        const high = i === count - 1 ? 0x100000000 : greenThreshold((100 * (i + 1)) / count);
+        for (let k = 0; ; k++) {
+            const id = `checkout-${i}-${k}`;
+            const h = murmurHash2(id);
+            if (h >= low && h < high) {
+                return id;
+            }
+        }
+    });
+}
+
+describe("blue-green with isolated routing: address server, canary stages, rollback, retirement, no message lost", function () {
+    this.timeout(50 * 60_000);
+    let dir: string;
+    let runtime: RocketMQRuntime;
+    let addressPort: number;
+    let load: TrafficLoad | undefined;
+    const identities = spreadIdentities(PRODUCERS);
+    const greenBrokers = new Set(["green-a", "green-b"]);
+
+    function outputs() {
+        return stackOutputs(dir);
+    }
+
+    function polls() {
+        const file = String(outputs().addressServerClientLog);
+        return parseClientLog(fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "");
+    }
+
+    /** The colour each producer wrote to over the last WINDOW_MS, or "both" while it is moving. */
+    function producerColours(): Map<string, "blue" | "green" | "both"> {
+        const now = Date.now();
+        const seen = new Map<string, Set<string>>();
+        for (const s of load!.sends().filter((x) => x.at >= now - WINDOW_MS)) {
+            const id = identities[Number(/^p(\d+)-/.exec(s.key)![1])];
+            const colours = seen.get(id) ?? new Set<string>();
+            colours.add(greenBrokers.has(s.brokerName) ? "green" : "blue");
+            seen.set(id, colours);
+        }
+        return new Map(
+            [...seen].map(([id, c]) => [id, c.size === 2 ? "both" : (c.values().next().value as "blue" | "green")]),
+        );
+    }
+
+    /**
+     * Waits until every producer has polled since `since` and then sends only
+     * to the colour the model gives it at `weight`; returns when that held.
+     */
+    async function waitForProducersAt(weight: number, since: number): Promise<number> {
+        const deadline = Math.max(since, Date.now()) + POLL_MS + ROUTE_REFRESH_MS + 30_000;
+        for (;;) {
+            const polled = latestColours(polls(), since);
+            const colours = producerColours();
+            const settled =
+                identities.every((id) => polled.get(id) === colourOfClient(id, weight)) &&
+                identities.every((id) => colours.get(id) === colourOfClient(id, weight));
+            if (settled) {
+                return Date.now();
+            }
+            if (Date.now() > deadline) {
+                const state = identities.map((id) => `${id}: asked ${polled.get(id) ?? "-"}, sends ${colours.get(id)}`);
+                assert.fail(
+                    `weight ${weight}: producers not settled ${(Date.now() - since) / 1000}s after it:\n  ${state.join("\n  ")}`,
+                );
+            }
+            await sleep(2000);
+        }
+    }
+
+    /** nginx's answer for 1,000 identities matches the model at the weight in force. */
+    async function nginxMatchesModel(weight: number): Promise<void> {
+        const wrong: string[] = [];
+        for (let i = 0; i < 1000; i++) {
+            const id = `fleet-${i}`;
+            const got = await httpGet("127.0.0.1", addressPort, `/rocketmq-upgrade/colour/${id}`);
+            if (got !== colourOfClient(id, weight)) {
+                wrong.push(`${id}: ${got}`);
+            }
+        }
+        assert.deepStrictEqual(wrong.slice(0, 10), [], `nginx disagrees with the model at ${weight}`);
+    }
+
+    async function stage(weight: number, ...promoteArgs: string[]): Promise<void> {
+        const r = rollout(dir, "promote", ...promoteArgs);
+        assert.strictEqual(r.status, 0, r.output);
+        const out = outputs();
+        assert.strictEqual(out.trafficWeight, weight);
+        const applied = Date.parse(String(out.trafficAppliedAt));
+        await nginxMatchesModel(weight);
+        const at = await waitForProducersAt(weight, applied);
+        const onGreen = identities.filter((id) => colourOfClient(id, weight) === "green").length;
+        assert.strictEqual(onGreen, Math.round((PRODUCERS * weight) / 100), `share of producers at ${weight}`);
+        console.log(
+            `      stage ${weight}: ${onGreen}/${PRODUCERS} producers on green, all settled ${((at - applied) / 1000).toFixed(0)}s after the up`,
+        );
+    }
+
+    before(async () => {
+        dir = copyProject();
+        await isolateStack(dir, { green: true });
+        addressPort = await freePortBlock(1);
+        for (const [key, value] of [
+            ["routing", "isolated"],
+            ["nameServer.greenBasePort", String(await freePortBlock(5))],
+            ["addressServer.port", String(addressPort)],
+            ["backup.baselineSeconds", "4"],
+            ["verification.replicationWaitSeconds", "10"],
+            ["verification.consumerSampleSeconds", "2"],
+            ["promotion.minSoakSeconds", "20"],
+            ["drainTimeoutSeconds", "120"],
+            ["topics[0].name", TOPIC],
+            ["topics[0].queues", "4"],
+            ["consumerGroups[0]", GROUP],
+        ]) {
+            mustPulumi(dir, "config", "set", "--path", key, value);
+        }
+        runtime = await resolveRuntime("4.9.7");
+    });
+
+    after(() => {
+        load?.kill();
+        if (dir) {
+            pulumi(dir, "destroy");
+        }
+    });
+
+    it("comes up: each colour on its own name servers at its own release, green holding blue's topic, all clients on blue", async () => {
+        mustPulumi(dir, "up");
+        const out = outputs();
+        assert.notStrictEqual(out.nameServers, out.greenNameServers);
+        assert.strictEqual(out.addressServerDomain, `127.0.0.1:${addressPort}`);
+        for (const [ns, brokers] of [
+            [String(out.nameServers), ["blue-a", "blue-b"]],
+            [String(out.greenNameServers), ["green-a", "green-b"]],
+        ] as Array<[string, string[]]>) {
+            const route = await mqadmin(runtime, ["topicRoute", "-n", ns, "-t", TOPIC]);
+            for (const b of ["blue-a", "blue-b", "green-a", "green-b"]) {
+                assert.strictEqual(
+                    route.includes(`"brokerName":"${b}"`),
+                    brokers.includes(b),
+                    `${b} in ${ns}:\n${route}`,
+                );
+            }
+        }
+        assert.strictEqual(await httpGet("127.0.0.1", addressPort, "/rocketmq/nsaddr"), String(out.nameServers));
+        await nginxMatchesModel(0);
+    });
+
+    it("refuses a skipped stage at preview, touching nothing", () => {
+        mustPulumi(dir, "config", "set", "trafficWeight", "30");
+        const preview = pulumi(dir, "preview");
+        mustPulumi(dir, "config", "set", "trafficWeight", "0");
+        assert.notStrictEqual(preview.status, 0);
+        assert.match(preview.output, /rocketmq-upgrade:trafficWeight = 30: skips stages; the next stage after 0 is 10/);
+        assert.strictEqual(outputs().trafficWeight, 0);
+    });
+
+    it(`runs ${PRODUCERS} producers that know only the address server, and consumers on both clusters`, async () => {
+        const out = outputs();
+        load = new TrafficLoad(
+            runtime,
+            path.join(dir, "load"),
+            {
+                url: `http://${String(out.addressServerDomain)}`,
+                identities,
+                consumerNameServers: [String(out.nameServers), String(out.greenNameServers)],
+            },
+            TOPIC,
+            GROUP,
+            PRODUCERS,
+            2,
+            10,
+        );
+        await waitForProducersAt(0, 0);
+        assert.ok(load.sends().length > 100, "the producers are not sending");
+    });
+
+    it("moves 10 → 30 → 50 %: at each stage exactly the weight's share of producers writes to green", async () => {
+        for (const weight of [10, 30, 50]) {
+            await stage(weight);
+        }
+        const r = rollout(dir, "status");
+        assert.strictEqual(r.status, 0, r.output);
+        assert.match(
+            r.output,
+            /address server http:\/\/127.0.0.1:\d+\/rocketmq\/nsaddr: 10 client\(s\) polled since the weight was applied, 5 answered green \(50.0%\)/,
+        );
+    });
+
+    it("runs the README's example client: a producer through the address server, a group reading both clusters", () => {
+        const out = outputs();
+        const r = spawnSync(
+            "java",
+            [
+                "-cp",
+                runtime.classpath,
+                path.join(dir, "examples", "IsolatedRoutingClient.java"),
+                String(out.addressServerDomain),
+                String(out.nameServers),
+                String(out.greenNameServers),
+                TOPIC,
+                "ExampleReaders",
+                "200",
+                identities[0],
+            ],
+            { cwd: dir, encoding: "utf8", timeout: 180_000 },
+        );
+        assert.strictEqual(r.status, 0, `${r.stdout}\n${r.stderr}`);
+        // identities[0] is green from 10 % on: at 50 % its messages go to green and are read there.
+        assert.match(
+            r.stdout,
+            /client checkout-0-\d+ sent 200 \(by broker: \{green-[ab]=\d+.*\}\); read 0 from blue and 200 from green/,
+        );
+    });
+
+    it("rolls back from 50 to 0: nginx answers blue to every client within seconds, every producer is on blue within a poll and a route refresh", async () => {
+        const began = Date.now();
+        const r = rollout(dir, "rollback");
+        assert.strictEqual(r.status, 0, r.output);
+        const commandSeconds = (Date.now() - began) / 1000;
+        const applied = Date.parse(String(outputs().trafficAppliedAt));
+        await nginxMatchesModel(0);
+        const settled = await waitForProducersAt(0, applied);
+        const seconds = (settled - applied) / 1000;
+        console.log(
+            `      rollback: command ${commandSeconds.toFixed(1)}s, every producer on blue ${seconds.toFixed(0)}s after it`,
+        );
+        assert.ok(seconds <= (POLL_MS + ROUTE_REFRESH_MS) / 1000 + 5, `producers took ${seconds}s to leave green`);
+        const toGreen = load!.sends().filter((s) => greenBrokers.has(s.brokerName));
+        assert.ok(toGreen.length > 0, "nothing was sent to green before the rollback");
+        const lastToGreen = toGreen[toGreen.length - 1].at;
+        assert.ok(
+            (lastToGreen - applied) / 1000 <= (POLL_MS + ROUTE_REFRESH_MS) / 1000,
+            "a send reached green too late",
+        );
+    });
+
+    it("goes to 100 only with --force, then every producer is on green", async () => {
+        const refused = rollout(dir, "promote", "--to", "100");
+        assert.notStrictEqual(refused.status, 0);
+        assert.match(refused.output, /trafficWeight = 100: skips stages; the next stage after 0 is 10/);
+        await stage(100, "--to", "100", "--force");
+    });
+
+    it("retires blue once no write reaches it and every group read everything there", async () => {
+        mustPulumi(dir, "config", "set", "retireBlue", "true");
+        const r = pulumi(dir, "up");
+        assert.strictEqual(r.status, 0, r.output);
+        assert.strictEqual(outputs().blueRetired, true);
+        const blue = stackResources(dir).filter(
+            (x) => x.type === "rocketmq:local:Process" && /::blue-broker-/.test(x.urn),
+        );
+        assert.ok(blue.length === 4 && blue.every((x) => !isAlive(Number(x.outputs?.pid))), "blue still runs");
+    });
+
+    it("lost nothing: every message sent through either cluster was consumed", async () => {
+        await load!.stopProducers();
+        const result = await load!.drainAndStop(180_000);
+        const sent = load!.sends().map((s) => s.key);
+        const consumed = load!.consumed(GROUP);
+        const onGreen = load!.sends().filter((s) => greenBrokers.has(s.brokerName)).length;
+        console.log(
+            `      ${sent.length} sent (${onGreen} to green), ${consumed.size} consumed, ${load!.failures().length} failed`,
+        );
+        const failures = load!.failures();
+        load = undefined;
+        assert.deepStrictEqual(failures.slice(0, 5), [], "sends failed");
+        assert.strictEqual(result.failed, 0, "sends failed");
+        assert.strictEqual(result.sent, sent.length);
+        assert.deepStrictEqual(sent.filter((k) => !consumed.has(k)).slice(0, 20), [], `${GROUP} missed messages`);
+        assert.strictEqual(result.consumed, sent.length);
+        assert.ok(onGreen > 1000 && sent.length - onGreen > 1000, "both clusters carried traffic");
+    });
+});
