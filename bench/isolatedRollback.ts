@@ -62,7 +62,7 @@ async function main(): Promise<void> {
         ["routing", "isolated"],
         ["nameServer.greenBasePort", String(await freePortBlock(5))],
         ["addressServer.port", String(port)],
-        ["backup.baselineSeconds", "4"],
+        ["backup.baselineSeconds", "0"],
         ["verification.replicationWaitSeconds", "10"],
         ["verification.consumerSampleSeconds", "2"],
         ["promotion.minSoakSeconds", "0"],

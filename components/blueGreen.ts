@@ -69,6 +69,11 @@ export interface IsolatedRoutingArgs {
  * blue's backup and verification → green → green's verification on its own
  * topic, against blue's baseline → the traffic split. With `retireBlue`, a
  * drain check gates stopping blue's brokers.
+ *
+ * With `isolated`, each colour has its own name servers and the weight is
+ * the share of client instances the address server sends to green; the
+ * metadata sync (green made to hold blue's topics and groups) takes the
+ * traffic split's place in front of it.
  */
 export class BlueGreenRocketMQ extends pulumi.ComponentResource {
     /** The shared name servers, or blue's own with isolated routing. */

@@ -38,9 +38,13 @@ import {
     stackOutputs,
     stackResources,
 } from "./support";
-import { TrafficLoad } from "./trafficLoad";
+import { GroupConsumer, TrafficLoad } from "./trafficLoad";
 
 const TOPIC = "Payments";
+/** The README example's own topic, so its messages stay out of the load's count. */
+const EXAMPLE_TOPIC = "PaymentsExample";
+/** A group that reads blue a while and leaves: retiring blue must be refused while it lags there. */
+const AUDIT_GROUP = "PaymentsAudit";
 const GROUP = "PaymentsReaders";
 const PRODUCERS = 10;
 /** RocketMQ clients ask the address server every 2 minutes, then take up to one route refresh (30 s) to move. */
@@ -72,6 +76,7 @@ describe("blue-green with isolated routing: address server, canary stages, rollb
     let runtime: RocketMQRuntime;
     let addressPort: number;
     let load: TrafficLoad | undefined;
+    let audit: GroupConsumer | undefined;
     const identities = spreadIdentities(PRODUCERS);
     const greenBrokers = new Set(["green-a", "green-b"]);
 
@@ -160,13 +165,15 @@ describe("blue-green with isolated routing: address server, canary stages, rollb
             ["routing", "isolated"],
             ["nameServer.greenBasePort", String(await freePortBlock(5))],
             ["addressServer.port", String(addressPort)],
-            ["backup.baselineSeconds", "4"],
+            ["backup.baselineSeconds", "0"],
             ["verification.replicationWaitSeconds", "10"],
             ["verification.consumerSampleSeconds", "2"],
             ["promotion.minSoakSeconds", "20"],
-            ["drainTimeoutSeconds", "120"],
+            ["drainTimeoutSeconds", "30"],
             ["topics[0].name", TOPIC],
             ["topics[0].queues", "4"],
+            ["topics[1].name", EXAMPLE_TOPIC],
+            ["topics[1].queues", "2"],
             ["consumerGroups[0]", GROUP],
         ]) {
             mustPulumi(dir, "config", "set", "--path", key, value);
@@ -176,6 +183,7 @@ describe("blue-green with isolated routing: address server, canary stages, rollb
 
     after(() => {
         load?.kill();
+        audit?.kill();
         if (dir) {
             pulumi(dir, "destroy");
         }
@@ -228,8 +236,19 @@ describe("blue-green with isolated routing: address server, canary stages, rollb
             2,
             10,
         );
+        audit = new GroupConsumer(
+            runtime,
+            path.join(dir, "audit"),
+            String(out.nameServers),
+            TOPIC,
+            AUDIT_GROUP,
+            "first",
+        );
         await waitForProducersAt(0, 0);
         assert.ok(load.sends().length > 100, "the producers are not sending");
+        const audited = await audit.stopAfter(100, 60_000);
+        audit = undefined;
+        assert.ok(audited.size >= 100, `${AUDIT_GROUP} read only ${audited.size}`);
     });
 
     it("moves 10 → 30 → 50 %: at each stage exactly the weight's share of producers writes to green", async () => {
@@ -255,7 +274,7 @@ describe("blue-green with isolated routing: address server, canary stages, rollb
                 String(out.addressServerDomain),
                 String(out.nameServers),
                 String(out.greenNameServers),
-                TOPIC,
+                EXAMPLE_TOPIC,
                 "ExampleReaders",
                 "200",
                 identities[0],
@@ -299,9 +318,27 @@ describe("blue-green with isolated routing: address server, canary stages, rollb
         await stage(100, "--to", "100", "--force");
     });
 
-    it("retires blue once no write reaches it and every group read everything there", async () => {
+    it("refuses to retire blue while a group lags there, naming it; retires it once that group has read everything", async () => {
         mustPulumi(dir, "config", "set", "retireBlue", "true");
+        const refused = pulumi(dir, "up");
+        assert.notStrictEqual(refused.status, 0, refused.output);
+        assert.match(refused.output, new RegExp(`group ${AUDIT_GROUP} has \\d+ unconsumed on blue-[ab]`));
+        const running = stackResources(dir).filter(
+            (x) => x.type === "rocketmq:local:Process" && /::blue-broker-/.test(x.urn),
+        );
+        assert.ok(running.length === 4 && running.every((x) => isAlive(Number(x.outputs?.pid))), "blue was touched");
+
+        audit = new GroupConsumer(
+            runtime,
+            path.join(dir, "audit"),
+            String(outputs().nameServers),
+            TOPIC,
+            AUDIT_GROUP,
+            "first",
+        );
         const r = pulumi(dir, "up");
+        audit.kill();
+        audit = undefined;
         assert.strictEqual(r.status, 0, r.output);
         assert.strictEqual(outputs().blueRetired, true);
         const blue = stackResources(dir).filter(

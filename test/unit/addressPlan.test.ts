@@ -8,6 +8,7 @@ import {
     parseClientLog,
     splitEntries,
 } from "../../components/plan/addressPlan";
+import { addressServerInputFailures } from "../../provider/addressServerResource";
 
 const CLIENTS = Array.from({ length: 1000 }, (_, i) => `orders-api-${i}`);
 const WEIGHTS = Array.from({ length: 101 }, (_, w) => w);
@@ -90,5 +91,33 @@ describe("isolated routing's client split (nginx split_clients, modelled)", () =
             ],
         );
         assert.deepStrictEqual([...latestColours(polls, 1700000001500)], [["a", "green"]]);
+    });
+});
+
+describe("the address server's input check (preview)", () => {
+    const stages = [10, 30, 50, 100];
+    const news = (weight: unknown, extra: Record<string, unknown> = {}) => ({
+        weight,
+        canaryStages: stages,
+        greenNameServers: "127.0.0.1:19886",
+        ...extra,
+    });
+
+    it("takes the next stage, a rollback to 0 and a forced skip", () => {
+        assert.deepStrictEqual(addressServerInputFailures(news(10), { weight: 0 }), []);
+        assert.deepStrictEqual(addressServerInputFailures(news(0), { weight: 50 }), []);
+        assert.deepStrictEqual(addressServerInputFailures(news(100, { forceWeightChange: true }), { weight: 0 }), []);
+    });
+
+    it("refuses a skipped stage, a weight out of range and a weight without green, naming the weight", () => {
+        assert.match(
+            addressServerInputFailures(news(30), { weight: 0 })[0].reason,
+            /trafficWeight = 30: skips stages; the next stage after 0 is 10/,
+        );
+        assert.match(addressServerInputFailures(news(101), {})[0].reason, /integer from 0 to 100, got 101/);
+        assert.match(
+            addressServerInputFailures(news(10, { greenNameServers: "" }), { weight: 0 })[0].reason,
+            /weight 10 needs green's name servers; there is no green/,
+        );
     });
 });
