@@ -17,9 +17,6 @@
 /** How often a RocketMQ client asks the address server again (MQClientInstance's fixed schedule). */
 export const ADDRESS_POLL_SECONDS = 120;
 
-/** The path RocketMQ clients ask by default (`rocketmq.namesrv.domain.subgroup`). */
-export const DEFAULT_SUBGROUP = "nsaddr";
-
 /**
  * nginx's `ngx_murmur_hash2`: MurmurHash2, 32-bit, seeded with the length,
  * over the identity's bytes.
