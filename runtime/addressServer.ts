@@ -17,7 +17,7 @@ import {
     colourOfClient,
     PROBE_PREFIX,
 } from "../components/plan/addressPlan";
-import { isAlive, portAccepts } from "./launcher";
+import { isAlive, portAccepts, tail, terminate } from "./launcher";
 import { cacheRoot } from "./paths";
 
 const CONFIG_FILE = "nginx.conf";
@@ -28,14 +28,6 @@ type Log = (msg: string) => void;
 
 /** Identities whose answers prove a weight is in force: a few on each side of its threshold. */
 const PROBES = Array.from({ length: 200 }, (_, i) => `${PROBE_PREFIX}${i}`);
-
-function tail(file: string, lines: number): string {
-    try {
-        return fs.readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
-    } catch {
-        return "(no output)";
-    }
-}
 
 /**
  * The nginx binary: NGINX_BIN if set, else Debian's package unpacked under
@@ -223,13 +215,6 @@ export async function stopAddressServer(dir: string, graceMs = 10_000): Promise<
     if (pid === undefined) {
         return;
     }
-    process.kill(pid, "SIGTERM");
-    const deadline = Date.now() + graceMs;
-    while (isAlive(pid) && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 100));
-    }
-    if (isAlive(pid)) {
-        process.kill(pid, "SIGKILL");
-    }
+    await terminate(pid, graceMs);
     fs.rmSync(path.join(dir, PID_FILE), { force: true });
 }

@@ -136,7 +136,8 @@ export function portIsFree(port: number): Promise<boolean> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function tail(file: string, lines: number): string {
+/** The last `lines` lines of a log file, or "(no output)". */
+export function tail(file: string, lines: number): string {
     try {
         return fs.readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
     } catch {
@@ -208,6 +209,12 @@ export async function stopServer(dir: string, graceMs = 60_000): Promise<void> {
     if (pid === undefined) {
         return;
     }
+    await terminate(pid, graceMs);
+    fs.rmSync(path.join(dir, PID_FILE), { force: true });
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves once `pid` is gone. */
+export async function terminate(pid: number, graceMs: number): Promise<void> {
     process.kill(pid, "SIGTERM");
     const deadline = Date.now() + graceMs;
     while (isAlive(pid) && Date.now() < deadline) {
@@ -219,5 +226,4 @@ export async function stopServer(dir: string, graceMs = 60_000): Promise<void> {
             await sleep(100);
         }
     }
-    fs.rmSync(path.join(dir, PID_FILE), { force: true });
 }

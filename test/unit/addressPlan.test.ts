@@ -20,14 +20,8 @@ describe("isolated routing's client split (nginx split_clients, modelled)", () =
         assert.strictEqual(murmurHash2(""), 0);
     });
 
-    it("is sticky: the same client gets the same colour every time at every weight from 0 to 100", () => {
-        for (const w of WEIGHTS) {
-            for (const c of CLIENTS) {
-                assert.strictEqual(colourOfClient(c, w), colourOfClient(`${c}`, w), `${c} at ${w}`);
-            }
-        }
-    });
-
+    // Sticky (one answer per identity and weight) holds by construction: the answer is a threshold on the
+    // identity's own hash. The isolated integration test checks it against nginx, poll after poll.
     it("is monotonic over 1,000 clients: a client on green at w stays on green at every higher weight", () => {
         for (const c of CLIENTS) {
             let greenSince: number | undefined;
