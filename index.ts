@@ -8,18 +8,32 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { BlueGreenRocketMQ } from "./components/blueGreen";
 import { RollingRocketMQ } from "./components/rolling";
-import { addressServerOf, basePortOf, greenNameServerBasePort, nameServerVersionOf } from "./components/config";
+import {
+    addressServerOf,
+    basePortOf,
+    greenNameServerBasePort,
+    kubernetesOf,
+    nameServerVersionOf,
+} from "./components/config";
+import { KubernetesFoundation, KubernetesPlatform } from "./components/platform/kubernetes";
 import { LocalPlatform } from "./components/platform/local";
 import { loadStackConfig } from "./components/stackConfig";
 
 const config = loadStackConfig();
-if (config.platform !== "local") {
-    throw new pulumi.RunError(`rocketmq-upgrade:platform = "${config.platform}": only "local" is implemented so far`);
+
+function kubernetesPlatform(): KubernetesPlatform {
+    const spec = kubernetesOf(config);
+    const clusterNames = [config.blue.clusterName, ...(config.green ? [config.green.clusterName] : [])];
+    const foundation = new KubernetesFoundation("kubernetes", { spec, clusterNames });
+    return new KubernetesPlatform({ spec, foundation });
 }
 
-// Each process's store, config and logs: .pulumi/local/<stack>/<cluster>/<process>/ (gitignored; name servers
-// under namesrv/); backups in .pulumi/local/<stack>/backups/, verification reports in .pulumi/local/<stack>/reports/.
-const platform = new LocalPlatform({ dataRoot: path.join(__dirname, ".pulumi", "local", pulumi.getStack()) });
+// Local: each process's store, config and logs in .pulumi/local/<stack>/<cluster>/<process>/ (gitignored; name
+// servers under namesrv/); backups in .pulumi/local/<stack>/backups/, reports in .pulumi/local/<stack>/reports/.
+const platform =
+    config.platform === "kubernetes"
+        ? kubernetesPlatform()
+        : new LocalPlatform({ dataRoot: path.join(__dirname, ".pulumi", "local", pulumi.getStack()) });
 
 const nameServer = { ...config.nameServer, version: nameServerVersionOf(config) };
 const rollout =

@@ -277,6 +277,9 @@ export class BlueGreenRocketMQ extends pulumi.ComponentResource {
     /** Blue's plan without its resources, for pieces that must not wait for blue's processes. */
     private planned(args: BlueGreenRocketMQArgs, colour: "blue") {
         const spec = args[colour];
-        return { spec, plan: planCluster(spec, args.basePorts[colour], this.nameServers.plan) };
+        return {
+            spec,
+            plan: planCluster(spec, args.basePorts[colour], this.nameServers.plan, args.platform.addressing),
+        };
     }
 }

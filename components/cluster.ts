@@ -73,7 +73,7 @@ export class RocketMQCluster extends pulumi.ComponentResource {
         if (problem) {
             throw new pulumi.ResourceError(`cluster ${args.spec.clusterName}: ${problem}`, this);
         }
-        this.plan = planCluster(args.spec, args.basePort, args.nameServers.plan);
+        this.plan = planCluster(args.spec, args.basePort, args.nameServers.plan, args.platform.addressing);
         this.spec = args.spec;
         this.platform = args.platform;
         const plan = this.plan;

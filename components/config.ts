@@ -7,8 +7,9 @@
 import { z } from "zod";
 import { compareVersions, isSupportedLine, parseVersion, RocketMQVersion } from "../runtime/versions";
 import { RESERVED_BROKER_KEYS } from "../runtime/serverConfig";
-import { clusterSpecProblem, PORT_SPAN } from "./plan/clusterPlan";
+import { clusterSpecProblem, PORT_SPAN, proxyCount } from "./plan/clusterPlan";
 import { SUPPORTED_UPGRADES, supportedUpgrade } from "./plan/compatibility";
+import { defaultKubernetesSpec, kubernetesProblems, kubernetesSchema, KubernetesSpec } from "./kubernetesConfig";
 
 /** The config namespace: Pulumi prefixes keys with the project name. */
 export const CONFIG_NAMESPACE = "rocketmq-upgrade";
@@ -203,6 +204,8 @@ const verificationSchema = z
 const stackConfigSchema = z
     .object({
         platform: z.enum(["local", "kubernetes"]).default("local"),
+        /** Platform "kubernetes": namespaces, images, storage and resources (components/kubernetesConfig.ts). */
+        kubernetes: kubernetesSchema.optional(),
         /**
          * "blue-green": green is a second cluster and the weight moves traffic.
          * "rolling": blue is upgraded in place, one broker at a time, when
@@ -486,9 +489,59 @@ function blueGreenProblems(cfg: StackConfig): string[] {
     return problems;
 }
 
+/** The kubernetes block with its defaults. */
+export function kubernetesOf(cfg: StackConfig): KubernetesSpec {
+    return cfg.kubernetes ?? defaultKubernetesSpec();
+}
+
+/** The kubernetes block belongs to platform "kubernetes", and its limits must hold the configured heaps. */
+function platformProblems(cfg: StackConfig): string[] {
+    if (cfg.platform !== "kubernetes") {
+        return cfg.kubernetes
+            ? [`${CONFIG_NAMESPACE}:kubernetes: only used with platform "kubernetes" (platform is "${cfg.platform}")`]
+            : [];
+    }
+    const problems: string[] = [];
+    for (const colour of ["blue", "green"] as const) {
+        const name = cfg[colour]?.clusterName;
+        // Object names, DNS names and (namespacePerCluster) a namespace are made from the cluster name.
+        if (name !== undefined && !/^[a-z]([-a-z0-9]{0,30}[a-z0-9])?$/.test(name)) {
+            problems.push(
+                `${CONFIG_NAMESPACE}:${colour}.clusterName = "${name}": on platform "kubernetes" it names objects and ` +
+                    `DNS records, so it must be lowercase letters, digits and '-', starting with a letter`,
+            );
+        }
+    }
+    if (cfg.backup.includeStore) {
+        problems.push(
+            `${CONFIG_NAMESPACE}:backup.includeStore = true: on platform "kubernetes" backups hold metadata and ` +
+                `configs; a copy of the brokers' stores needs volume snapshots, which this program does not take`,
+        );
+    }
+    if (cfg.backup.baselineSeconds > 0) {
+        problems.push(
+            `${CONFIG_NAMESPACE}:backup.baselineSeconds = ${cfg.backup.baselineSeconds}: must be 0 on platform ` +
+                `"kubernetes" (the performance baseline runs on the local platform only)`,
+        );
+    }
+    const heaps: Parameters<typeof kubernetesProblems>[1][number][] = [
+        { key: "nameServer.heapMb", heapMb: cfg.nameServer.heapMb, piece: "nameServer" },
+    ];
+    for (const colour of ["blue", "green"] as const) {
+        const spec = cfg[colour];
+        if (spec) {
+            heaps.push({ key: `${colour}.heap.brokerMb`, heapMb: spec.heap.brokerMb, piece: "broker" });
+            if (proxyCount(spec) > 0) {
+                heaps.push({ key: `${colour}.heap.proxyMb`, heapMb: spec.heap.proxyMb, piece: "proxy" });
+            }
+        }
+    }
+    return [...problems, ...kubernetesProblems(kubernetesOf(cfg), heaps, CONFIG_NAMESPACE)];
+}
+
 /** Settings that only make sense together. */
 export function rolloutProblems(cfg: StackConfig): string[] {
-    const problems: string[] = [...isolatedProblems(cfg)];
+    const problems: string[] = [...platformProblems(cfg), ...isolatedProblems(cfg)];
     problems.push(...(cfg.strategy === "rolling" ? rollingProblems(cfg) : blueGreenProblems(cfg)));
     const names = cfg.topics.map((t) => t.name);
     const dup = names.find((n, i) => names.indexOf(n) !== i);

@@ -36,7 +36,7 @@ export class NameServerSet extends pulumi.ComponentResource {
     constructor(name: string, args: NameServerSetArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rocketmq:index:NameServers", name, {}, opts);
         const setName = args.setName ?? "namesrv";
-        this.plan = planNameServers(args.spec.count, args.spec.basePort, undefined, setName);
+        this.plan = planNameServers(args.spec.count, args.spec.basePort, setName, args.platform.addressing);
         const processes: pulumi.Resource[] = [];
         for (const ns of this.plan) {
             // Each waits for the one before: a release change restarts them one by one, never together.
@@ -44,6 +44,7 @@ export class NameServerSet extends pulumi.ComponentResource {
             processes.push(
                 args.platform.nameServer(ns, {
                     setName,
+                    setSize: this.plan.length,
                     version: args.spec.version,
                     heapMb: args.spec.heapMb,
                     parent: this,

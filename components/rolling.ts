@@ -63,7 +63,7 @@ export class RollingRocketMQ extends pulumi.ComponentResource {
         // The gate reads the cluster through the name servers only: the brokers wait for it, not it for them.
         const preflight = platform.rollPreflight(
             "blue-roll-preflight",
-            { spec, plan: planCluster(spec, args.basePort, this.nameServers.plan) },
+            { spec, plan: planCluster(spec, args.basePort, this.nameServers.plan, args.platform.addressing) },
             { maxLagBytes: args.roll.maxLagBytes, ...backupSettings, benchmark },
             { parent: this, dependsOn: [this.nameServers] },
         );

@@ -84,16 +84,20 @@ export async function mqadmin(
     }
 }
 
-/** mqadmin reports many failures on stdout and still exits 0; these lines mean the command did not do its job. */
+/**
+ * mqadmin reports many failures on stdout and still exits 0; a line matching
+ * one of these (extended regexes, any case) means the command did not do its job.
+ */
+export const MQADMIN_FAILURE_PATTERNS = [
+    "command failed",
+    "SubCommandException",
+    "MQClientException",
+    "connect to .* failed",
+];
+
 export function mqadminFailure(output: string): string | undefined {
-    const patterns = [
-        /^.*command failed.*$/im,
-        /^.*SubCommandException.*$/m,
-        /^.*MQClientException.*$/m,
-        /^.*connect to .* failed.*$/m,
-    ];
-    for (const p of patterns) {
-        const m = p.exec(output);
+    for (const pattern of MQADMIN_FAILURE_PATTERNS) {
+        const m = new RegExp(`^.*(${pattern}).*$`, "im").exec(output);
         if (m) {
             return m[0].trim();
         }

@@ -23,10 +23,12 @@ function bindAddress(version: RocketMQVersion): Record<string, string> {
 export interface NameServerSettings {
     version: RocketMQVersion;
     port: number;
+    /** Listen on every interface (a pod) instead of loopback only (the local platform). */
+    bindAll?: boolean;
 }
 
 export function nameServerProperties(s: NameServerSettings): string {
-    return toProperties({ listenPort: s.port, ...bindAddress(s.version) });
+    return toProperties({ listenPort: s.port, ...(s.bindAll ? {} : bindAddress(s.version)) });
 }
 
 /**
@@ -43,6 +45,14 @@ export interface StoreSizing {
     /** Entries per index file (RocketMQ default 20,000,000). */
     indexEntries: number;
 }
+
+/** RocketMQ's own defaults, for production stores. */
+export const DEFAULT_STORE: StoreSizing = {
+    commitLogFileBytes: 1024 * 1024 * 1024,
+    consumeQueueEntries: 300_000,
+    indexHashSlots: 5_000_000,
+    indexEntries: 20_000_000,
+};
 
 export const SMALL_STORE: StoreSizing = {
     commitLogFileBytes: 16 * 1024 * 1024,
@@ -65,6 +75,12 @@ export interface BrokerSettings {
     haPort: number;
     storeDir: string;
     store: StoreSizing;
+    /**
+     * The name clients and slaves reach the broker by (a pod's stable DNS
+     * name); the broker then listens on every interface. Default: 127.0.0.1
+     * and loopback only.
+     */
+    advertisedHost?: string;
     /** Off in this project: auto-created topics would span both colours through TBW102. */
     autoCreateTopicEnable: boolean;
     /** Operator-supplied entries, appended after the managed ones (never one of RESERVED_BROKER_KEYS). */
@@ -99,9 +115,9 @@ export function brokerProperties(s: BrokerSettings): string {
         namesrvAddr: s.nameServers.join(";"),
         listenPort: s.port,
         haListenPort: s.haPort,
-        brokerIP1: LOOPBACK,
-        brokerIP2: LOOPBACK,
-        ...bindAddress(s.version),
+        brokerIP1: s.advertisedHost ?? LOOPBACK,
+        brokerIP2: s.advertisedHost ?? LOOPBACK,
+        ...(s.advertisedHost ? {} : bindAddress(s.version)),
         storePathRootDir: s.storeDir,
         storePathCommitLog: `${s.storeDir}/commitlog`,
         mappedFileSizeCommitLog: s.store.commitLogFileBytes,

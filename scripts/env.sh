@@ -13,7 +13,9 @@ export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK=false
 export PULUMI_SKIP_CONFIRMATIONS=true
 export PATH="$root/bin:$PATH"
-mkdir -p "$PULUMI_HOME" "$root/.pulumi/state"
+# Pulumi.yaml names this plugin directory; the engine refuses a project whose plugin path is missing,
+# so it exists (empty) even for stacks that never load the kubernetes provider.
+mkdir -p "$PULUMI_HOME" "$root/.pulumi/state" "$root/.pulumi/plugins/kubernetes"
 
 # The passphrase for the embedded local stack only. It protects nothing of
 # value (the local stack runs on loopback) and is documented in README.md.

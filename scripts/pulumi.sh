@@ -25,6 +25,12 @@ for ((i = 0; i < ${#args[@]}; i++)); do
 done
 use_stack_passphrase "$stack"
 
+# A Kubernetes stack needs the kubernetes provider plugin, built from Go modules on first use.
+if grep -qE '^[[:space:]]*rocketmq-upgrade:platform:[[:space:]]*"?kubernetes"?[[:space:]]*$' "$root/Pulumi.$stack.yaml" 2>/dev/null; then
+  provider_dir=$(bash "$here/kubernetes-provider.sh")
+  ln -sfn "$provider_dir/pulumi-resource-kubernetes" "$root/.pulumi/plugins/kubernetes/pulumi-resource-kubernetes"
+fi
+
 cd "$root"
 case "${1:-}" in
   up | preview | refresh | destroy)

@@ -3,7 +3,8 @@
 #   1. prerequisites, npm packages, the pinned Pulumi CLI (built if not cached);
 #   2. type check, lint and format check;
 #   3. unit tests (mocha + Pulumi mocks, no CLI);
-#   4. integration tests (the real pulumi CLI, real RocketMQ JVMs on loopback).
+#   4. integration tests (the real pulumi CLI, real RocketMQ JVMs on loopback, the real kubernetes
+#      provider rendering the prod stack's manifests, which are validated against Kubernetes' schemas).
 # TEST_TIER=unit or TEST_TIER=integration runs one tier only.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -32,6 +33,9 @@ if [ "$tier" = all ] || [ "$tier" = integration ]; then
   PULUMI_CLI=$(bash "$here/toolchain.sh")
   export PULUMI_CLI
   "$PULUMI_CLI" version
+  step "kubernetes provider plugin and manifest validator"
+  bash "$here/kubernetes-provider.sh"
+  bash "$here/manifest-validator.sh"
   step "integration tests"
   npx mocha --config test/integration/.mocharc.json
 fi

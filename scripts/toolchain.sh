@@ -25,30 +25,16 @@ fi
 
 command -v go >/dev/null 2>&1 || { echo "error: Go is missing: install Go 1.25 or newer (apt-get install -y golang) to build the Pulumi CLI" >&2; exit 1; }
 
-# Only the module proxy is reachable here: never fall back to fetching from VCS hosts.
-GOPROXY=$(go env GOPROXY | tr ',|' '\n\n' | grep -v '^direct$' | grep -v '^off$' | head -n1)
-export GOPROXY GOFLAGS=-mod=mod CGO_ENABLED=0
-[ -n "$GOPROXY" ] || { echo "error: no Go module proxy is configured (go env GOPROXY)" >&2; exit 1; }
+# shellcheck source=scripts/gomodule.sh
+source "$here/gomodule.sh"
 
 say "building pulumi $want from Go modules (cold: several minutes on 2 cores)"
 work=$(mktemp -d "${TMPDIR:-/tmp}/pulumi-build.XXXXXX")
 trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
 
-fetch() { # module version expected-sum dest
-  local info dir sum
-  info=$(cd "$work" && go mod download -json "$1@$2")
-  dir=$(printf '%s' "$info" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
-  sum=$(printf '%s' "$info" | sed -n 's/^[[:space:]]*"Sum": "\(.*\)",$/\1/p')
-  if [ "$sum" != "$3" ]; then
-    echo "error: $1@$2 has hash $sum, but scripts/toolchain.lock pins $3" >&2
-    exit 1
-  fi
-  cp -r "$dir" "$4"
-  chmod -R u+w "$4"
-}
 say "downloading $PULUMI_PKG_MODULE@$want and $PULUMI_SDK_MODULE@$want"
-fetch "$PULUMI_PKG_MODULE" "$want" "$PULUMI_PKG_SUM" "$work/pkg"
-fetch "$PULUMI_SDK_MODULE" "$want" "$PULUMI_SDK_SUM" "$work/sdk"
+fetch_module "$PULUMI_PKG_MODULE" "$want" "$PULUMI_PKG_SUM" "$work/pkg"
+fetch_module "$PULUMI_SDK_MODULE" "$want" "$PULUMI_SDK_SUM" "$work/sdk"
 
 say "compiling (pkg/ replaces sdk/v3 with ../sdk, hence the side-by-side layout)"
 (cd "$work/pkg" && go build -trimpath -tags osusergo,grpcnotrace \

@@ -60,6 +60,23 @@ export interface ClusterPlan {
     readonly nameServerList: string;
 }
 
+/**
+ * Where a planned piece is reached: loopback ports on the local platform,
+ * stable DNS names on Kubernetes. Each returns `host:port`.
+ */
+export interface Addressing {
+    nameServer(setName: string, index: number, port: number): string;
+    broker(clusterName: string, brokerProcessName: string, port: number): string;
+    proxy(clusterName: string, index: number, grpcPort: number): string;
+}
+
+/** Every piece on 127.0.0.1 at its planned port (the local platform). */
+export const LOOPBACK: Addressing = {
+    nameServer: (_set, _i, port) => `127.0.0.1:${port}`,
+    broker: (_cluster, _name, port) => `127.0.0.1:${port}`,
+    proxy: (_cluster, _i, port) => `127.0.0.1:${port}`,
+};
+
 /** The letter of broker group `i`: a, b, ... */
 export function groupLetter(i: number): string {
     return String.fromCharCode("a".charCodeAt(0) + i);
@@ -86,13 +103,13 @@ export function clusterSpecProblem(spec: ClusterSpec): string | undefined {
 export function planNameServers(
     count: number,
     basePort: number,
-    host = "127.0.0.1",
     setName = "namesrv",
+    addressing: Addressing = LOOPBACK,
 ): NameServerPlan[] {
     return Array.from({ length: count }, (_, i) => ({
         name: `${setName}-${i}`,
         port: basePort + i,
-        address: `${host}:${basePort + i}`,
+        address: addressing.nameServer(setName, i, basePort + i),
     }));
 }
 
@@ -104,7 +121,7 @@ export function planCluster(
     spec: ClusterSpec,
     basePort: number,
     nameServers: readonly NameServerPlan[],
-    host = "127.0.0.1",
+    addressing: Addressing = LOOPBACK,
 ): ClusterPlan {
     const problem = clusterSpecProblem(spec);
     if (problem) {
@@ -122,15 +139,16 @@ export function planCluster(
         const masterName = `${c}-broker-${group}-0`;
         for (let id = 0; id <= spec.slavesPerGroup; id++) {
             const port = basePort + BROKER_PORT_OFFSET + 2 + brokers.length * BROKER_PORT_STRIDE;
+            const name = `${c}-broker-${group}-${id}`;
             brokers.push({
-                name: `${c}-broker-${group}-${id}`,
+                name,
                 group,
                 brokerName: `${c}-${group}`,
                 brokerId: id,
                 role: id === 0 ? spec.brokerRole : "SLAVE",
                 port,
                 haPort: port + 1,
-                address: `${host}:${port}`,
+                address: addressing.broker(c, name, port),
                 // The seed's order: a slave starts after its master, which starts after the name servers.
                 after: id === 0 ? nsNames : [...nsNames, masterName],
             });
@@ -141,7 +159,7 @@ export function planCluster(
         name: `${c}-proxy-${i}`,
         remotingPort: basePort + PROXY_PORT_OFFSET + 2 * i,
         grpcPort: basePort + PROXY_PORT_OFFSET + 2 * i + 1,
-        grpcAddress: `${host}:${basePort + PROXY_PORT_OFFSET + 2 * i + 1}`,
+        grpcAddress: addressing.proxy(c, i, basePort + PROXY_PORT_OFFSET + 2 * i + 1),
         // A proxy creates its system topics on the cluster at startup: it needs registered masters.
         after: [...nsNames, ...masters],
     }));

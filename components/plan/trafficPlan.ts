@@ -365,18 +365,20 @@ export function missingOnGreen(
     return missing;
 }
 
+/** Prefixes of the consumer groups RocketMQ itself keeps. */
+export const SYSTEM_GROUP_PREFIXES = ["CID_RMQ_SYS_", "CID_ONS"];
+
+/** Consumer groups RocketMQ itself keeps on every broker. */
+export const SYSTEM_GROUPS = [
+    "TOOLS_CONSUMER",
+    "FILTERSRV_CONSUMER",
+    "__MONITOR_CONSUMER",
+    "SELF_TEST_C_GROUP",
+    "CLIENT_INNER_PRODUCER",
+    "SELF_TEST_P_GROUP",
+];
+
 /** Consumer groups RocketMQ itself keeps on every broker: never copied or counted. */
 export function isSystemGroup(name: string): boolean {
-    return (
-        name.startsWith("CID_RMQ_SYS_") ||
-        name.startsWith("CID_ONS") ||
-        [
-            "TOOLS_CONSUMER",
-            "FILTERSRV_CONSUMER",
-            "__MONITOR_CONSUMER",
-            "SELF_TEST_C_GROUP",
-            "CLIENT_INNER_PRODUCER",
-            "SELF_TEST_P_GROUP",
-        ].includes(name)
-    );
+    return SYSTEM_GROUP_PREFIXES.some((p) => name.startsWith(p)) || SYSTEM_GROUPS.includes(name);
 }

@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterSpec } from "../config";
-import type { BrokerPlan, ClusterPlan, NameServerPlan, ProxyPlan } from "../plan/clusterPlan";
+import type { Addressing, BrokerPlan, ClusterPlan, NameServerPlan, ProxyPlan } from "../plan/clusterPlan";
 import type { BenchmarkResult, BenchmarkSettings } from "../../runtime/benchmark";
 import type { RollSettings } from "../../runtime/roll";
 import type { VerificationSettings } from "../../runtime/verification";
@@ -29,6 +29,8 @@ export interface PieceContext {
 export interface NameServerContext {
     /** The set it belongs to ("namesrv" for blue's or the shared set): names its directory and runtime. */
     readonly setName: string;
+    /** How many name servers the set has (a platform may declare the set as one workload). */
+    readonly setSize: number;
     readonly version: string;
     readonly heapMb: number;
     readonly parent: pulumi.Resource;
@@ -147,6 +149,8 @@ export interface MetadataSyncOptions {
 }
 
 export interface ClusterPlatform {
+    /** How clients and brokers reach each planned piece on this platform. */
+    readonly addressing: Addressing;
     nameServer(ns: NameServerPlan, ctx: NameServerContext): pulumi.Resource;
     broker(broker: BrokerPlan, ctx: PieceContext): pulumi.Resource;
     proxy(proxy: ProxyPlan, ctx: PieceContext): pulumi.Resource;

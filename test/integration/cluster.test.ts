@@ -4,13 +4,22 @@
  * its old store; destroy leaves nothing running.
  */
 import * as assert from "assert";
+import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { ClusterPlan, planCluster, planNameServers, portsOf } from "../../components/plan/clusterPlan";
 import { parseStackConfig } from "../../components/config";
 import { isAlive, portIsFree } from "../../runtime/launcher";
 import { resolveRuntime, RocketMQRuntime } from "../../runtime/maven";
-import { commitLogMaxOffset, mqadmin, parseClusterList, updateTopic } from "../../runtime/mqadmin";
+import { commitLogMaxOffset, mqadmin, mqadminJavaArgs, parseClusterList, updateTopic } from "../../runtime/mqadmin";
+import {
+    backupScript,
+    drainScript,
+    rollPreflightScript,
+    rollTurnScript,
+    rollVerifyScript,
+    verificationScript,
+} from "../../components/platform/kubernetes/jobScripts";
 import { consume, missingKeys, produce } from "./clients";
 import { copyProject, isolateStack, mustPulumi, pulumi, StackPorts, stackOutputs, stackResources } from "./support";
 
@@ -108,6 +117,116 @@ describe("the blue cluster on the local stack", () => {
                 `group ${group}: slave at ${slaveOffset}, master at ${masterOffset}`,
             );
         }
+    });
+
+    // The Kubernetes platform's Job scripts, run with sh and this release's mqadmin against this cluster.
+    const runJobScript = (script: string) => {
+        const home = path.join(dir, "fake-rocketmq-home");
+        if (!fs.existsSync(home)) {
+            fs.mkdirSync(path.join(home, "bin"), { recursive: true });
+            // What the official image's bin/mqadmin does: the admin tool's main class on the release's jars.
+            const argv = mqadminJavaArgs(runtime, path.join(home, "user"), []).map((a) => `'${a}'`);
+            fs.writeFileSync(path.join(home, "bin", "mqadmin"), `#!/bin/sh\nexec java ${argv.join(" ")} "$@"\n`, {
+                mode: 0o755,
+            });
+        }
+        const r = spawnSync("sh", ["-c", script], {
+            encoding: "utf8",
+            env: { ...process.env, ROCKETMQ_HOME: home },
+            timeout: 300_000,
+        });
+        return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+    };
+
+    it("Kubernetes Job script: verification passes: every broker registered, every slave caught up", () => {
+        const r = runJobScript(verificationScript({ plan, maxReplicationLagBytes: 0, replicationWaitSeconds: 30 }));
+        assert.strictEqual(r.status, 0, r.stderr);
+        assert.match(r.stdout, /blue: 4 brokers registered, replication within 0 bytes/);
+    });
+
+    it("Kubernetes Job script: verification fails naming a broker that is not registered", () => {
+        const ghost = { ...plan.brokers[1], name: "blue-broker-a-9", brokerId: 9, address: "127.0.0.1:1" };
+        const r = runJobScript(
+            verificationScript({
+                plan: { ...plan, brokers: [...plan.brokers, ghost] },
+                maxReplicationLagBytes: 0,
+                replicationWaitSeconds: 5,
+            }),
+        );
+        assert.notStrictEqual(r.status, 0);
+        assert.match(r.stderr, /FAILED: blue-broker-a-9 \(blue-a, id 9\) is not registered at 127\.0\.0\.1:1/);
+    });
+
+    it("Kubernetes Job script: backup writes the listing, broker configs and metadata, and its checksums verify", () => {
+        const root = path.join(dir, "k8s-backups");
+        fs.mkdirSync(root);
+        const r = runJobScript(backupScript({ plan, retentionDays: 7, backupRoot: root }));
+        assert.strictEqual(r.status, 0, r.stderr);
+        const [backup] = fs.readdirSync(root);
+        assert.match(backup, /^blue-\d{8}T\d{6}Z$/);
+        const files = fs.readdirSync(path.join(root, backup)).sort();
+        for (const f of [
+            "SHA256SUMS",
+            "clusterList.txt",
+            "topicList.txt",
+            "blue-broker-a-0.conf",
+            "blue-broker-b-1.conf",
+        ]) {
+            assert.ok(files.includes(f), `${f} missing from ${files.join(", ")}`);
+        }
+        assert.match(fs.readFileSync(path.join(root, backup, "topicList.txt"), "utf8"), /LoadTopic/);
+        assert.match(
+            fs.readFileSync(path.join(root, backup, "blue-broker-a-1.conf"), "utf8"),
+            /brokerRole\s*=\s*SLAVE/,
+        );
+        execFileSync("sha256sum", ["-c", "--quiet", "SHA256SUMS"], { cwd: path.join(root, backup) });
+    });
+
+    it("Kubernetes Job script: roll preflight passes with every slave in step", () => {
+        const r = runJobScript(rollPreflightScript({ plan, maxLagBytes: 0 }));
+        assert.strictEqual(r.status, 0, r.stderr);
+        assert.match(r.stdout, /blue may roll/);
+    });
+
+    it("Kubernetes Job script: the drain check passes once every group read everything and fails naming a group that lags", async () => {
+        const drained = runJobScript(drainScript({ blue: plan, timeoutSeconds: 30 }));
+        assert.strictEqual(drained.status, 0, drained.stderr);
+        assert.match(drained.stdout, /every group has read everything on blue/);
+        const sent = await produce(runtime, clientDir, ns, "LoadTopic", "unread", 20);
+        assert.strictEqual(sent.sent, 20);
+        const lagging = runJobScript(drainScript({ blue: plan, timeoutSeconds: 5 }));
+        assert.notStrictEqual(lagging.status, 0);
+        assert.match(lagging.stderr, /FAILED: consumer groups still lag on blue: group-first=20 /);
+        const got = await consume(runtime, clientDir, ns, "LoadTopic", "group-first", "unread", 20, 120);
+        assert.strictEqual(got.consumed, sent.sent);
+    });
+
+    it("Kubernetes Job script: a master's roll turn takes its writes away, and the check after its restart gives them back", async () => {
+        const master = plan.brokers.find((b) => b.name === "blue-broker-a-0")!;
+        const settings = { maxLagBytes: 1 << 20, catchUpSeconds: 30, writeStopSeconds: 5, consumerWaitSeconds: 0 };
+        const writePerm = async () => {
+            const route = JSON.parse(
+                (await mqadmin(runtime, ["topicRoute", "-n", ns, "-t", "LoadTopic"])).replace(/^[^{]*/, ""),
+            ) as { queueDatas: { brokerName: string; perm: number }[] };
+            return route.queueDatas.find((q) => q.brokerName === master.brokerName)!.perm & 2;
+        };
+        const already = runJobScript(rollTurnScript({ plan, broker: master, targetVersion: "4.9.7", settings }));
+        assert.strictEqual(already.status, 0, already.stderr);
+        assert.match(already.stdout, /blue-broker-a-0 already runs 4\.9\.7/);
+        assert.strictEqual(await writePerm(), 2);
+
+        const turn = runJobScript(rollTurnScript({ plan, broker: master, targetVersion: "5.5.0", settings }));
+        assert.strictEqual(turn.status, 0, turn.stderr);
+        assert.match(turn.stdout, /every slave holds everything; the StatefulSet may restart it/);
+        assert.strictEqual(await writePerm(), 0, "the name servers still route writes to the master");
+
+        // The broker is not restarted here: the check after the restart sees the release it runs.
+        const after = runJobScript(rollVerifyScript({ plan, broker: master, targetVersion: "4.9.7", waitSeconds: 30 }));
+        assert.strictEqual(after.status, 0, after.stderr);
+        assert.strictEqual(await writePerm(), 2, "the master did not get its writes back");
+        const wrong = runJobScript(rollVerifyScript({ plan, broker: master, targetVersion: "5.5.0", waitSeconds: 3 }));
+        assert.notStrictEqual(wrong.status, 0);
+        assert.match(wrong.stderr, /FAILED: blue-broker-a-0 does not report V5_5_0 3 s after its restart/);
     });
 
     it("reports no changes on a second `pulumi up`", () => {

@@ -66,10 +66,15 @@ export interface Run {
 }
 
 export function pulumi(dir: string, ...args: string[]): Run {
+    return pulumiWithEnv(dir, {}, ...args);
+}
+
+/** `pulumi` with extra environment, e.g. the passphrase of a stack other than local. */
+export function pulumiWithEnv(dir: string, env: Record<string, string>, ...args: string[]): Run {
     const r = spawnSync("bash", [path.join(dir, "scripts", "pulumi.sh"), ...args], {
         cwd: dir,
         encoding: "utf8",
-        env: { ...process.env, PULUMI_CONFIG_PASSPHRASE: "" },
+        env: { ...process.env, PULUMI_CONFIG_PASSPHRASE: "", ...env },
         timeout: 600_000,
     });
     return { status: r.status ?? -1, output: `${r.stdout}\n${r.stderr}` };

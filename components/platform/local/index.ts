@@ -8,7 +8,7 @@ import {
     SMALL_STORE,
     StoreSizing,
 } from "../../../runtime/serverConfig";
-import type { BrokerPlan, NameServerPlan, ProxyPlan } from "../../plan/clusterPlan";
+import { LOOPBACK, type BrokerPlan, type NameServerPlan, type ProxyPlan } from "../../plan/clusterPlan";
 import type {
     AddressServerOptions,
     AddressServerPiece,
@@ -59,6 +59,7 @@ export interface LocalPlatformArgs {
  * release's jars) and one Process per server.
  */
 export class LocalPlatform implements ClusterPlatform {
+    readonly addressing = LOOPBACK;
     private readonly runtimes = new Map<string, RocketMQRuntime>();
 
     constructor(private readonly args: LocalPlatformArgs) {}
