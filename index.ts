@@ -5,7 +5,10 @@
  * one broker at a time), and exports what an operator needs to see.
  */
 import * as path from "path";
+import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { BackupBucket } from "./components/aws/backupBucket";
+import { WeightedProxyDns } from "./components/aws/weightedDns";
 import { BlueGreenRocketMQ } from "./components/blueGreen";
 import { RollingRocketMQ } from "./components/rolling";
 import {
@@ -35,48 +38,73 @@ const platform =
         ? kubernetesPlatform()
         : new LocalPlatform({ dataRoot: path.join(__dirname, ".pulumi", "local", pulumi.getStack()) });
 
+// AWS pieces: the hardened backup bucket first (backups upload to it), weighted DNS after the rollout's gates.
+const awsProvider = config.aws ? new aws.Provider("aws", { region: config.aws.region }) : undefined;
+const backupBucket = config.aws?.backupBucket
+    ? new BackupBucket(
+          "backups",
+          { spec: config.aws.backupBucket, prefix: config.backup.s3?.prefix ?? "rocketmq-backups" },
+          { providers: awsProvider ? [awsProvider] : [] },
+      )
+    : undefined;
+
 const nameServer = { ...config.nameServer, version: nameServerVersionOf(config) };
 const rollout =
     config.strategy === "rolling"
-        ? new RollingRocketMQ("rocketmq", {
-              platform,
-              nameServer,
-              cluster: config.blue,
-              basePort: basePortOf(config, "blue"),
-              roll: config.rolling,
-              backup: config.backup,
-              verification: config.verification,
-          })
-        : new BlueGreenRocketMQ("rocketmq", {
-              platform,
-              nameServer,
-              blue: config.blue,
-              green: config.green,
-              basePorts: { blue: basePortOf(config, "blue"), green: basePortOf(config, "green") },
-              trafficWeight: config.trafficWeight,
-              canaryStages: config.canaryStages,
-              // A one-shot override for the operator (see README.md), never a stored setting.
-              forceWeightChange: process.env.ROCKETMQ_UPGRADE_FORCE_WEIGHT === "1",
-              topics: config.topics,
-              consumerGroups: config.consumerGroups,
-              orderedCutover: config.orderedCutover,
-              retireBlue: config.retireBlue,
-              drainTimeoutSeconds: config.drainTimeoutSeconds,
-              backup: config.backup,
-              verification: config.verification,
-              isolated:
-                  config.routing === "isolated"
-                      ? {
-                            greenNameServer: {
-                                ...config.nameServer,
-                                version: config.green?.version ?? config.blue.version,
-                                basePort: greenNameServerBasePort(config),
-                            },
-                            addressServer: addressServerOf(config),
-                        }
-                      : undefined,
-          });
+        ? new RollingRocketMQ(
+              "rocketmq",
+              {
+                  platform,
+                  nameServer,
+                  cluster: config.blue,
+                  basePort: basePortOf(config, "blue"),
+                  roll: config.rolling,
+                  backup: config.backup,
+                  verification: config.verification,
+              },
+              { dependsOn: backupBucket ? [backupBucket] : [] },
+          )
+        : new BlueGreenRocketMQ(
+              "rocketmq",
+              {
+                  platform,
+                  nameServer,
+                  blue: config.blue,
+                  green: config.green,
+                  basePorts: { blue: basePortOf(config, "blue"), green: basePortOf(config, "green") },
+                  trafficWeight: config.trafficWeight,
+                  canaryStages: config.canaryStages,
+                  // A one-shot override for the operator (see README.md), never a stored setting.
+                  forceWeightChange: process.env.ROCKETMQ_UPGRADE_FORCE_WEIGHT === "1",
+                  topics: config.topics,
+                  consumerGroups: config.consumerGroups,
+                  orderedCutover: config.orderedCutover,
+                  retireBlue: config.retireBlue,
+                  drainTimeoutSeconds: config.drainTimeoutSeconds,
+                  backup: config.backup,
+                  verification: config.verification,
+                  isolated:
+                      config.routing === "isolated"
+                          ? {
+                                greenNameServer: {
+                                    ...config.nameServer,
+                                    version: config.green?.version ?? config.blue.version,
+                                    basePort: greenNameServerBasePort(config),
+                                },
+                                addressServer: addressServerOf(config),
+                            }
+                          : undefined,
+              },
+              { dependsOn: backupBucket ? [backupBucket] : [] },
+          );
 const blueGreen = rollout instanceof BlueGreenRocketMQ ? rollout : undefined;
+const grpcDns = config.aws?.dns
+    ? new WeightedProxyDns(
+          "grpc",
+          { spec: config.aws.dns, weight: config.trafficWeight },
+          { providers: awsProvider ? [awsProvider] : [], dependsOn: [rollout] },
+      )
+    : undefined;
 
 export const strategy = config.strategy;
 export const routing = config.routing;
@@ -99,6 +127,12 @@ export const blueRetired = rollout.blue.retired;
 export const blueBackupDir = rollout.blueBackup.backupDir;
 export const blueVerificationReport = rollout.blueVerification.reportFile;
 export const blueBaseline = rollout.blueBackup.baseline;
+/** `s3://...` where blue's latest backup was uploaded (backup.s3). */
+export const blueBackupUploadedTo = rollout.blueBackup.uploadedTo;
+export const backupBucketName = backupBucket?.bucketName;
+/** Isolated routing on AWS: the name 5.x gRPC clients dial, and each colour's record weight. */
+export const grpcDnsName = grpcDns?.name;
+export const grpcDnsWeights = grpcDns?.weights;
 export const preRollBackupDir = rollout instanceof RollingRocketMQ ? rollout.preRollBackupDir : undefined;
 export const greenVersion = blueGreen?.green?.version;
 export const greenClusterName = blueGreen?.green?.clusterName;

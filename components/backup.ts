@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { BenchmarkResult, BenchmarkSettings } from "../runtime/benchmark";
+import type { S3Target } from "../runtime/s3Upload";
 import type { RocketMQCluster } from "./cluster";
 
 /** The seed keeps the pre-upgrade backup for 7 days. */
@@ -24,6 +25,8 @@ export interface UpgradeBackupArgs {
      * RocketMQ's benchmark Producer and kept in it as baseline.json. Omit to skip.
      */
     benchmark?: BenchmarkSettings;
+    /** Upload each backup, manifest included, here; a failed upload fails the backup and keeps the local copy. */
+    s3?: S3Target;
 }
 
 /**
@@ -38,6 +41,8 @@ export class UpgradeBackup extends pulumi.ComponentResource {
     /** The backup's directory; `npm run restore -- <dir>` restores from it. */
     public readonly backupDir: pulumi.Output<string>;
     public readonly backupId: pulumi.Output<string>;
+    /** `s3://bucket/prefix/cluster/backupId/` once uploaded; "" without an S3 target. */
+    public readonly uploadedTo: pulumi.Output<string>;
     /** The baseline measured with the backup (null without `benchmark`); pass it to UpgradeVerification. */
     public readonly baseline: pulumi.Output<BenchmarkResult | null>;
 
@@ -58,12 +63,19 @@ export class UpgradeBackup extends pulumi.ComponentResource {
                 includeStore: args.includeStore ?? false,
                 retentionDays,
                 benchmark: args.benchmark,
+                s3: args.s3,
             },
             { parent: this, dependsOn: [args.cluster] },
         );
         this.backupDir = piece.backupDir;
         this.backupId = piece.backupId;
+        this.uploadedTo = piece.uploadedTo;
         this.baseline = piece.baseline;
-        this.registerOutputs({ backupDir: this.backupDir, backupId: this.backupId, baseline: this.baseline });
+        this.registerOutputs({
+            backupDir: this.backupDir,
+            backupId: this.backupId,
+            baseline: this.baseline,
+            uploadedTo: this.uploadedTo,
+        });
     }
 }

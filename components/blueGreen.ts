@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { S3Target } from "../runtime/s3Upload";
 import { BenchmarkSettings, clusterBenchmark } from "../runtime/benchmark";
 import { DEFAULT_VERIFICATION, VerificationSettings } from "../runtime/verification";
 import { UpgradeBackup } from "./backup";
@@ -36,7 +37,7 @@ export interface BlueGreenRocketMQArgs {
     orderedCutover: number;
     /** Stop blue's brokers once no consumer group has anything left to read on them (needs weight 100). */
     retireBlue: boolean;
-    backup: { includeStore: boolean; retentionDays: number; baselineSeconds: number };
+    backup: { includeStore: boolean; retentionDays: number; baselineSeconds: number; s3?: S3Target };
     verification: Omit<VerificationSettings, "verifyTopic"> & { baselineTolerance: number };
     /** How long clients may keep a route: RocketMQ clients poll every 30 s. An ordered move's write pause waits this out. */
     routeRefreshSeconds?: number;

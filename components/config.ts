@@ -9,6 +9,8 @@ import { compareVersions, isSupportedLine, parseVersion, RocketMQVersion } from 
 import { RESERVED_BROKER_KEYS } from "../runtime/serverConfig";
 import { clusterSpecProblem, PORT_SPAN, proxyCount } from "./plan/clusterPlan";
 import { SUPPORTED_UPGRADES, supportedUpgrade } from "./plan/compatibility";
+import { awsRegion, awsSchema, bucketName } from "./awsConfig";
+import { recordType } from "./plan/dnsPlan";
 import { defaultKubernetesSpec, kubernetesProblems, kubernetesSchema, KubernetesSpec } from "./kubernetesConfig";
 
 /** The config namespace: Pulumi prefixes keys with the project name. */
@@ -171,6 +173,23 @@ const rollingSchema = z
 
 export type RollingSpec = z.infer<typeof rollingSchema>;
 
+/** Where each backup is uploaded after it is taken (the local copy stays). */
+const s3TargetSchema = z
+    .object({
+        bucket: bucketName,
+        /** Each backup goes under `<prefix>/<clusterName>/<backupId>/`. */
+        prefix: z
+            .string()
+            .regex(/^[A-Za-z0-9!_.*'()/-]{0,200}$/, "must be an S3 key prefix of safe characters")
+            .default("rocketmq-backups"),
+        region: awsRegion,
+        /** An S3-compatible endpoint instead of AWS's, e.g. a local emulator (path-style addressing). */
+        endpoint: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
+    })
+    .strict();
+
+export type S3TargetSpec = z.infer<typeof s3TargetSchema>;
+
 /** Backup settings (the seed's §3.1.1). */
 const backupSchema = z
     .object({
@@ -178,6 +197,8 @@ const backupSchema = z
         retentionDays: intRange(1, 365).default(7),
         /** Seconds per baseline run (1 KiB messages, 10 threads); 0 skips the baseline. */
         baselineSeconds: intRange(0, 600).default(10),
+        /** Upload each backup, manifest included, to S3; a failed upload fails the backup. */
+        s3: s3TargetSchema.optional(),
     })
     .strict();
 
@@ -206,6 +227,8 @@ const stackConfigSchema = z
         platform: z.enum(["local", "kubernetes"]).default("local"),
         /** Platform "kubernetes": namespaces, images, storage and resources (components/kubernetesConfig.ts). */
         kubernetes: kubernetesSchema.optional(),
+        /** AWS: the backup bucket and isolated routing's weighted DNS (components/awsConfig.ts). */
+        aws: awsSchema.optional(),
         /**
          * "blue-green": green is a second cluster and the weight moves traffic.
          * "rolling": blue is upgraded in place, one broker at a time, when
@@ -539,9 +562,54 @@ function platformProblems(cfg: StackConfig): string[] {
     return [...problems, ...kubernetesProblems(kubernetesOf(cfg), heaps, CONFIG_NAMESPACE)];
 }
 
+/** The AWS pieces' cross-key rules. */
+function awsProblems(cfg: StackConfig): string[] {
+    const problems: string[] = [];
+    const aws = cfg.aws;
+    const bucket = aws?.backupBucket;
+    const s3 = cfg.backup.s3;
+    if (bucket && s3 && s3.bucket !== bucket.name) {
+        problems.push(
+            `${CONFIG_NAMESPACE}:backup.s3.bucket = "${s3.bucket}": must be aws.backupBucket.name ("${bucket.name}"), ` +
+                `the bucket this stack declares and hardens`,
+        );
+    }
+    if (aws && bucket && s3 && s3.region !== aws.region) {
+        problems.push(
+            `${CONFIG_NAMESPACE}:backup.s3.region = "${s3.region}": must be aws.region ("${aws.region}"), where the bucket is`,
+        );
+    }
+    const dns = aws?.dns;
+    if (!dns) {
+        return problems;
+    }
+    if (cfg.routing !== "isolated") {
+        problems.push(
+            `${CONFIG_NAMESPACE}:aws.dns: only used with routing "isolated" (routing is "${cfg.routing}"); with shared ` +
+                `routing both colours sit behind the same name servers`,
+        );
+    }
+    if (proxyCount(cfg.blue) === 0) {
+        problems.push(
+            `${CONFIG_NAMESPACE}:aws.dns: blue (${cfg.blue.version}) runs no proxy, so 5.x gRPC clients have nothing to ` +
+                `dial on blue; weighted DNS needs proxies on both colours (blue.proxies, 5.1 or newer)`,
+        );
+    }
+    if (cfg.green && !dns.endpoints.green) {
+        problems.push(`${CONFIG_NAMESPACE}:aws.dns.endpoints.green: required while a green cluster is declared`);
+    }
+    if (dns.endpoints.green && recordType(dns.endpoints.blue) !== recordType(dns.endpoints.green)) {
+        problems.push(
+            `${CONFIG_NAMESPACE}:aws.dns.endpoints: blue "${dns.endpoints.blue}" and green "${dns.endpoints.green}" must ` +
+                `both be DNS names or both IPv4 addresses (Route53 weights records of one type)`,
+        );
+    }
+    return problems;
+}
+
 /** Settings that only make sense together. */
 export function rolloutProblems(cfg: StackConfig): string[] {
-    const problems: string[] = [...platformProblems(cfg), ...isolatedProblems(cfg)];
+    const problems: string[] = [...platformProblems(cfg), ...isolatedProblems(cfg), ...awsProblems(cfg)];
     problems.push(...(cfg.strategy === "rolling" ? rollingProblems(cfg) : blueGreenProblems(cfg)));
     const names = cfg.topics.map((t) => t.name);
     const dup = names.find((n, i) => names.indexOf(n) !== i);

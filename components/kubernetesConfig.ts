@@ -118,9 +118,19 @@ export const kubernetesSchema = z
                 rocketmq: repositoryOnly.default("apache/rocketmq"),
                 /** Isolated routing's address server (nginx). */
                 addressServer: imageWithVersionTag.default("nginx:1.27.3"),
+                /** Uploads backups when backup.s3 is set. */
+                awsCli: imageWithVersionTag.default("amazon/aws-cli:2.22.35"),
             })
             .strict()
-            .default({ rocketmq: "apache/rocketmq", addressServer: "nginx:1.27.3" }),
+            .default({ rocketmq: "apache/rocketmq", addressServer: "nginx:1.27.3", awsCli: "amazon/aws-cli:2.22.35" }),
+        /**
+         * The service account backup Jobs run as: with backup.s3 it carries the
+         * AWS role (e.g. IRSA) allowed to write the bucket. Unset: the namespace's default.
+         */
+        backupServiceAccount: z
+            .string()
+            .regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, "must be a DNS-1123 subdomain")
+            .optional(),
         /** Storage class of brokers' and backups' claims; unset uses the cluster's default class. */
         storageClass: z
             .string()

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { S3Target } from "../runtime/s3Upload";
 import { clusterBenchmark } from "../runtime/benchmark";
 import type { RollSettings } from "../runtime/roll";
 import { DEFAULT_VERIFICATION, VerificationSettings } from "../runtime/verification";
@@ -23,7 +24,7 @@ export interface RollingRocketMQArgs {
     basePort: number;
     /** Limits of each broker's turn. */
     roll: RollSettings;
-    backup: { includeStore: boolean; retentionDays: number; baselineSeconds: number };
+    backup: { includeStore: boolean; retentionDays: number; baselineSeconds: number; s3?: S3Target };
     verification: Omit<VerificationSettings, "verifyTopic"> & { baselineTolerance: number };
 }
 

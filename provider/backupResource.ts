@@ -6,13 +6,15 @@
  * weight), so an unchanged `pulumi up` takes none. If the recorded backup has
  * gone missing from disk, the next `up` takes a new one before anything that
  * depends on it. Deleting the resource keeps the backups: they expire by
- * `retentionDays`, never with the stack.
+ * `retentionDays`, never with the stack. With an `s3` target each backup is
+ * uploaded once taken; a failed upload fails the resource (the local copy stays).
  */
 import * as fs from "fs";
 import * as path from "path";
 import { BackupProcess, MANIFEST, pruneBackups, takeBackup } from "../runtime/backup";
 import { BenchmarkResult, BenchmarkSettings, runProducerBenchmark } from "../runtime/benchmark";
 import { resolveRuntime } from "../runtime/maven";
+import { S3Target, uploadBackup } from "../runtime/s3Upload";
 import { changedKeys, ResourceHandler } from "./resourceTypes";
 
 export const BACKUP_TYPE = "rocketmq:local:Backup";
@@ -26,6 +28,7 @@ const INPUT_KEYS = [
     "includeStore",
     "retentionDays",
     "trigger",
+    "s3",
 ];
 
 function backupExists(props: Record<string, unknown>): boolean {
@@ -57,6 +60,8 @@ async function backUp(
         includeStore: Boolean(inputs.includeStore),
         progress,
     });
+    // The local copy is kept whatever happens here: a failed upload fails the backup and names where it is.
+    const upload = inputs.s3 ? await uploadBackup(dir, inputs.s3 as S3Target, progress) : undefined;
     const pruned = pruneBackups(backupRoot, clusterName, Number(inputs.retentionDays));
     return {
         ...inputs,
@@ -65,6 +70,7 @@ async function backUp(
         fileCount: manifest.files.length,
         takenAt: manifest.takenAt,
         prunedBackups: pruned,
+        uploadedTo: upload?.url ?? "",
         baseline: baseline ?? null,
     };
 }

@@ -9,7 +9,9 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export PULUMI_HOME="$root/.pulumi/home"
 export PULUMI_BACKEND_URL="file://$root/.pulumi/state"
 export PULUMI_SKIP_UPDATE_CHECK=true
-export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+# A stack with an `aws` block needs the AWS provider plugin, which cannot be built from modules: on a machine
+# that may download it, set PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=false or `pulumi plugin install` it.
+export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=${PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION:-true}
 export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK=false
 export PULUMI_SKIP_CONFIRMATIONS=true
 export PATH="$root/bin:$PATH"

@@ -33,9 +33,10 @@ if [ "$tier" = all ] || [ "$tier" = integration ]; then
   PULUMI_CLI=$(bash "$here/toolchain.sh")
   export PULUMI_CLI
   "$PULUMI_CLI" version
-  step "kubernetes provider plugin and manifest validator"
+  step "kubernetes provider plugin, manifest validator, S3 emulator"
   bash "$here/kubernetes-provider.sh"
   bash "$here/manifest-validator.sh"
+  bash "$here/python-tool.sh" s3-emulator moto_server
   step "integration tests"
   npx mocha --config test/integration/.mocharc.json
 fi

@@ -10,6 +10,7 @@ import type { BenchmarkResult, BenchmarkSettings } from "../../runtime/benchmark
 import type { RollSettings } from "../../runtime/roll";
 import type { VerificationSettings } from "../../runtime/verification";
 import type { DeclaredTopic } from "../plan/trafficPlan";
+import type { S3Target } from "../../runtime/s3Upload";
 
 /** What every piece of one cluster shares. */
 export interface PieceContext {
@@ -54,6 +55,8 @@ export interface BackupPiece {
     readonly backupId: pulumi.Output<string>;
     readonly backupDir: pulumi.Output<string>;
     readonly baseline: pulumi.Output<BenchmarkResult | null>;
+    /** Where the backup was uploaded ("" without an S3 target). */
+    readonly uploadedTo: pulumi.Output<string>;
 }
 
 export interface BackupOptions {
@@ -62,6 +65,8 @@ export interface BackupOptions {
     retentionDays: number;
     /** Measure the performance baseline with the backup. */
     benchmark?: BenchmarkSettings;
+    /** Upload the backup here once taken; a failed upload fails the backup. */
+    s3?: S3Target;
 }
 
 export interface VerificationOptions {

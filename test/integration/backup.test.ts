@@ -4,15 +4,29 @@
  * `pulumi up` fail with the named cause.
  */
 import * as assert from "assert";
-import { execFileSync } from "child_process";
+import { ChildProcess, execFileSync, spawn } from "child_process";
+import { createHash } from "crypto";
+import { CreateBucketCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import * as fs from "fs";
 import * as path from "path";
-import { readManifest, verifyBackup } from "../../runtime/backup";
+import { MANIFEST, readManifest, verifyBackup } from "../../runtime/backup";
+import { downloadObject, S3Target, s3Client } from "../../runtime/s3Upload";
 import { ServerProcessSpec, startServer, stopServer } from "../../runtime/launcher";
 import { resolveRuntime, RocketMQRuntime } from "../../runtime/maven";
 import { mqadmin, updateTopic } from "../../runtime/mqadmin";
 import { consume, produce } from "./clients";
-import { copyProject, isolateStack, mustPulumi, pulumi, Run, stackOutputs, stackResources, urnOf } from "./support";
+import {
+    copyProject,
+    freePortBlock,
+    isolateStack,
+    mustPulumi,
+    pulumi,
+    pulumiWithEnv,
+    Run,
+    stackOutputs,
+    stackResources,
+    urnOf,
+} from "./support";
 
 const GROUP = "backup-test-group";
 
@@ -61,6 +75,7 @@ describe("backup and verification on the blue cluster", () => {
     });
 
     after(() => {
+        emulator?.kill("SIGTERM");
         if (dir) {
             pulumi(dir, "destroy");
         }
@@ -123,6 +138,85 @@ describe("backup and verification on the blue cluster", () => {
             Object.keys(history[0].resourceChanges ?? {}).filter((k) => k !== "same"),
             [],
         );
+    });
+
+    // Uploads to a real S3 API: moto's server, started by the first upload test.
+    let emulator: ChildProcess | undefined;
+    const credentials = { AWS_ACCESS_KEY_ID: "emulator", AWS_SECRET_ACCESS_KEY: "emulator" };
+    async function startEmulator(): Promise<S3Target> {
+        const port = await freePortBlock(1);
+        const server = execFileSync(
+            "bash",
+            [path.join(dir, "scripts", "python-tool.sh"), "s3-emulator", "moto_server"],
+            {
+                encoding: "utf8",
+            },
+        ).trim();
+        emulator = spawn(server, ["-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
+        const target = {
+            bucket: "rocketmq-backups-test",
+            prefix: "team/rocketmq",
+            region: "eu-west-1",
+            endpoint: `http://127.0.0.1:${port}`,
+        };
+        Object.assign(process.env, credentials);
+        for (let i = 0; ; i++) {
+            try {
+                await s3Client(target).send(new CreateBucketCommand({ Bucket: target.bucket }));
+                return target;
+            } catch (err) {
+                if (i >= 50) {
+                    throw err;
+                }
+                await new Promise((r) => setTimeout(r, 200));
+            }
+        }
+    }
+
+    it("uploads the backup with its manifest to S3; listed and downloaded again, every checksum verifies", async () => {
+        const target = await startEmulator();
+        for (const [key, value] of Object.entries(target)) {
+            mustPulumi(dir, "config", "set", "--path", `backup.s3.${key}`, value);
+        }
+        const up = pulumiWithEnv(dir, credentials, "up");
+        assert.strictEqual(up.status, 0, up.output);
+        const outputs = stackOutputs(dir);
+        const local = readManifest(String(outputs.blueBackupDir));
+        const prefix = `team/rocketmq/blue/${local.backupId}/`;
+        assert.strictEqual(outputs.blueBackupUploadedTo, `s3://${target.bucket}/${prefix}`);
+
+        const listed = await s3Client(target).send(new ListObjectsV2Command({ Bucket: target.bucket, Prefix: prefix }));
+        const keys = (listed.Contents ?? []).map((o) => o.Key!.slice(prefix.length)).sort();
+        assert.deepStrictEqual(keys, [...local.files.map((f) => f.path), MANIFEST].sort());
+
+        const remote = JSON.parse((await downloadObject(target, prefix + MANIFEST)).toString("utf8")) as typeof local;
+        assert.deepStrictEqual(remote, local);
+        for (const f of remote.files) {
+            const body = await downloadObject(target, prefix + f.path);
+            assert.strictEqual(body.length, f.bytes, f.path);
+            assert.strictEqual(createHash("sha256").update(body).digest("hex"), f.sha256, f.path);
+        }
+    });
+
+    it("fails the backup naming the S3 target when the upload fails, and keeps the local copy", () => {
+        const before = String(stackOutputs(dir).blueBackupDir);
+        mustPulumi(dir, "config", "set", "--path", "backup.s3.bucket", "no-such-bucket");
+        try {
+            const up = pulumiWithEnv(dir, credentials, "up");
+            assert.notStrictEqual(up.status, 0, up.output);
+            const m =
+                /upload to s3:\/\/no-such-bucket\/team\/rocketmq\/blue\/\S+\/ failed at \S+: NoSuchBucket \(HTTP 404\)[^;]*; the backup is kept locally at (\S+)/.exec(
+                    up.output,
+                );
+            assert.ok(m, up.output);
+            assert.notStrictEqual(m[1], before, "the failed run took a backup of its own");
+            assert.deepStrictEqual(verifyBackup(m[1]), []);
+            // The stack still records the last backup that was uploaded.
+            assert.strictEqual(String(stackOutputs(dir).blueBackupDir), before);
+        } finally {
+            mustPulumi(dir, "config", "rm", "--path", "backup.s3");
+            emulator?.kill("SIGTERM");
+        }
     });
 
     it("fails `pulumi up` naming the slave when a slave is stopped", () => {

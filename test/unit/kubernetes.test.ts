@@ -189,7 +189,9 @@ describe("the prod stack on Kubernetes (Pulumi mocks)", () => {
             const pod = (w.inputs.spec as Any).template.spec;
             assert.strictEqual(pod.securityContext.runAsNonRoot, true, w.name);
             assert.ok(pod.securityContext.runAsUser > 0, w.name);
-            for (const c of pod.containers) {
+            for (const c of [...(pod.initContainers ?? []), ...pod.containers].filter(
+                (x: Any) => x.name !== "upload",
+            )) {
                 assert.strictEqual(c.securityContext.allowPrivilegeEscalation, false, w.name);
                 assert.deepStrictEqual(c.securityContext.capabilities.drop, ["ALL"]);
                 assert.ok(c.resources.requests.cpu && c.resources.limits.memory, w.name);
@@ -213,6 +215,31 @@ describe("the prod stack on Kubernetes (Pulumi mocks)", () => {
             2,
         );
         assert.strictEqual((find("StatefulSet", "namesrv").inputs.spec as Any).replicas, 2);
+    });
+
+    it("uploads each backup to S3 from the backup Job: mqadmin first, then the AWS CLI as the backup service account", async () => {
+        await runProd();
+        const backup = registered.find(
+            (r) => KIND[r.type] === "Job" && meta(r).labels!["app.kubernetes.io/instance"] === "blue-backup",
+        )!;
+        const pod = (backup.inputs.spec as Any).template.spec;
+        assert.strictEqual(pod.serviceAccountName, "rocketmq-backup");
+        assert.deepStrictEqual(
+            pod.initContainers.map((c: Any) => [c.name, c.image]),
+            [["mqadmin", "apache/rocketmq:4.9.7"]],
+        );
+        assert.deepStrictEqual(
+            pod.containers.map((c: Any) => [c.name, c.image]),
+            [["upload", "amazon/aws-cli:2.22.35"]],
+        );
+        const upload = pod.containers[0];
+        assert.ok(upload.env.some((e: Any) => e.name === "AWS_REGION" && e.value === "eu-west-1"));
+        assert.match(upload.command[2], /aws s3 cp --recursive --only-show-errors "\$dir" "\$dest"/);
+        assert.match(upload.command[2], /dest='s3:\/\/acme-rocketmq-backups\/rocketmq-backups\/rocketmq-blue\/'/);
+        assert.match(pod.initContainers[0].command[2], /\.latest-rocketmq-blue/);
+        for (const c of [...pod.initContainers, ...pod.containers]) {
+            assert.deepStrictEqual(c.volumeMounts, [{ name: "backups", mountPath: "/backups" }]);
+        }
     });
 
     it("runs the traffic split as a Job that moves write queues, never leaving a topic without a writable queue", async () => {

@@ -26,6 +26,10 @@ export async function installMocks(): Promise<void> {
                 if (args.type === "rocketmq:local:Runtime") {
                     state.home = `/cache/rocketmq/${String(args.inputs.version)}`;
                 }
+                if (args.type === "aws:s3/bucket:Bucket") {
+                    // What AWS computes: the bucket's ARN from its name.
+                    state.arn = `arn:aws:s3:::${String(args.inputs.bucket)}`;
+                }
                 if (args.type === "rocketmq:local:Process") {
                     state.pid = 4242;
                     state.running = true;

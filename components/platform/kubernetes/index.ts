@@ -42,6 +42,7 @@ import {
     rollPreflightScript,
     rollTurnScript,
     rollVerifyScript,
+    s3UploadScript,
     trafficScript,
     verificationScript,
 } from "./jobScripts";
@@ -521,9 +522,31 @@ export class KubernetesPlatform implements ClusterPlatform {
             trigger: pulumi.Input<string>;
             deadlineSeconds: number;
             backups?: boolean;
+            /** A step after the script, in its own image (the script then runs as an init container). */
+            followUp?: { name: string; image: string; script: string; env: Record<string, string> };
+            serviceAccountName?: string;
         },
         ctx: OperationContext,
     ): k8s.batch.v1.Job {
+        const backupMounts = args.backups ? [{ name: "backups", mountPath: PATHS.backups }] : [];
+        const mqadmin = {
+            name: "mqadmin",
+            image: rocketmqImage(this.spec, args.version),
+            command: ["sh", "-c", args.script],
+            resources: toResources(this.spec.resources.job),
+            securityContext: containerSecurity(),
+            volumeMounts: backupMounts,
+        };
+        const followUp = args.followUp && {
+            name: args.followUp.name,
+            image: imageRef(this.spec, args.followUp.image),
+            command: ["sh", "-c", args.followUp.script],
+            // The AWS CLI keeps its cache under $HOME; the image's own home belongs to root.
+            env: Object.entries({ HOME: "/tmp", ...args.followUp.env }).map(([name, value]) => ({ name, value })),
+            resources: toResources(this.spec.resources.job),
+            securityContext: containerSecurity(),
+            volumeMounts: backupMounts,
+        };
         const namespace = this.placement.shared;
         const lbls = labels("operation", name, args.version);
         return new k8s.batch.v1.Job(
@@ -538,22 +561,19 @@ export class KubernetesPlatform implements ClusterPlatform {
                             labels: lbls,
                             annotations: {
                                 "rocketmq.apache.org/trigger": args.trigger,
-                                "rocketmq.apache.org/script-sha256": contentHash(args.script),
+                                "rocketmq.apache.org/script-sha256": contentHash(
+                                    args.script,
+                                    args.followUp?.script ?? "",
+                                ),
                             },
                         },
                         spec: {
                             restartPolicy: "Never",
+                            serviceAccountName: args.serviceAccountName,
                             securityContext: podSecurity(3000),
-                            containers: [
-                                {
-                                    name: "mqadmin",
-                                    image: rocketmqImage(this.spec, args.version),
-                                    command: ["sh", "-c", args.script],
-                                    resources: toResources(this.spec.resources.job),
-                                    securityContext: containerSecurity(),
-                                    volumeMounts: args.backups ? [{ name: "backups", mountPath: PATHS.backups }] : [],
-                                },
-                            ],
+                            ...(followUp
+                                ? { initContainers: [mqadmin], containers: [followUp] }
+                                : { containers: [mqadmin] }),
                             volumes: args.backups
                                 ? [{ name: "backups", persistentVolumeClaim: { claimName: BACKUP_CLAIM } }]
                                 : [],
@@ -578,15 +598,29 @@ export class KubernetesPlatform implements ClusterPlatform {
                 trigger: opts.trigger,
                 deadlineSeconds: 1800,
                 backups: true,
+                followUp: opts.s3 && {
+                    name: "upload",
+                    image: this.spec.images.awsCli,
+                    script: s3UploadScript({
+                        clusterName: plan.clusterName,
+                        bucket: opts.s3.bucket,
+                        prefix: opts.s3.prefix,
+                        endpoint: opts.s3.endpoint,
+                    }),
+                    env: { AWS_REGION: opts.s3.region },
+                },
+                serviceAccountName: this.spec.backupServiceAccount,
             },
             ctx,
         );
         const backupId = job.metadata.name;
+        const prefix = opts.s3 ? [...opts.s3.prefix.split("/").filter(Boolean), plan.clusterName].join("/") : "";
         return {
             resource: job,
             backupId,
             backupDir: pulumi.interpolate`${BACKUP_CLAIM}:${PATHS.backups}/${plan.clusterName}-<time> (written by job ${backupId})`,
             baseline: pulumi.output(null),
+            uploadedTo: pulumi.output(opts.s3 ? `s3://${opts.s3.bucket}/${prefix}/<time>/` : ""),
         };
     }
 

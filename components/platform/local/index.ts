@@ -199,10 +199,17 @@ export class LocalPlatform implements ClusterPlatform {
                 retentionDays: opts.retentionDays,
                 benchmark: opts.benchmark,
                 trigger: opts.trigger,
+                s3: opts.s3,
             },
             { parent: ctx.parent, dependsOn: ctx.dependsOn },
         );
-        return { resource, backupId: resource.backupId, backupDir: resource.backupDir, baseline: resource.baseline };
+        return {
+            resource,
+            backupId: resource.backupId,
+            backupDir: resource.backupDir,
+            baseline: resource.baseline,
+            uploadedTo: resource.uploadedTo.apply((u) => u ?? ""),
+        };
     }
 
     verification(

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { BenchmarkResult, BenchmarkSettings } from "../../../runtime/benchmark";
+import type { S3Target } from "../../../runtime/s3Upload";
 import type { VerificationSettings, VerifiedBroker } from "../../../runtime/verification";
 
 /** Arguments of a {@link ClusterBackup}. */
@@ -20,6 +21,8 @@ export interface ClusterBackupArgs {
     benchmark?: pulumi.Input<BenchmarkSettings>;
     /** A new backup is taken whenever this changes. */
     trigger: pulumi.Input<string>;
+    /** Upload each backup here once taken. */
+    s3?: pulumi.Input<S3Target>;
 }
 
 /** A backup of one cluster on this machine, taken by the `rocketmq` provider plugin. */
@@ -28,6 +31,8 @@ export class ClusterBackup extends pulumi.CustomResource {
     public readonly backupDir!: pulumi.Output<string>;
     public readonly fileCount!: pulumi.Output<number>;
     public readonly takenAt!: pulumi.Output<string>;
+    /** `s3://...` where the backup was uploaded, "" without an S3 target. */
+    public readonly uploadedTo!: pulumi.Output<string>;
     /** The benchmark measured with the backup, or null when none was asked for. */
     public readonly baseline!: pulumi.Output<BenchmarkResult | null>;
 
@@ -42,6 +47,7 @@ export class ClusterBackup extends pulumi.CustomResource {
                 fileCount: undefined,
                 takenAt: undefined,
                 baseline: undefined,
+                uploadedTo: undefined,
             },
             opts,
         );
