@@ -5,10 +5,8 @@
  * one broker at a time), and exports what an operator needs to see.
  */
 import * as path from "path";
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { BackupBucket } from "./components/aws/backupBucket";
-import { WeightedProxyDns } from "./components/aws/weightedDns";
+import type * as AwsPieces from "./components/aws";
 import { BlueGreenRocketMQ } from "./components/blueGreen";
 import { RollingRocketMQ } from "./components/rolling";
 import {
@@ -18,13 +16,20 @@ import {
     kubernetesOf,
     nameServerVersionOf,
 } from "./components/config";
-import { KubernetesFoundation, KubernetesPlatform } from "./components/platform/kubernetes";
+import type * as KubernetesPieces from "./components/platform/kubernetes";
 import { LocalPlatform } from "./components/platform/local";
 import { loadStackConfig } from "./components/stackConfig";
 
 const config = loadStackConfig();
 
-function kubernetesPlatform(): KubernetesPlatform {
+// The provider SDKs load only for stacks that use them: each adds about a second to every Pulumi run.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const loadKubernetes = () => require("./components/platform/kubernetes") as typeof KubernetesPieces;
+const loadAws = () => require("./components/aws") as typeof AwsPieces;
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+function kubernetesPlatform(): KubernetesPieces.KubernetesPlatform {
+    const { KubernetesFoundation, KubernetesPlatform } = loadKubernetes();
     const spec = kubernetesOf(config);
     const clusterNames = [config.blue.clusterName, ...(config.green ? [config.green.clusterName] : [])];
     const foundation = new KubernetesFoundation("kubernetes", { spec, clusterNames });
@@ -39,14 +44,16 @@ const platform =
         : new LocalPlatform({ dataRoot: path.join(__dirname, ".pulumi", "local", pulumi.getStack()) });
 
 // AWS pieces: the hardened backup bucket first (backups upload to it), weighted DNS after the rollout's gates.
-const awsProvider = config.aws ? new aws.Provider("aws", { region: config.aws.region }) : undefined;
-const backupBucket = config.aws?.backupBucket
-    ? new BackupBucket(
-          "backups",
-          { spec: config.aws.backupBucket, prefix: config.backup.s3?.prefix ?? "rocketmq-backups" },
-          { providers: awsProvider ? [awsProvider] : [] },
-      )
-    : undefined;
+const awsPieces = config.aws ? loadAws() : undefined;
+const awsProvider = config.aws && awsPieces ? awsPieces.awsProvider(config.aws.region) : undefined;
+const backupBucket =
+    config.aws?.backupBucket && awsPieces
+        ? new awsPieces.BackupBucket(
+              "backups",
+              { spec: config.aws.backupBucket, prefix: config.backup.s3?.prefix ?? "rocketmq-backups" },
+              { providers: awsProvider ? [awsProvider] : [] },
+          )
+        : undefined;
 
 const nameServer = { ...config.nameServer, version: nameServerVersionOf(config) };
 const rollout =
@@ -98,13 +105,14 @@ const rollout =
               { dependsOn: backupBucket ? [backupBucket] : [] },
           );
 const blueGreen = rollout instanceof BlueGreenRocketMQ ? rollout : undefined;
-const grpcDns = config.aws?.dns
-    ? new WeightedProxyDns(
-          "grpc",
-          { spec: config.aws.dns, weight: config.trafficWeight },
-          { providers: awsProvider ? [awsProvider] : [], dependsOn: [rollout] },
-      )
-    : undefined;
+const grpcDns =
+    config.aws?.dns && awsPieces
+        ? new awsPieces.WeightedProxyDns(
+              "grpc",
+              { spec: config.aws.dns, weight: config.trafficWeight },
+              { providers: awsProvider ? [awsProvider] : [], dependsOn: [rollout] },
+          )
+        : undefined;
 
 export const strategy = config.strategy;
 export const routing = config.routing;

@@ -14,7 +14,7 @@ import * as path from "path";
 import { BackupProcess, MANIFEST, pruneBackups, takeBackup } from "../runtime/backup";
 import { BenchmarkResult, BenchmarkSettings, runProducerBenchmark } from "../runtime/benchmark";
 import { resolveRuntime } from "../runtime/maven";
-import { S3Target, uploadBackup } from "../runtime/s3Upload";
+import type * as S3Upload from "../runtime/s3Upload";
 import { changedKeys, ResourceHandler } from "./resourceTypes";
 
 export const BACKUP_TYPE = "rocketmq:local:Backup";
@@ -61,7 +61,10 @@ async function backUp(
         progress,
     });
     // The local copy is kept whatever happens here: a failed upload fails the backup and names where it is.
-    const upload = inputs.s3 ? await uploadBackup(dir, inputs.s3 as S3Target, progress) : undefined;
+    // The AWS SDK loads only when a backup is uploaded.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const s3 = inputs.s3 ? (require("../runtime/s3Upload") as typeof S3Upload) : undefined;
+    const upload = s3 ? await s3.uploadBackup(dir, inputs.s3 as S3Upload.S3Target, progress) : undefined;
     const pruned = pruneBackups(backupRoot, clusterName, Number(inputs.retentionDays));
     return {
         ...inputs,
