@@ -11,7 +11,14 @@ import { ClusterPlan, planCluster, planNameServers, portsOf } from "../../compon
 import { parseStackConfig } from "../../components/config";
 import { isAlive, portIsFree } from "../../runtime/launcher";
 import { resolveRuntime, RocketMQRuntime } from "../../runtime/maven";
-import { commitLogMaxOffset, mqadmin, mqadminJavaArgs, parseClusterList, updateTopic } from "../../runtime/mqadmin";
+import {
+    commitLogMaxOffset,
+    mqadmin,
+    mqadminJavaArgs,
+    parseClusterList,
+    topicRoutePerms,
+    updateTopic,
+} from "../../runtime/mqadmin";
 import {
     backupScript,
     drainScript,
@@ -205,10 +212,9 @@ describe("the blue cluster on the local stack", () => {
         const master = plan.brokers.find((b) => b.name === "blue-broker-a-0")!;
         const settings = { maxLagBytes: 1 << 20, catchUpSeconds: 30, writeStopSeconds: 5, consumerWaitSeconds: 0 };
         const writePerm = async () => {
-            const route = JSON.parse(
-                (await mqadmin(runtime, ["topicRoute", "-n", ns, "-t", "LoadTopic"])).replace(/^[^{]*/, ""),
-            ) as { queueDatas: { brokerName: string; perm: number }[] };
-            return route.queueDatas.find((q) => q.brokerName === master.brokerName)!.perm & 2;
+            const perm = (await topicRoutePerms(runtime, ns, "LoadTopic"))?.get(master.brokerName);
+            assert.ok(perm !== undefined, `LoadTopic has no route on ${master.brokerName}`);
+            return perm & 2;
         };
         const already = runJobScript(rollTurnScript({ plan, broker: master, targetVersion: "4.9.7", settings }));
         assert.strictEqual(already.status, 0, already.stderr);

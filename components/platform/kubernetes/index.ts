@@ -61,6 +61,7 @@ import {
     proxyServiceName,
     rocketmqContainer,
     rocketmqImage,
+    ROCKETMQ_UID,
     selectorOf,
     spreadAffinity,
     toResources,
@@ -570,7 +571,7 @@ export class KubernetesPlatform implements ClusterPlatform {
                         spec: {
                             restartPolicy: "Never",
                             serviceAccountName: args.serviceAccountName,
-                            securityContext: podSecurity(3000),
+                            securityContext: podSecurity(ROCKETMQ_UID),
                             ...(followUp
                                 ? { initContainers: [mqadmin], containers: [followUp] }
                                 : { containers: [mqadmin] }),
@@ -751,7 +752,7 @@ export class KubernetesPlatform implements ClusterPlatform {
                     template: {
                         metadata: { labels: lbls },
                         spec: {
-                            securityContext: { ...podSecurity(NGINX_UID), fsGroup: NGINX_UID },
+                            securityContext: podSecurity(NGINX_UID),
                             affinity: spreadAffinity(selectorOf(lbls), "preferred"),
                             containers: [
                                 {
