@@ -169,8 +169,12 @@ describe("the blue cluster on the local stack", () => {
         fs.mkdirSync(root);
         const r = runJobScript(backupScript({ plan, retentionDays: 7, backupRoot: root }));
         assert.strictEqual(r.status, 0, r.stderr);
-        const [backup] = fs.readdirSync(root);
+        const backups = fs.readdirSync(root).filter((f) => !f.startsWith("."));
+        assert.strictEqual(backups.length, 1, backups.join(", "));
+        const [backup] = backups;
         assert.match(backup, /^blue-\d{8}T\d{6}Z$/);
+        // The upload step of the Job finds the backup through this file.
+        assert.strictEqual(fs.readFileSync(path.join(root, ".latest-blue"), "utf8").trim(), path.join(root, backup));
         const files = fs.readdirSync(path.join(root, backup)).sort();
         for (const f of [
             "SHA256SUMS",
