@@ -4,12 +4,8 @@
  * bad value fails at preview naming the key.
  */
 import { z } from "zod";
+import { intRange } from "./configRules";
 import { recordType } from "./plan/dnsPlan";
-
-function intRange(min: number, max: number) {
-    const error = `must be an integer from ${min} to ${max}`;
-    return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
-}
 
 /** An S3 bucket name as S3 accepts it. */
 export const bucketName = z

@@ -10,17 +10,12 @@ import { RESERVED_BROKER_KEYS } from "../runtime/serverConfig";
 import { clusterSpecProblem, PORT_SPAN, proxyCount } from "./plan/clusterPlan";
 import { SUPPORTED_UPGRADES, supportedUpgrade } from "./plan/compatibility";
 import { awsRegion, awsSchema, bucketName } from "./awsConfig";
+import { intRange } from "./configRules";
 import { recordType } from "./plan/dnsPlan";
 import { defaultKubernetesSpec, kubernetesProblems, kubernetesSchema, KubernetesSpec } from "./kubernetesConfig";
 
 /** The config namespace: Pulumi prefixes keys with the project name. */
 export const CONFIG_NAMESPACE = "rocketmq-upgrade";
-
-/** An integer range whose every failure says the whole allowed range. */
-function intRange(min: number, max: number) {
-    const error = `must be an integer from ${min} to ${max}`;
-    return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
-}
 
 const versionText = z.coerce
     .string()
@@ -574,7 +569,7 @@ function awsProblems(cfg: StackConfig): string[] {
                 `the bucket this stack declares and hardens`,
         );
     }
-    if (aws && bucket && s3 && s3.region !== aws.region) {
+    if (bucket && s3 && s3.region !== aws.region) {
         problems.push(
             `${CONFIG_NAMESPACE}:backup.s3.region = "${s3.region}": must be aws.region ("${aws.region}"), where the bucket is`,
         );

@@ -5,6 +5,7 @@
  * preview naming the key instead of at apply time in the API server.
  */
 import { z } from "zod";
+import { intRange } from "./configRules";
 
 /** Kubernetes' resource.Quantity grammar: a decimal number, then a binary or decimal suffix or an exponent. */
 const QUANTITY = /^(\d+(\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/;
@@ -157,12 +158,7 @@ export const kubernetesSchema = z
             .strict()
             .default(DEFAULT_RESOURCES),
         /** Replicas of isolated routing's address server: two keep it answering while a weight change rolls it. */
-        addressServerReplicas: z
-            .number({ error: "must be an integer from 1 to 10" })
-            .int({ error: "must be an integer from 1 to 10" })
-            .min(1, { error: "must be an integer from 1 to 10" })
-            .max(10, { error: "must be an integer from 1 to 10" })
-            .default(2),
+        addressServerReplicas: intRange(1, 10).default(2),
         /**
          * Spreading a broker group's master and slaves across zones: "required"
          * refuses to schedule them in one zone, "preferred" tries. Across nodes

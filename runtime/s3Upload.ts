@@ -50,7 +50,7 @@ export function s3Client(target: S3Target): S3Client {
     });
 }
 
-function describe(err: unknown): string {
+function describeError(err: unknown): string {
     const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
     const status = e.$metadata?.httpStatusCode ? ` (HTTP ${e.$metadata.httpStatusCode})` : "";
     return `${e.name ?? "Error"}${status}: ${e.message ?? String(err)}`;
@@ -68,7 +68,7 @@ export async function uploadBackup(
     const client = s3Client(target);
     const fail = (what: string, err: unknown): never => {
         throw new Error(
-            `backup ${manifest.backupId}: upload to ${url} failed at ${what}: ${describe(err)}; ` +
+            `backup ${manifest.backupId}: upload to ${url} failed at ${what}: ${describeError(err)}; ` +
                 `the backup is kept locally at ${dir}`,
         );
     };

@@ -209,11 +209,7 @@ describe("the prod stack on Kubernetes (Pulumi mocks)", () => {
             limits: { cpu: "8", memory: "16Gi" },
         });
         assert.deepStrictEqual(container.env, [{ name: "JAVA_OPT_EXT", value: "-Xms8192m -Xmx8192m" }]);
-        assert.strictEqual(
-            find("Deployment", "rocketmq-green-proxy").inputs.spec &&
-                (find("Deployment", "rocketmq-green-proxy").inputs.spec as Any).replicas,
-            2,
-        );
+        assert.strictEqual((find("Deployment", "rocketmq-green-proxy").inputs.spec as Any).replicas, 2);
         assert.strictEqual((find("StatefulSet", "namesrv").inputs.spec as Any).replicas, 2);
     });
 
