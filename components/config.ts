@@ -332,6 +332,27 @@ export function checkVersionJump(blue: RocketMQVersion, green: RocketMQVersion):
     return undefined;
 }
 
+/**
+ * A SYNC_MASTER answers a send only once a slave holds the message, so a
+ * group without slaves answers every send SLAVE_NOT_AVAILABLE: refused here,
+ * at preview, instead of late in `up`'s verification. `roleSet` says whether
+ * the config names the role or it is the default.
+ */
+export function checkBrokerRole(
+    colour: "blue" | "green",
+    spec: Pick<ClusterSpec, "brokerRole" | "slavesPerGroup">,
+    roleSet: boolean,
+): string | undefined {
+    if (spec.brokerRole !== "SYNC_MASTER" || spec.slavesPerGroup > 0) {
+        return undefined;
+    }
+    return (
+        `${CONFIG_NAMESPACE}:${colour}.brokerRole = "SYNC_MASTER"${roleSet ? "" : " (the default)"} needs a slave, ` +
+        `but ${CONFIG_NAMESPACE}:${colour}.slavesPerGroup = 0: set brokerRole to "ASYNC_MASTER" or slavesPerGroup ` +
+        `to 1 or more`
+    );
+}
+
 /** The traffic weight must be 0 or one of the canary stages, so every weight in use is a stage someone declared. */
 export function checkWeightIsStage(trafficWeight: number, stages: readonly number[]): string | undefined {
     if (trafficWeight === 0 || stages.includes(trafficWeight)) {
@@ -646,6 +667,12 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
         const problem = spec ? clusterSpecProblem(spec) : undefined;
         if (problem) {
             problems.push(`${CONFIG_NAMESPACE}:${colour}.${problem}`);
+        }
+        const role = spec
+            ? checkBrokerRole(colour, spec, valueAt(raw, [colour, "brokerRole"]) !== undefined)
+            : undefined;
+        if (role) {
+            problems.push(role);
         }
     }
     problems.push(...rolloutProblems(cfg));

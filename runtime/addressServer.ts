@@ -1,12 +1,12 @@
 /**
  * The address server of isolated routing on this machine: nginx from
  * Debian's package, unpacked into the cache (nothing is installed
- * system-wide), run in the foreground of its own directory. A weight change
- * rewrites the config, has nginx test it, and reloads it with SIGHUP: the
+ * system-wide, and no step needs root), run in the foreground of its own
+ * directory. A weight change rewrites the config, has nginx test it, and reloads it with SIGHUP: the
  * master starts workers on the new config and lets the old ones finish, so
  * no client poll is refused.
  */
-import { execFileSync, spawn } from "child_process";
+import { execFileSync, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
 import * as os from "os";
@@ -29,9 +29,59 @@ type Log = (msg: string) => void;
 /** Identities whose answers prove a weight is in force: a few on each side of its threshold. */
 const PROBES = Array.from({ length: 200 }, (_, i) => `${PROBE_PREFIX}${i}`);
 
+/** What to do when nginx cannot be fetched: one clause, for the end of the error. */
+export const NGINX_INSTALL_HINT =
+    "install it as root (apt-get install -y nginx) and set NGINX_BIN=/usr/sbin/nginx, or point NGINX_BIN at any nginx binary";
+
+/**
+ * The apt-get runs that fetch nginx's package, in turn until one succeeds:
+ * the machine's package lists as they are, then refreshed ones. Only root
+ * may refresh the machine's lists (/var/lib/apt/lists); anyone else
+ * refreshes a private copy under `aptDir`, so the fetch never needs root.
+ */
+export function nginxFetchAttempts(isRoot: boolean, aptDir: string): string[][][] {
+    const own = isRoot
+        ? []
+        : ["-o", `Dir::State::Lists=${path.join(aptDir, "lists")}`, "-o", `Dir::Cache=${path.join(aptDir, "cache")}`];
+    return [
+        [["download", "nginx"]],
+        [
+            [...own, "update"],
+            [...own, "download", "nginx"],
+        ],
+    ];
+}
+
+/**
+ * Runs apt-get with each argument list in turn in `cwd`; says in one line why
+ * one failed, or undefined when all succeed. `apt-get update` exits 0 when it
+ * could not reach a source, and only the download after it fails: its first
+ * warning is the cause then, so it goes into the answer.
+ */
+function runApt(runs: string[][], cwd: string): string | undefined {
+    let warning: string | undefined;
+    for (const args of runs) {
+        const r = spawnSync("apt-get", args, { cwd, encoding: "utf8" });
+        const lines = (r.stderr ?? "")
+            .split("\n")
+            .map((l) => l.trim())
+            .filter(Boolean);
+        if (r.error || r.status !== 0) {
+            // apt marks its errors "E:" and its warnings "W:".
+            const cause = r.error?.message ?? [...lines].reverse().find((l) => l.startsWith("E:")) ?? lines.at(-1);
+            return (
+                `apt-get ${args.join(" ")} exited ${r.status ?? "without a code"} (${cause ?? "no message"})` +
+                (warning ? `, after apt-get warned: ${warning}` : "")
+            );
+        }
+        warning ??= lines.find((l) => l.startsWith("W:") || l.startsWith("E:"));
+    }
+    return undefined;
+}
+
 /**
  * The nginx binary: NGINX_BIN if set, else Debian's package unpacked under
- * the cache, fetched with `apt-get download` on first use.
+ * the cache, fetched with `apt-get download` on first use (as any user).
  */
 export function nginxBinary(log: Log = () => undefined): string {
     if (process.env.NGINX_BIN) {
@@ -45,13 +95,22 @@ export function nginxBinary(log: Log = () => undefined): string {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-deb-"));
     try {
         log("fetching nginx from Debian's packages");
-        const download = () => execFileSync("apt-get", ["download", "nginx"], { cwd: work, stdio: "pipe" });
-        try {
-            download();
-        } catch {
-            // A fresh machine has no package lists yet.
-            execFileSync("apt-get", ["update"], { stdio: "pipe" });
-            download();
+        const isRoot = process.getuid?.() === 0;
+        const aptDir = path.join(home, "apt");
+        if (!isRoot) {
+            // apt-get wants these to exist when its lists and cache live elsewhere.
+            fs.mkdirSync(path.join(aptDir, "lists", "partial"), { recursive: true });
+            fs.mkdirSync(path.join(aptDir, "cache", "archives", "partial"), { recursive: true });
+        }
+        let failure: string | undefined;
+        for (const runs of nginxFetchAttempts(isRoot, aptDir)) {
+            failure = runApt(runs, work);
+            if (failure === undefined) {
+                break;
+            }
+        }
+        if (failure !== undefined) {
+            throw new Error(failure);
         }
         const deb = fs.readdirSync(work).find((f) => /^nginx_.*\.deb$/.test(f));
         if (!deb) {
@@ -66,8 +125,7 @@ export function nginxBinary(log: Log = () => undefined): string {
         return bin;
     } catch (err) {
         throw new Error(
-            `could not get nginx for the address server: ${(err as Error).message.split("\n")[0]}. ` +
-                `Install Debian's nginx package, or point NGINX_BIN at an nginx binary.`,
+            `could not get nginx for the address server: ${(err as Error).message.split("\n")[0]}; ${NGINX_INSTALL_HINT}.`,
             { cause: err },
         );
     } finally {

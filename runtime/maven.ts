@@ -67,20 +67,43 @@ export function runtimePom(version: RocketMQVersion, artifacts: string[] = runti
     ].join("\n");
 }
 
-/** Turns Maven's "could not resolve" output into an error that names the version. */
-export function describeResolutionFailure(version: string, mavenOutput: string): string {
-    const missing = /Could not find artifact ([^\s]+)|([\w.-]+:[\w.-]+:(?:jar|pom):[\w.-]+) was not found/.exec(
-        mavenOutput,
+/**
+ * How Maven tells a repository's "not found" (HTTP 404 or 410, or such an
+ * answer cached in the local repository) from every other transfer failure:
+ * by this exception type, printed in the cause chain under `mvn -e`. Its
+ * message is worded differently by each Maven release; the type is the
+ * resolver's API and stays. Every failure exits 1 alike.
+ */
+export const NOT_FOUND_EXCEPTION = "org.eclipse.aether.transfer.ArtifactNotFoundException";
+
+/** Maven's own summary lines of a failed run: its `[ERROR]` lines, without `-e`'s stack traces or colour codes. */
+function errorSummary(mavenOutput: string): string[] {
+    return (
+        mavenOutput
+            // eslint-disable-next-line no-control-regex
+            .replace(/\x1b\[[0-9;]*m/g, "")
+            .split("\n")
+            .filter((l) => l.startsWith("[ERROR]") && l.trim() !== "[ERROR]")
     );
-    if (missing) {
-        const artifact = missing[1] ?? missing[2];
+}
+
+/**
+ * Turns a failed `mvn -e` run into an error that names the version.
+ * `exitCode` is Maven's (undefined when it did not run at all); whether the
+ * repository answered "not found" is read from the exception type alone.
+ */
+export function describeResolutionFailure(version: string, exitCode: number | undefined, mavenOutput: string): string {
+    const notFound = mavenOutput.split("\n").find((l) => l.includes(`${NOT_FOUND_EXCEPTION}:`));
+    if (exitCode === 1 && notFound !== undefined) {
         return (
-            `RocketMQ ${version} is not served by Maven Central (${artifact} was not found). ` +
+            `RocketMQ ${version} is not served by Maven Central (the repository answered "not found": ` +
+            `${notFound.slice(notFound.indexOf(NOT_FOUND_EXCEPTION) + NOT_FOUND_EXCEPTION.length + 1).trim()}). ` +
             `Pick a released version that Maven Central serves, for example 4.9.7 or 5.5.0.`
         );
     }
-    const lastLines = mavenOutput.trim().split("\n").slice(-15).join("\n");
-    return `Resolving RocketMQ ${version} from Maven Central failed:\n${lastLines}`;
+    const summary = errorSummary(mavenOutput);
+    const lines = summary.length > 0 ? summary : mavenOutput.trim().split("\n").slice(-15);
+    return `Resolving RocketMQ ${version} from Maven Central failed (mvn exit code ${exitCode ?? "none"}):\n${lines.join("\n")}`;
 }
 
 function runtimeDir(kind: string, versionText: string): string {
@@ -136,6 +159,8 @@ async function resolveArtifacts(
                 [
                     "-B",
                     "-q",
+                    // The cause chain carries NOT_FOUND_EXCEPTION.
+                    "-e",
                     "-f",
                     path.join(staging, "pom.xml"),
                     `${DEPENDENCY_PLUGIN}:copy-dependencies`,
@@ -145,9 +170,13 @@ async function resolveArtifacts(
                 { maxBuffer: 64 * 1024 * 1024 },
             );
         } catch (err) {
-            const e = err as { stdout?: string; stderr?: string; message: string };
+            const e = err as { code?: number | string; stdout?: string; stderr?: string; message: string };
             throw new Error(
-                describeResolutionFailure(version.text, `${e.stdout ?? ""}\n${e.stderr ?? ""}\n${e.message}`),
+                describeResolutionFailure(
+                    version.text,
+                    typeof e.code === "number" ? e.code : undefined,
+                    `${e.stdout ?? ""}\n${e.stderr ?? ""}\n${e.message}`,
+                ),
                 { cause: err },
             );
         }

@@ -76,7 +76,7 @@ describe("the pulumi wrapper and config checks at preview", () => {
         }
     });
 
-    it("names what to install, in one line, when java or mvn is missing", () => {
+    it("names what to install, in one line, when java, mvn or javac is missing", () => {
         // A PATH with bash and node but without java or mvn.
         const bin = fs.mkdtempSync(path.join(dir, "bin-"));
         for (const tool of ["bash", "node", "npm", "sed", "head"]) {
@@ -105,6 +105,19 @@ describe("the pulumi wrapper and config checks at preview", () => {
         assert.strictEqual(
             noMaven.stderr,
             "error: mvn not found: install Maven 3.8 or newer (apt-get install -y maven)\n",
+        );
+        // A JRE alone (java without javac) is not enough: the tests compile their Java clients.
+        fs.symlinkSync(
+            execFileSync("bash", ["-c", "command -v mvn"], { encoding: "utf8" }).trim(),
+            path.join(bin, "mvn"),
+        );
+        const jreOnly = spawnSync("bash", [path.join(dir, "scripts", "check-prereqs.sh")], {
+            encoding: "utf8",
+            env: { PATH: bin },
+        });
+        assert.strictEqual(
+            jreOnly.stderr,
+            "error: javac not found: install a JDK 17 or newer, not only a JRE (apt-get install -y openjdk-17-jdk-headless)\n",
         );
     });
 

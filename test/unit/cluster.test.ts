@@ -42,9 +42,11 @@ class RecordingPlatform extends LocalPlatform {
 }
 
 function specOf(version: string, brokerGroups: number, slavesPerGroup: number) {
+    // A SYNC_MASTER needs a slave (the config refuses it without one).
+    const brokerRole = slavesPerGroup === 0 ? "ASYNC_MASTER" : "SYNC_MASTER";
     return parseStackConfig({
         blue: { version: "4.9.7", clusterName: "other" },
-        green: { version, clusterName: "c", brokerGroups, slavesPerGroup },
+        green: { version, clusterName: "c", brokerGroups, slavesPerGroup, brokerRole },
     }).green!;
 }
 

@@ -55,7 +55,7 @@ describe("cluster plan", () => {
     });
 
     it("plans masters only when there are no slaves", () => {
-        const plan = planCluster(spec({ brokerGroups: 1, slavesPerGroup: 0 }), 20000, NS);
+        const plan = planCluster(spec({ brokerGroups: 1, slavesPerGroup: 0, brokerRole: "ASYNC_MASTER" }), 20000, NS);
         assert.deepStrictEqual(
             plan.brokers.map((b) => b.name),
             ["blue-broker-a-0"],

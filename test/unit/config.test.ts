@@ -180,6 +180,40 @@ describe("stack config", () => {
         assert.match(problemsOf({ blue: BLUE, green: GREEN, canaryStages: [10, 50] })[0], /must end at 100/);
     });
 
+    for (const colour of ["blue", "green"] as const) {
+        const other = colour === "blue" ? { green: GREEN } : { blue: BLUE };
+        const own = colour === "blue" ? BLUE : GREEN;
+
+        it(`refuses ${colour}'s SYNC_MASTER without slaves at preview, naming both keys and what is allowed`, () => {
+            assert.deepStrictEqual(problemsOf({ ...other, [colour]: { ...own, slavesPerGroup: 0 } }), [
+                `rocketmq-upgrade:${colour}.brokerRole = "SYNC_MASTER" (the default) needs a slave, but ` +
+                    `rocketmq-upgrade:${colour}.slavesPerGroup = 0: set brokerRole to "ASYNC_MASTER" or ` +
+                    `slavesPerGroup to 1 or more`,
+            ]);
+            assert.deepStrictEqual(
+                problemsOf({ ...other, [colour]: { ...own, slavesPerGroup: 0, brokerRole: "SYNC_MASTER" } }),
+                [
+                    `rocketmq-upgrade:${colour}.brokerRole = "SYNC_MASTER" needs a slave, but ` +
+                        `rocketmq-upgrade:${colour}.slavesPerGroup = 0: set brokerRole to "ASYNC_MASTER" or ` +
+                        `slavesPerGroup to 1 or more`,
+                ],
+            );
+        });
+
+        it(`takes ${colour} without slaves under ASYNC_MASTER, and SYNC_MASTER with one`, () => {
+            const async = parseStackConfig({
+                ...other,
+                [colour]: { ...own, slavesPerGroup: 0, brokerRole: "ASYNC_MASTER" },
+            });
+            assert.strictEqual(async[colour]!.slavesPerGroup, 0);
+            const sync = parseStackConfig({
+                ...other,
+                [colour]: { ...own, slavesPerGroup: 1, brokerRole: "SYNC_MASTER" },
+            });
+            assert.strictEqual(sync[colour]!.brokerRole, "SYNC_MASTER");
+        });
+    }
+
     it("takes fractions set with `config set --path` (stored as strings) as numbers", () => {
         const cfg = parseStackConfig({ blue: BLUE, green: GREEN, verification: { baselineTolerance: "-0.9" } });
         assert.strictEqual(cfg.verification.baselineTolerance, -0.9);

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { describeResolutionFailure, runtimeArtifacts, runtimePom } from "../../runtime/maven";
+import { describeResolutionFailure, NOT_FOUND_EXCEPTION, runtimeArtifacts, runtimePom } from "../../runtime/maven";
 import { mustParseVersion } from "../../runtime/versions";
 
 describe("Maven runtime resolution", () => {
@@ -19,20 +19,52 @@ describe("Maven runtime resolution", () => {
         }
     });
 
-    it("names the version when Maven Central does not serve it", () => {
-        const out =
-            "[ERROR] Failed to execute goal ... org.apache.rocketmq:rocketmq-namesrv:jar:4.9.8 was not found in ...";
+    // Shaped like `mvn -B -q -e` output: Maven's [ERROR] summary, then the cause chain. The messages are
+    // made up on purpose: only the exception type and the exit code may decide.
+    function mavenRun(exceptionType: string, message: string): string {
+        return [
+            "\x1b[0m\x1b[0m[ERROR] Failed to execute goal on project rocketmq-4.9.8: any wording -> [Help 1]",
+            "org.apache.maven.lifecycle.LifecycleExecutionException: any wording",
+            "\tat org.apache.maven.lifecycle.internal.LifecycleDependencyResolver.getDependencies (LifecycleDependencyResolver.java:269)",
+            `Caused by: ${exceptionType}: ${message}`,
+            "\tat org.eclipse.aether.internal.impl.DefaultArtifactResolver.resolve (DefaultArtifactResolver.java:425)",
+            "[ERROR] ",
+            "[ERROR] [Help 1] https://example.invalid/DependencyResolutionException",
+        ].join("\n");
+    }
+
+    it("names the version when the repository answered not found, whatever Maven's wording", () => {
         assert.strictEqual(
-            describeResolutionFailure("4.9.8", out),
-            "RocketMQ 4.9.8 is not served by Maven Central (org.apache.rocketmq:rocketmq-namesrv:jar:4.9.8 was not found). " +
+            describeResolutionFailure("4.9.8", 1, mavenRun(NOT_FOUND_EXCEPTION, "wording of some release")),
+            'RocketMQ 4.9.8 is not served by Maven Central (the repository answered "not found": wording of some release). ' +
                 "Pick a released version that Maven Central serves, for example 4.9.7 or 5.5.0.",
         );
     });
 
-    it("keeps Maven's last lines for any other failure", () => {
+    it("does not call a transfer failure 'not served', however it is worded", () => {
+        const out = mavenRun(
+            "org.eclipse.aether.transfer.ArtifactTransferException",
+            "Could not find artifact org.apache.rocketmq:rocketmq-namesrv:jar:4.9.8 was not found (500)",
+        );
+        assert.strictEqual(
+            describeResolutionFailure("4.9.8", 1, out),
+            "Resolving RocketMQ 4.9.8 from Maven Central failed (mvn exit code 1):\n" +
+                "[ERROR] Failed to execute goal on project rocketmq-4.9.8: any wording -> [Help 1]\n" +
+                "[ERROR] [Help 1] https://example.invalid/DependencyResolutionException",
+        );
+    });
+
+    it("does not call it 'not served' unless Maven itself failed the build (exit code 1)", () => {
+        const out = mavenRun(NOT_FOUND_EXCEPTION, "x");
+        for (const code of [undefined, 127]) {
+            assert.doesNotMatch(describeResolutionFailure("4.9.8", code, out), /not served/, `exit code ${code}`);
+        }
+    });
+
+    it("keeps the last lines when Maven printed no summary", () => {
         assert.match(
-            describeResolutionFailure("5.5.0", "line1\nNetwork is unreachable"),
-            /5.5.0.*\n.*Network is unreachable/s,
+            describeResolutionFailure("5.5.0", undefined, "line1\nspawn mvn ENOENT"),
+            /^Resolving RocketMQ 5\.5\.0 from Maven Central failed \(mvn exit code none\):\nline1\nspawn mvn ENOENT$/,
         );
     });
 });

@@ -108,6 +108,8 @@ describe("the program (Pulumi mocks)", () => {
     it("declares blue alone, at its own release, when no upgrade is under way", async () => {
         runProgram({ "rocketmq-upgrade:blue": BLUE });
         await settled();
+        // Two name servers and 2 groups of master + slave: an empty list must not pass the every() below.
+        assert.strictEqual(processes().length, 6);
         assert.ok(processes().every((p) => p.inputs.version === "4.9.7"));
         assert.ok(!processes().some((p) => p.name.startsWith("green-")));
         assert.strictEqual(registered.filter((r) => r.type === "rocketmq:local:Traffic").length, 0);
@@ -119,11 +121,10 @@ describe("the program (Pulumi mocks)", () => {
         assert.strictEqual(registered.filter((r) => r.type === "rocketmq:local:DrainCheck").length, 1);
         const blue = processes().filter((p) => p.name.startsWith("blue-"));
         assert.ok(blue.length === 4 && blue.every((p) => p.inputs.stopped === true));
-        assert.ok(
-            processes()
-                .filter((p) => !p.name.startsWith("blue-"))
-                .every((p) => p.inputs.stopped !== true),
-        );
+        const others = processes().filter((p) => !p.name.startsWith("blue-"));
+        // Green's 4 brokers and proxy, and the 2 name servers.
+        assert.strictEqual(others.length, 7);
+        assert.ok(others.every((p) => p.inputs.stopped !== true));
     });
 
     it("registers no resource at all when the config is invalid", () => {
@@ -180,6 +181,8 @@ describe("the program (Pulumi mocks)", () => {
     it("declares blue-green brokers without a roll", async () => {
         runProgram(BASE_CONFIG);
         await settled();
+        // Both colours' 8 brokers, green's proxy and the 2 name servers.
+        assert.strictEqual(processes().length, 11);
         assert.ok(processes().every((p) => p.inputs.roll === undefined));
     });
 

@@ -5,7 +5,11 @@ import { downgradeBlockers, rollSteps, takeDownRefusal } from "../../components/
 import { rollJumpProblem, silentBrokerProblem, versionOfLabel } from "../../runtime/rollPreflight";
 
 function plan(brokerGroups: number, slavesPerGroup: number) {
-    const spec = parseStackConfig({ blue: { version: "4.9.7", clusterName: "c", brokerGroups, slavesPerGroup } }).blue;
+    // A SYNC_MASTER needs a slave (the config refuses it without one).
+    const brokerRole = slavesPerGroup === 0 ? "ASYNC_MASTER" : "SYNC_MASTER";
+    const spec = parseStackConfig({
+        blue: { version: "4.9.7", clusterName: "c", brokerGroups, slavesPerGroup, brokerRole },
+    }).blue;
     return planCluster(spec, 30000, planNameServers(2, 19876));
 }
 
