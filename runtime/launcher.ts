@@ -146,6 +146,16 @@ export function tail(file: string, lines: number): string {
 }
 
 /**
+ * A bind failure means one of the server's ports was taken between the moment it was chosen and the start, by
+ * another process or an outgoing socket: say so, rather than leave the reader to find it in the log.
+ */
+function portCollision(output: string, spec: ServerProcessSpec): string {
+    return /BindException|Address already in use/.test(output)
+        ? `: port collision, a port it binds (service port ${spec.servicePort} or one beside it) is already in use by another process`
+        : "";
+}
+
+/**
  * Starts the server described by `spec` (unless it already runs) and resolves
  * with its pid once it serves: the boot line was printed and its port accepts
  * connections. Fails with the process's last output if it exits or times out.
@@ -181,8 +191,9 @@ export async function startServer(
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
         if (!isAlive(pid)) {
+            const last = tail(stdoutPath, 20);
             throw new Error(
-                `${spec.role} in ${spec.dir} exited during startup. Last output (${stdoutPath}):\n${tail(stdoutPath, 20)}`,
+                `${spec.role} in ${spec.dir} exited during startup${portCollision(last, spec)}. Last output (${stdoutPath}):\n${last}`,
             );
         }
         const booted = BOOT_MARKER[spec.role].test(tail(stdoutPath, 50));

@@ -77,48 +77,30 @@ describe("the pulumi wrapper and config checks at preview", () => {
     });
 
     it("names what to install, in one line, when java, mvn or javac is missing", () => {
-        // A PATH with bash and node but without java or mvn.
+        // A PATH with bash and node, then with one more tool at each step: the next missing one is named.
         const bin = fs.mkdtempSync(path.join(dir, "bin-"));
-        for (const tool of ["bash", "node", "npm", "sed", "head"]) {
+        const link = (tool: string) =>
             fs.symlinkSync(
                 execFileSync("bash", ["-c", `command -v ${tool}`], { encoding: "utf8" }).trim(),
                 path.join(bin, tool),
             );
+        const check = () =>
+            spawnSync("bash", [path.join(dir, "scripts", "check-prereqs.sh")], {
+                encoding: "utf8",
+                env: { PATH: bin },
+            });
+        ["bash", "node", "npm", "sed", "head"].forEach(link);
+        for (const [tool, expected] of [
+            ["java", "install a JDK 17 or newer (apt-get install -y openjdk-17-jdk-headless)"],
+            ["mvn", "install Maven 3.8 or newer (apt-get install -y maven)"],
+            // A JRE alone (java without javac) is not enough: the tests compile their Java clients.
+            ["javac", "install a JDK 17 or newer, not only a JRE (apt-get install -y openjdk-17-jdk-headless)"],
+        ]) {
+            const r = check();
+            assert.strictEqual(r.status, 1);
+            assert.strictEqual(r.stderr, `error: ${tool} not found: ${expected}\n`);
+            link(tool);
         }
-        const r = spawnSync("bash", [path.join(dir, "scripts", "check-prereqs.sh")], {
-            encoding: "utf8",
-            env: { PATH: bin },
-        });
-        assert.strictEqual(r.status, 1);
-        assert.strictEqual(
-            r.stderr,
-            "error: java not found: install a JDK 17 or newer (apt-get install -y openjdk-17-jdk-headless)\n",
-        );
-        fs.symlinkSync(
-            execFileSync("bash", ["-c", "command -v java"], { encoding: "utf8" }).trim(),
-            path.join(bin, "java"),
-        );
-        const noMaven = spawnSync("bash", [path.join(dir, "scripts", "check-prereqs.sh")], {
-            encoding: "utf8",
-            env: { PATH: bin },
-        });
-        assert.strictEqual(
-            noMaven.stderr,
-            "error: mvn not found: install Maven 3.8 or newer (apt-get install -y maven)\n",
-        );
-        // A JRE alone (java without javac) is not enough: the tests compile their Java clients.
-        fs.symlinkSync(
-            execFileSync("bash", ["-c", "command -v mvn"], { encoding: "utf8" }).trim(),
-            path.join(bin, "mvn"),
-        );
-        const jreOnly = spawnSync("bash", [path.join(dir, "scripts", "check-prereqs.sh")], {
-            encoding: "utf8",
-            env: { PATH: bin },
-        });
-        assert.strictEqual(
-            jreOnly.stderr,
-            "error: javac not found: install a JDK 17 or newer, not only a JRE (apt-get install -y openjdk-17-jdk-headless)\n",
-        );
     });
 
     it("refuses a stack other than local without a passphrase", () => {

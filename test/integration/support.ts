@@ -7,6 +7,13 @@ import { PORT_SPAN } from "../../components/plan/clusterPlan";
 import { portIsFree } from "../../runtime/launcher";
 import { projectRoot } from "../../runtime/paths";
 
+/**
+ * The test clients' route refresh (pollNameServerInterval). Applications keep the client's 30 s; the tests shorten
+ * it so each stage, rollback and master turn waits seconds instead, and every assertion about how fast producers
+ * move is written against this value.
+ */
+export const TEST_ROUTE_REFRESH_MS = 5_000;
+
 /** A fresh directory under test-output/ (gitignored), named after the test. */
 export function scratchDir(name: string): string {
     const dir = path.join(projectRoot(), "test-output", `${name}-${process.pid}-${Date.now()}`);
@@ -14,19 +21,54 @@ export function scratchDir(name: string): string {
     return dir;
 }
 
-let nextCandidate = 20000 + (process.pid % 200) * 100;
+/**
+ * Test ports stay below Linux's ephemeral range (ip_local_port_range starts at 32768 by default): a port there
+ * can be taken by any outgoing client socket between the moment it is found free and the moment a broker binds it.
+ * Two mocha processes may run side by side (scripts/test.sh), so each takes its own slot of the range,
+ * `TEST_PORT_SLOT` (0 or 1), and never picks a port of the other's.
+ */
+export const TEST_PORT_RANGE = { low: 10000, high: 32000 };
+const SLOTS = 2;
+
+/** The [low, high) ports of this process's slot. */
+export function portSlot(slot = Number(process.env.TEST_PORT_SLOT ?? "0")): { low: number; high: number } {
+    if (!Number.isInteger(slot) || slot < 0 || slot >= SLOTS) {
+        throw new Error(`TEST_PORT_SLOT=${process.env.TEST_PORT_SLOT}: allowed are 0 to ${SLOTS - 1}`);
+    }
+    const width = Math.floor((TEST_PORT_RANGE.high - TEST_PORT_RANGE.low) / SLOTS);
+    return { low: TEST_PORT_RANGE.low + slot * width, high: TEST_PORT_RANGE.low + (slot + 1) * width };
+}
+
+/** Fails naming both ranges when the kernel would hand out test ports to outgoing sockets. */
+export function assertOutsideEphemeralRange(high = TEST_PORT_RANGE.high): void {
+    const file = "/proc/sys/net/ipv4/ip_local_port_range";
+    if (!fs.existsSync(file)) {
+        return;
+    }
+    const [low] = fs.readFileSync(file, "utf8").trim().split(/\s+/).map(Number);
+    if (low < high) {
+        throw new Error(
+            `test ports ${TEST_PORT_RANGE.low}-${high} overlap the ephemeral range starting at ${low} (${file}): ` +
+                `a client socket could take a broker's port; raise that range's start above ${high}`,
+        );
+    }
+}
+
+const slot = portSlot();
+let nextCandidate = slot.low + ((process.pid * 97) % (slot.high - slot.low - 1000));
 
 /**
- * Returns `count` consecutive free ports. RocketMQ brokers use port-2 and
+ * Returns `count` consecutive free ports of this process's slot. RocketMQ brokers use port-2 and
  * port+1 beside their own port, so callers ask for whole blocks.
  */
 export async function freePortBlock(count: number): Promise<number> {
+    assertOutsideEphemeralRange();
     for (let attempt = 0; attempt < 500; attempt++) {
+        if (nextCandidate + count > slot.high) {
+            nextCandidate = slot.low;
+        }
         const base = nextCandidate;
         nextCandidate += count + 10;
-        if (nextCandidate > 60000) {
-            nextCandidate = 20000;
-        }
         let free = true;
         for (let p = base; p < base + count && free; p++) {
             free = await portIsFree(p);
@@ -35,7 +77,7 @@ export async function freePortBlock(count: number): Promise<number> {
             return base;
         }
     }
-    throw new Error(`no block of ${count} free ports found`);
+    throw new Error(`no block of ${count} free ports found in ${slot.low}-${slot.high}`);
 }
 
 /** A copy of the project's tracked files, with node_modules linked, so tests never touch the real stack or its config. */
@@ -125,6 +167,10 @@ export async function isolateStack(dir: string, opts: { green: boolean }): Promi
         mustPulumi(dir, "config", "set", "--path", "green.basePort", String(ports.green));
     } else {
         mustPulumi(dir, "config", "rm", "green");
+    }
+    // A restarted name server waits for every broker to register again: every 10 s (the broker's floor), not 30 s.
+    for (const colour of opts.green ? ["blue", "green"] : ["blue"]) {
+        mustPulumi(dir, "config", "set", "--path", `${colour}.brokerConfig.registerNameServerPeriod`, "10000");
     }
     return ports;
 }
