@@ -22,14 +22,18 @@ import org.apache.rocketmq.common.message.MessageExt;
  *   sends COUNT messages keyed RUN_ID-0 .. RUN_ID-(COUNT-1), synchronously, with the
  *   client's own retries; prints one JSON line: {"sent":N,"ok":N,"notOk":N,"failed":N,...}.
  *   "ok" is SEND_OK; "notOk" is stored but not fully replicated/flushed (e.g. SLAVE_NOT_AVAILABLE);
- *   "failed" threw after the client's retries. Keys of accepted messages go to RUN_ID.sent.
+ *   "failed" threw after the client's retries. Keys of accepted messages go to RUN_ID.sent, and
+ *   "epochMillis,key" of each to RUN_ID.sent-at (when its send returned).
  *   DELIVER_AFTER_MS > 0 makes them 5.x timer messages, delivered that long after the send.
  * consume NAMESRV TOPIC GROUP RUN_ID EXPECTED TIMEOUT_SEC
  *   reads from the first offset until EXPECTED distinct keys of RUN_ID arrived or the timeout;
  *   prints {"consumed":N,"duplicates":N,...}. Keys go to RUN_ID.GROUP.consumed.
  * </pre>
+ * -DrouteRefreshMs=N sets the clients' pollNameServerInterval (the client's own default is 30 s).
  */
 public final class MessageLoad {
+    private static final int ROUTE_REFRESH_MS = Integer.getInteger("routeRefreshMs", 30_000);
+
     private MessageLoad() {}
 
     public static void main(String[] args) throws Exception {
@@ -67,6 +71,7 @@ public final class MessageLoad {
         DefaultMQProducer producer = new DefaultMQProducer("load-producer-" + runId);
         producer.setNamesrvAddr(namesrv);
         producer.setInstanceName("load-producer-" + runId + "-" + ProcessHandle.current().pid());
+        producer.setPollNameServerInterval(ROUTE_REFRESH_MS);
         producer.setSendMsgTimeout(5000);
         producer.setRetryTimesWhenSendFailed(2);
         producer.start();
@@ -76,7 +81,8 @@ public final class MessageLoad {
         long failed = 0;
         StringBuilder firstFailures = new StringBuilder();
         long began = System.nanoTime();
-        try (FileWriter sentKeys = new FileWriter(runId + ".sent", StandardCharsets.UTF_8)) {
+        try (FileWriter sentKeys = new FileWriter(runId + ".sent", StandardCharsets.UTF_8);
+             FileWriter sentAt = new FileWriter(runId + ".sent-at", StandardCharsets.UTF_8)) {
             for (long i = 0; i < count; i++) {
                 if (rate > 0) {
                     long due = began + (long) (i * 1_000_000_000L / rate);
@@ -99,6 +105,7 @@ public final class MessageLoad {
                         notOk++;
                     }
                     sentKeys.write(key + "\n");
+                    sentAt.write(System.currentTimeMillis() + "," + key + "\n");
                 } catch (Exception e) {
                     failed++;
                     if (failed <= 5) {
@@ -132,6 +139,7 @@ public final class MessageLoad {
         DefaultMQPushConsumer consumer = new DefaultMQPushConsumer(group);
         consumer.setNamesrvAddr(namesrv);
         consumer.setInstanceName(group + "-" + ProcessHandle.current().pid());
+        consumer.setPollNameServerInterval(ROUTE_REFRESH_MS);
         consumer.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET);
         consumer.subscribe(topic, "*");
         consumer.registerMessageListener((java.util.List<MessageExt> msgs, org.apache.rocketmq.client.consumer.listener.ConsumeConcurrentlyContext ctx) -> {

@@ -9,6 +9,7 @@ import { promisify } from "util";
 import { RocketMQRuntime } from "../../runtime/maven";
 import { compiledClasspath } from "../../runtime/javaSource";
 import { projectRoot } from "../../runtime/paths";
+import { TEST_ROUTE_REFRESH_MS } from "./support";
 
 const execFileAsync = promisify(execFile);
 const SOURCE = path.join(projectRoot(), "test", "clients", "MessageLoad.java");
@@ -39,7 +40,15 @@ async function run(runtime: RocketMQRuntime, workDir: string, args: string[], ti
     fs.mkdirSync(workDir, { recursive: true });
     const { stdout } = await execFileAsync(
         "java",
-        ["-Xmx256m", `-Duser.home=${workDir}`, "-cp", clientClasspath(runtime), "MessageLoad", ...args],
+        [
+            "-Xmx256m",
+            `-Duser.home=${workDir}`,
+            `-DrouteRefreshMs=${TEST_ROUTE_REFRESH_MS}`,
+            "-cp",
+            clientClasspath(runtime),
+            "MessageLoad",
+            ...args,
+        ],
         { cwd: workDir, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
     );
     const line = stdout
@@ -87,4 +96,13 @@ export function missingKeys(workDir: string, runId: string, group: string): stri
     const read = (f: string) => new Set(fs.readFileSync(path.join(workDir, f), "utf8").split("\n").filter(Boolean));
     const consumed = read(`${runId}.${group}.consumed`);
     return [...read(`${runId}.sent`)].filter((k) => !consumed.has(k));
+}
+
+/** When each accepted send of a run returned (epoch ms), in the order sent. */
+export function sendTimes(workDir: string, runId: string): number[] {
+    return fs
+        .readFileSync(path.join(workDir, `${runId}.sent-at`), "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => Number(line.split(",")[0]));
 }

@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ClusterPlan, planCluster, planNameServers, portsOf } from "../../components/plan/clusterPlan";
 import { parseStackConfig } from "../../components/config";
-import { isAlive, portIsFree } from "../../runtime/launcher";
+import { isAlive, portAccepts, portIsFree, runningPid } from "../../runtime/launcher";
 import { resolveRuntime, RocketMQRuntime } from "../../runtime/maven";
 import {
     commitLogMaxOffset,
@@ -27,8 +27,17 @@ import {
     rollVerifyScript,
     verificationScript,
 } from "../../components/platform/kubernetes/jobScripts";
-import { consume, missingKeys, produce } from "./clients";
-import { copyProject, isolateStack, mustPulumi, pulumi, StackPorts, stackOutputs, stackResources } from "./support";
+import { consume, missingKeys, produce, sendTimes } from "./clients";
+import {
+    copyProject,
+    isolateStack,
+    mustPulumi,
+    pulumi,
+    pulumiInBackground,
+    StackPorts,
+    stackOutputs,
+    stackResources,
+} from "./support";
 
 const MESSAGES = 400;
 
@@ -283,13 +292,45 @@ describe("the blue cluster on the local stack", () => {
         assert.strictEqual(got.consumed, MESSAGES);
     });
 
-    it("upgrades the name servers in place to 5.5.0, one at a time, while producers keep sending", async () => {
+    it("upgrades the name servers in place to 5.5.0, one at a time, while producers keep sending through each restart", async () => {
         const before = processPids(dir);
-        const sending = produce(runtime, clientDir, ns, "LoadTopic", "during-ns-upgrade", 1500, 25);
+        const nameServers = plan.nameServers.map((n, i) => ({
+            name: `namesrv-${i}`,
+            port: n.port,
+            dir: String(
+                stackResources(dir).find((r) => r.urn.endsWith(`::namesrv-${i}`))?.outputs?.dir ?? assert.fail(),
+            ),
+        }));
+        // What the processes did, sampled every 200 ms: when each name server was down (its old process gone and
+        // no new one serving on its port).
+        const down = new Map<string, Array<{ from: number; to: number }>>(nameServers.map((n) => [n.name, []]));
+        let sampling = true;
+        const sampler = (async () => {
+            while (sampling) {
+                const at = Date.now();
+                for (const n of nameServers) {
+                    const pid = runningPid(n.dir);
+                    const serving = pid !== undefined && (await portAccepts(n.port, "127.0.0.1", 500));
+                    const spans = down.get(n.name)!;
+                    const open =
+                        spans.length > 0 && spans[spans.length - 1].to === 0 ? spans[spans.length - 1] : undefined;
+                    if (!serving && !open) {
+                        spans.push({ from: at, to: 0 });
+                    } else if (serving && open) {
+                        open.to = at;
+                    }
+                }
+                await new Promise((r) => setTimeout(r, 200));
+            }
+        })();
+        const sending = produce(runtime, clientDir, ns, "LoadTopic", "during-ns-upgrade", 3000, 30);
         await new Promise((r) => setTimeout(r, 5000));
         mustPulumi(dir, "config", "set", "--path", "nameServer.version", "5.5.0");
-        mustPulumi(dir, "up");
+        const up = await pulumiInBackground(dir, "up");
         const sent = await sending;
+        sampling = false;
+        await sampler;
+        assert.strictEqual(up.status, 0, up.output);
         const after = processPids(dir);
         for (const n of ["namesrv-0", "namesrv-1"]) {
             assert.notStrictEqual(after.get(n), before.get(n), `${n} was not restarted`);
@@ -299,16 +340,32 @@ describe("the blue cluster on the local stack", () => {
                 assert.strictEqual(after.get(name), pid, `${name} was restarted`);
             }
         }
-        // One at a time: namesrv-1 is stopped only once namesrv-0 serves again with every broker registered.
-        const startedAt = (name: string) =>
-            Date.parse(String(stackResources(dir).find((r) => r.urn.endsWith(`::${name}`))?.outputs?.startedAt));
-        assert.ok(startedAt("namesrv-1") - startedAt("namesrv-0") >= 2000, "the name servers restarted together");
+        // One at a time: each was down exactly once, and namesrv-1 went down only after namesrv-0 served again.
+        const [first, second] = nameServers.map((n) => down.get(n.name)!);
+        assert.strictEqual(first.length, 1, `namesrv-0 was down ${JSON.stringify(first)}`);
+        assert.strictEqual(second.length, 1, `namesrv-1 was down ${JSON.stringify(second)}`);
+        assert.ok(first[0].to > 0 && second[0].to > 0, "a name server did not come back while sampled");
+        assert.ok(
+            second[0].from > first[0].to,
+            `namesrv-1 went down at ${second[0].from}, before namesrv-0 served again at ${first[0].to}`,
+        );
+        // The producer kept sending while each of them was down, and after.
+        const times = sendTimes(clientDir, "during-ns-upgrade");
+        for (const [i, span] of [first[0], second[0]].entries()) {
+            const during = times.filter((t) => t >= span.from && t <= span.to).length;
+            assert.ok(during > 0, `no send returned while namesrv-${i} was down (${span.to - span.from} ms)`);
+        }
+        assert.ok(
+            times.some((t) => t > second[0].to),
+            "the producer stopped before the second name server came back",
+        );
         for (const nsAddress of ns.split(";")) {
             const rows = parseClusterList(await mqadmin(runtime, ["clusterList", "-n", nsAddress]));
             assert.strictEqual(rows.length, 4, `${nsAddress} lists ${rows.length} brokers after its upgrade`);
         }
         assert.strictEqual(stackOutputs(dir).nameServerVersion, "5.5.0");
         assert.strictEqual(sent.failed, 0, sent.firstFailures);
+        assert.strictEqual(sent.sent, 3000);
         const got = await consume(runtime, clientDir, ns, "LoadTopic", "group-ns", "during-ns-upgrade", sent.sent, 180);
         assert.deepStrictEqual(missingKeys(clientDir, "during-ns-upgrade", "group-ns"), []);
         assert.strictEqual(got.consumed, sent.sent);

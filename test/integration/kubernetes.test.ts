@@ -6,8 +6,10 @@
  */
 import * as assert from "assert";
 import { execFileSync, spawnSync } from "child_process";
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { isDeepStrictEqual } from "util";
 import { copyProject, pulumiWithEnv, Run } from "./support";
 
 const PASSPHRASE = { PULUMI_CONFIG_PASSPHRASE: "rocketmq-upgrade-render-test" };
@@ -31,6 +33,51 @@ function mustProd(dir: string, ...args: string[]): string {
 function manifests(out: string): Map<string, string> {
     const dir = path.join(out, "1-manifest");
     return new Map(fs.readdirSync(dir).map((f) => [f, fs.readFileSync(path.join(dir, f), "utf8")]));
+}
+
+/**
+ * Every file under the render directory, path → content hash, size and mtime: a rewrite with the same
+ * bytes still moves the mtime, so "nothing rewritten" means nothing written at all.
+ */
+function renderedFiles(root: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    const walk = (rel: string) => {
+        for (const entry of fs.readdirSync(path.join(root, rel), { withFileTypes: true })) {
+            const child = path.join(rel, entry.name);
+            if (entry.isDirectory()) {
+                walk(child);
+            } else {
+                const full = path.join(root, child);
+                const stat = fs.statSync(full);
+                const hash = createHash("sha256").update(fs.readFileSync(full)).digest("hex");
+                out[child] = `sha256:${hash} size:${stat.size} mtime:${stat.mtimeMs}`;
+            }
+        }
+    };
+    walk(".");
+    return out;
+}
+
+/** The prod stack's resources as its state holds them (inputs, outputs, created/modified times), by URN. */
+function resources(dir: string): Record<string, unknown> {
+    const exported = JSON.parse(mustProd(dir, "stack", "export").replace(/^[^{]*/, "")) as {
+        deployment: { resources?: Array<{ urn: string }> };
+    };
+    return Object.fromEntries((exported.deployment.resources ?? []).map((r) => [r.urn, r]));
+}
+
+/** The keys added, removed or changed between two snapshots, each marked +, - or ~. */
+function changedKeys(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
+    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+    return keys.flatMap((k) => {
+        if (!(k in before)) {
+            return [`+ ${k}`];
+        }
+        if (!(k in after)) {
+            return [`- ${k}`];
+        }
+        return isDeepStrictEqual(before[k], after[k]) ? [] : [`~ ${k}`];
+    });
 }
 
 /** Kind (from the file name the provider writes: <group_version>-<kind>-<namespace>-<name>.yaml) → count. */
@@ -118,21 +165,27 @@ describe("the prod stack rendered by the real kubernetes provider", () => {
         assert.strictEqual(validate([path.join(out, "1-manifest", after[0][0])]).status, 0);
     });
 
-    it("refuses a storage size that does not parse at preview, naming the key, and rewrites nothing", () => {
-        const snapshot = manifests(out);
-        mustProd(dir, "config", "set", "--path", "kubernetes.storage.broker", "500GB");
+    it("refuses at `up` a green broker heap its memory limit cannot hold, rewriting no manifest and no resource", () => {
+        // The manifests of the earlier `up`s exist: were the heap let through, this `up` would rewrite green's
+        // broker StatefulSets (their -Xmx), so both the files and the stack's state would show it.
+        const filesBefore = renderedFiles(out);
+        const resourcesBefore = resources(dir);
+        mustProd(dir, "config", "set", "--path", "green.heap.brokerMb", "13000");
+        let r: Run;
         try {
-            const r = prod(dir, "preview");
-            assert.notStrictEqual(r.status, 0);
-            assert.match(
-                r.output,
-                /rocketmq-upgrade:kubernetes\.storage\.broker = "500GB": must be a Kubernetes quantity/,
-            );
-            assert.doesNotMatch(r.output, /kubernetes:apps\/v1:StatefulSet/);
+            r = prod(dir, "up");
         } finally {
-            mustProd(dir, "config", "set", "--path", "kubernetes.storage.broker", "500Gi");
+            mustProd(dir, "config", "set", "--path", "green.heap.brokerMb", "8192");
         }
-        assert.deepStrictEqual(manifests(out), snapshot);
+        const written = changedKeys(filesBefore, renderedFiles(out));
+        assert.deepStrictEqual(written, [], `the refused \`up\` wrote under ${out}:\n${written.join("\n")}`);
+        const changed = changedKeys(resourcesBefore, resources(dir));
+        assert.deepStrictEqual(changed, [], `the refused \`up\` changed the stack's resources:\n${changed.join("\n")}`);
+        assert.notStrictEqual(r.status, 0, r.output);
+        assert.match(
+            r.output,
+            /rocketmq-upgrade:green\.heap\.brokerMb = 13000: must be at most 12288 \(75% of kubernetes\.resources\.broker\.limits\.memory = "16Gi"\)/,
+        );
     });
 
     it("renders isolated routing's green name servers and address server, and they validate", () => {

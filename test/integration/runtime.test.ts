@@ -9,6 +9,7 @@ import { resolveRuntime, RocketMQRuntime } from "../../runtime/maven";
 import { brokerIsListed, mqadmin, parseClusterList, updateTopic, versionLabel } from "../../runtime/mqadmin";
 import { brokerProperties, nameServerProperties, proxyJson, SMALL_STORE } from "../../runtime/serverConfig";
 import { freePortBlock, scratchDir } from "./support";
+import { CODE, queryRoute } from "./grpcMessaging";
 
 const BLUE_VERSION = process.env.BLUE_VERSION ?? "4.9.7";
 const GREEN_VERSION = process.env.GREEN_VERSION ?? "5.5.0";
@@ -118,10 +119,41 @@ for (const [version, withProxy] of [
         });
 
         if (withProxy) {
-            it("runs a proxy that accepts remoting and gRPC connections", async () => {
-                for (const port of cluster!.proxyPorts) {
-                    assert.ok(await portAccepts(port), `proxy port ${port} does not accept connections`);
+            it("runs a proxy that accepts remoting connections and answers gRPC QueryRoute from the broker's route", async () => {
+                const [remotingPort, grpcPort] = cluster!.proxyPorts;
+                assert.ok(
+                    await portAccepts(remotingPort),
+                    `proxy remoting port ${remotingPort} does not accept connections`,
+                );
+                // Fewer write than read queues: only a route read from this broker's topic config has one READ queue.
+                const topic = "GrpcRouteTopic";
+                await updateTopic(runtime, cluster!.nsAddr, cluster!.clusterName, topic, {
+                    readQueues: 3,
+                    writeQueues: 2,
+                    perm: 6,
+                });
+                const route = await queryRoute(grpcPort, topic);
+                assert.strictEqual(route.code, CODE.OK, `QueryRoute ${topic}: ${route.code} ${route.message}`);
+                assert.deepStrictEqual(
+                    route.queues.map((q) => [q.topic, q.id, q.permission, q.brokerName, q.brokerId]),
+                    [
+                        [topic, 0, "READ", `${cluster!.clusterName}-a`, 0],
+                        [topic, 1, "READ_WRITE", `${cluster!.clusterName}-a`, 0],
+                        [topic, 2, "READ_WRITE", `${cluster!.clusterName}-a`, 0],
+                    ],
+                );
+                // In cluster mode 5.x clients send everything through the proxy, so every queue names it, not the broker.
+                for (const q of route.queues) {
+                    assert.deepStrictEqual(q.brokerEndpoints, [`127.0.0.1:${grpcPort}`], `queue ${q.id}`);
                 }
+
+                const unknown = await queryRoute(grpcPort, "GrpcNoSuchTopic");
+                assert.strictEqual(
+                    unknown.code,
+                    CODE.TOPIC_NOT_FOUND,
+                    `QueryRoute of an unknown topic: ${unknown.code} ${unknown.message}`,
+                );
+                assert.deepStrictEqual(unknown.queues, []);
             });
         }
 

@@ -1,6 +1,6 @@
 /** Shared helpers for integration tests: scratch directories and free loopback ports. */
 import * as assert from "assert";
-import { execFileSync, spawnSync } from "child_process";
+import { execFileSync, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { PORT_SPAN } from "../../components/plan/clusterPlan";
@@ -120,6 +120,20 @@ export function pulumiWithEnv(dir: string, env: Record<string, string>, ...args:
         timeout: 600_000,
     });
     return { status: r.status ?? -1, output: `${r.stdout}\n${r.stderr}` };
+}
+
+/** `pulumi` without blocking the event loop, so a test can watch processes and clients while it runs. */
+export function pulumiInBackground(dir: string, ...args: string[]): Promise<Run> {
+    return new Promise((resolve) => {
+        const child = spawn("bash", [path.join(dir, "scripts", "pulumi.sh"), ...args], {
+            cwd: dir,
+            env: { ...process.env, PULUMI_CONFIG_PASSPHRASE: "" },
+        });
+        let output = "";
+        child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+        child.on("exit", (code) => resolve({ status: code ?? -1, output }));
+    });
 }
 
 export function mustPulumi(dir: string, ...args: string[]): string {

@@ -58,14 +58,17 @@ const COMMITLOG_OFFSET_FN = [
     "}",
 ].join("\n");
 
-/** Fails unless every broker of the plan shows up in `clusterList` at its address. */
+/**
+ * Fails unless every broker of the plan shows up in `clusterList` at its address. Whole words only: host:1
+ * must not be found inside host:10911, nor blue-a inside blue-ab.
+ */
 function registeredChecks(plan: ClusterPlan, ns: string): string[] {
     return [
         `say "checking that every broker of ${plan.clusterName} is registered"`,
         `listing=$(admin clusterList -n ${ns})`,
         ...plan.brokers.map(
             (b) =>
-                `echo "$listing" | grep -F ${sh(b.brokerName)} | grep -qF ${sh(b.address)} || fail ${sh(
+                `echo "$listing" | grep -wF ${sh(b.brokerName)} | grep -qwF ${sh(b.address)} || fail ${sh(
                     `${b.name} (${b.brokerName}, id ${b.brokerId}) is not registered at ${b.address}`,
                 )}`,
         ),
