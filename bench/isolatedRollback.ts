@@ -56,7 +56,7 @@ function rollback(dir: string): Promise<number> {
 async function main(): Promise<void> {
     const rounds = Number(process.argv[2] ?? 3);
     const dir = copyProject();
-    await isolateStack(dir, { green: true });
+    await isolateStack(dir, { green: true, timings: "production" });
     const port = await freePortBlock(1);
     for (const [key, value] of [
         ["routing", "isolated"],

@@ -27,7 +27,7 @@ function seconds(output: string, resource: string): number {
 async function main(): Promise<void> {
     const rounds = Number(process.argv[2] ?? 3);
     const dir = copyProject();
-    await isolateStack(dir, { green: false });
+    await isolateStack(dir, { green: false, timings: "production" });
     const backups: number[] = [];
     const checks: number[] = [];
     const tps: number[] = [];

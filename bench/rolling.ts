@@ -83,7 +83,7 @@ async function roll(dir: string, load: TrafficLoad, version: string): Promise<Ro
 async function main(): Promise<void> {
     const rounds = Number(process.argv[2] ?? 2);
     const dir = copyProject();
-    await isolateStack(dir, { green: false });
+    await isolateStack(dir, { green: false, timings: "production" });
     mustPulumi(dir, "config", "set", "strategy", "rolling");
     mustPulumi(dir, "config", "set", "--path", "backup.baselineSeconds", "0");
     let load: TrafficLoad | undefined;

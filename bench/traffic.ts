@@ -41,7 +41,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function main(): Promise<void> {
     const rounds = Number(process.argv[2] ?? 3);
     const dir = copyProject();
-    await isolateStack(dir, { green: true });
+    await isolateStack(dir, { green: true, timings: "production" });
     mustPulumi(dir, "config", "set", "--path", "topics[0].name", "BenchOrders");
     mustPulumi(dir, "config", "set", "--path", "consumerGroups[0]", "BenchReaders");
     const bumps: number[] = [];

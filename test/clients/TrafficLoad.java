@@ -40,8 +40,13 @@ import org.apache.rocketmq.common.message.MessageExt;
  *   DIR/consumed-GROUP.live); distinct keys to DIR/consumed-GROUP.txt.
  * </pre>
  * Prints one JSON line at the end.
+ *
+ * <p>-DrouteRefreshMs=N sets every client's pollNameServerInterval (the client's own default is 30 s): how long a
+ * producer may keep writing on a route the name servers no longer give.
  */
 public final class TrafficLoad {
+    private static final int ROUTE_REFRESH_MS = Integer.getInteger("routeRefreshMs", 30_000);
+
     private TrafficLoad() {}
 
     public static void main(String[] args) throws Exception {
@@ -70,6 +75,7 @@ public final class TrafficLoad {
         DefaultMQPushConsumer c = new DefaultMQPushConsumer(group);
         c.setNamesrvAddr(namesrv);
         c.setInstanceName(group + "-" + ProcessHandle.current().pid() + "-" + index);
+        c.setPollNameServerInterval(ROUTE_REFRESH_MS);
         c.setConsumeFromWhere(fromFirst ? ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET : ConsumeFromWhere.CONSUME_FROM_LAST_OFFSET);
         c.subscribe(topic, "*");
         c.registerMessageListener((List<MessageExt> msgs, org.apache.rocketmq.client.consumer.listener.ConsumeConcurrentlyContext ctx) -> {
@@ -115,6 +121,7 @@ public final class TrafficLoad {
                     producer.setNamesrvAddr(namesrv);
                 }
                 producer.setInstanceName("traffic-producer-" + ProcessHandle.current().pid() + "-" + id);
+                producer.setPollNameServerInterval(ROUTE_REFRESH_MS);
                 producer.setSendMsgTimeout(5000);
                 producer.setRetryTimesWhenSendFailed(2);
                 producer.start();

@@ -77,7 +77,7 @@ describe("the blue cluster on the local stack", () => {
     before(async () => {
         dir = copyProject();
         clientDir = path.join(dir, "clients");
-        ports = await isolateStack(dir, { green: false });
+        ports = await isolateStack(dir, { green: false, timings: "test" });
         // This file is about the cluster; backup and baseline have their own tests.
         mustPulumi(dir, "config", "set", "--path", "backup.baselineSeconds", "0");
         runtime = await resolveRuntime("4.9.7");

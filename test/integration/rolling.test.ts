@@ -10,34 +10,40 @@
  * consumed, and failed sends (after the client's own retries) are counted.
  */
 import * as assert from "assert";
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { isAlive, runningPid } from "../../runtime/launcher";
 import { resolveRuntime, RocketMQRuntime } from "../../runtime/maven";
 import { commitLogMaxOffset, mqadmin, parseClusterList, updateTopic } from "../../runtime/mqadmin";
 import { produce } from "./clients";
-import { copyProject, isolateStack, mustPulumi, pulumi, Run, stackOutputs, stackResources } from "./support";
+import {
+    copyProject,
+    isolateStack,
+    mustPulumi,
+    pulumi,
+    pulumiInBackground,
+    Run,
+    stackOutputs,
+    stackResources,
+    TEST_ROUTE_REFRESH_MS,
+} from "./support";
 import { Send, TrafficLoad } from "./trafficLoad";
 
 const TOPIC = "RollTopic";
 const GROUP = "RollReaders";
+/** How long a master's turn waits for a slave that does not answer before it refuses (the default is 60 s). */
+const CATCH_UP_SECONDS = 30;
+/**
+ * A group's longest stretch without a send may exceed its master's write-blocked time by one route refresh (the
+ * producers learn the writes are back) and what a send in flight takes.
+ */
+const GAP_SLACK_MS = TEST_ROUTE_REFRESH_MS + 5_000;
+/** 5.x timer messages sent before the rollback's preview: due after it has read them as pending. */
+const TIMER_DELAY_MS = 60_000;
+
+type MasterTurns = Map<string, number[]>;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** `pulumi up` in the background, so the test can act while brokers take their turns. */
-function upInBackground(dir: string): Promise<Run> {
-    return new Promise((resolve) => {
-        const child = spawn("bash", [path.join(dir, "scripts", "pulumi.sh"), "up"], {
-            cwd: dir,
-            env: { ...process.env, PULUMI_CONFIG_PASSPHRASE: "" },
-        });
-        let output = "";
-        child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-        child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-        child.on("exit", (code) => resolve({ status: code ?? -1, output }));
-    });
-}
 
 /** The longest stretch, in ms, in which `brokerName` got no send, and when it began. */
 function longestGap(sends: readonly Send[], brokerName: string): { ms: number; from: number } {
@@ -54,8 +60,33 @@ function longestGap(sends: readonly Send[], brokerName: string): { ms: number; f
     return gap;
 }
 
+/**
+ * Adds each master's last turn (its write-blocked seconds) to `turns`, by group; call it once after every roll
+ * that turned every master. Fails on a broker with no report, or a master report without the figure.
+ */
+function recordMasterTurns(dir: string, turns: MasterTurns): void {
+    const reports = stackResources(dir)
+        .filter((r) => r.type === "rocketmq:local:Process" && r.urn.includes("blue-broker-"))
+        .map((r) => r.outputs?.lastRoll as { broker: string; to: string; writeBlockedSeconds?: number } | undefined);
+    for (const report of reports) {
+        assert.ok(report, "a broker has no roll report");
+        const [group, id] = report.broker.split("/");
+        if (id === "0") {
+            const blocked = report.writeBlockedSeconds;
+            assert.ok(
+                typeof blocked === "number" && blocked > 0 && blocked < 300,
+                `${report.broker}: write-blocked ${String(blocked)}s`,
+            );
+            turns.set(group, [...(turns.get(group) ?? []), blocked]);
+        } else {
+            assert.strictEqual(report.writeBlockedSeconds, undefined, `${report.broker} is a slave`);
+        }
+    }
+}
+
 describe("rolling in-place upgrade and rollback under load, no message lost", function () {
     this.timeout(45 * 60_000);
+    const masterTurns: MasterTurns = new Map();
     let dir: string;
     let runtime: RocketMQRuntime;
     let ns: string;
@@ -70,17 +101,29 @@ describe("rolling in-place upgrade and rollback under load, no message lost", fu
         return rows.map((r) => `${r.brokerName}/${r.brokerId}/${r.version}`).sort();
     }
 
-    async function addressOf(brokerName: string, brokerId: number): Promise<string> {
-        const rows = parseClusterList(await mqadmin(runtime, ["clusterList", "-n", ns]));
-        const row = rows.find((r) => r.brokerName === brokerName && r.brokerId === brokerId);
-        assert.ok(row, `${brokerName}/${brokerId} is not registered`);
-        return row.address;
+    /** A broker's address from the stack's outputs: it stays the same while the broker is down mid-roll. */
+    function addressOf(brokerName: string, brokerId: number): string {
+        const brokers = stackOutputs(dir).blueBrokers as Record<string, { address: string }[]>;
+        const address = brokers[brokerName.replace(/^blue-/, "")]?.[brokerId]?.address;
+        assert.ok(address, `${brokerName}/${brokerId} is not in the stack's outputs`);
+        return address;
+    }
+
+    /**
+     * What `brokerName/brokerId` reports itself running, asked directly (`brokerStatus`), or "down". Mid-roll a
+     * master may be down, and `clusterList` then fails as a whole.
+     */
+    async function versionOf(brokerName: string, brokerId: number): Promise<string> {
+        const status = await mqadmin(runtime, ["brokerStatus", "-n", ns, "-b", addressOf(brokerName, brokerId)]).catch(
+            () => "",
+        );
+        return `${brokerName}/${brokerId}/${/^brokerVersionDesc\s*:\s*(\S+)/m.exec(status)?.[1] ?? "down"}`;
     }
 
     /** Waits until the slave's commit log holds what its master held when asked. */
     async function slaveCatchesUp(group: string, seconds: number): Promise<{ master: number; slave: number }> {
-        const master = await commitLogMaxOffset(runtime, ns, await addressOf(group, 0));
-        const slaveAddress = await addressOf(group, 1);
+        const master = await commitLogMaxOffset(runtime, ns, addressOf(group, 0));
+        const slaveAddress = addressOf(group, 1);
         let slave = -1;
         for (let i = 0; i < seconds && slave < master; i++) {
             slave = await commitLogMaxOffset(runtime, ns, slaveAddress).catch(() => -1);
@@ -93,10 +136,11 @@ describe("rolling in-place upgrade and rollback under load, no message lost", fu
 
     before(async () => {
         dir = copyProject();
-        await isolateStack(dir, { green: false });
+        await isolateStack(dir, { green: false, timings: "test" });
         mustPulumi(dir, "config", "set", "strategy", "rolling");
         // Backup and baseline have their own tests; here the roll's own backup is what counts.
         mustPulumi(dir, "config", "set", "--path", "backup.baselineSeconds", "0");
+        mustPulumi(dir, "config", "set", "--path", "rolling.catchUpSeconds", String(CATCH_UP_SECONDS));
         runtime = await resolveRuntime("5.5.0");
     });
 
@@ -122,8 +166,8 @@ describe("rolling in-place upgrade and rollback under load, no message lost", fu
             writeQueues: 4,
             perm: 6,
         });
-        load = new TrafficLoad(runtime, path.join(dir, "load"), ns, TOPIC, GROUP, 5, 3, 20);
-        await sleep(20_000);
+        load = new TrafficLoad(runtime, path.join(dir, "load"), ns, TOPIC, GROUP, 5, 3, 20, TEST_ROUTE_REFRESH_MS);
+        await sleep(10_000);
         assert.ok(load.sends().length > 500, "the producers are not sending");
     });
 
@@ -131,35 +175,42 @@ describe("rolling in-place upgrade and rollback under load, no message lost", fu
         mustPulumi(dir, "config", "set", "--path", "blue.version", "5.5.0");
         const masterA = pidOf("blue-broker-a-0")!;
         const slaveB = pidOf("blue-broker-b-1")!;
-        const rolling = (background = upInBackground(dir));
-        const deadline = Date.now() + 15 * 60_000;
-        const until = async (what: string, done: () => boolean) => {
-            while (!done() && Date.now() < deadline) {
-                await sleep(500);
+        const rolling = (background = pulumiInBackground(dir, "up"));
+        let killedAt = 0;
+        try {
+            const deadline = Date.now() + 15 * 60_000;
+            const until = async (what: string, done: () => boolean) => {
+                while (!done() && Date.now() < deadline) {
+                    await sleep(500);
+                }
+                assert.ok(done(), `timed out waiting for ${what}`);
+            };
+            // Slaves go first: once slave b runs 5.5.0, its 4.9.7 master must replicate to it.
+            await until("slave b to restart", () => {
+                const pid = pidOf("blue-broker-b-1");
+                return pid !== undefined && pid !== slaveB;
+            });
+            let slave = "";
+            for (let i = 0; i < 60 && slave !== "blue-b/1/V5_5_0"; i++) {
+                slave = await versionOf("blue-b", 1);
+                await sleep(1000);
             }
-            assert.ok(done(), `timed out waiting for ${what}`);
-        };
-        // Slaves go first: once slave b runs 5.5.0, its 4.9.7 master must replicate to it.
-        await until("slave b to restart", () => {
-            const pid = pidOf("blue-broker-b-1");
-            return pid !== undefined && pid !== slaveB;
-        });
-        let listed: string[] = [];
-        for (let i = 0; i < 60 && !listed.includes("blue-b/1/V5_5_0"); i++) {
-            listed = await versions();
-            await sleep(1000);
-        }
-        assert.ok(listed.includes("blue-b/1/V5_5_0"), `slave b never registered as 5.5.0: ${listed.join(", ")}`);
-        assert.ok(listed.includes("blue-b/0/V4_9_7"), listed.join(", "));
-        const mixed = await slaveCatchesUp("blue-b", 60);
-        assert.ok(
-            mixed.slave >= mixed.master,
-            `5.5.0 slave of a 4.9.7 master stuck at ${mixed.slave} of ${mixed.master}`,
-        );
+            assert.strictEqual(slave, "blue-b/1/V5_5_0", "slave b never ran 5.5.0");
+            assert.strictEqual(await versionOf("blue-b", 0), "blue-b/0/V4_9_7");
+            const mixed = await slaveCatchesUp("blue-b", 60);
+            assert.ok(
+                mixed.slave >= mixed.master,
+                `5.5.0 slave of a 4.9.7 master stuck at ${mixed.slave} of ${mixed.master}`,
+            );
 
-        await until("master a to go down", () => !isAlive(masterA));
-        process.kill(pidOf("blue-broker-b-1")!, "SIGKILL");
-        const killedAt = Date.now();
+            await until("master a to go down", () => !isAlive(masterA));
+            process.kill(pidOf("blue-broker-b-1")!, "SIGKILL");
+            killedAt = Date.now();
+        } catch (err) {
+            // The next test's `up` would find the stack locked by this one.
+            await rolling;
+            throw err;
+        }
         const run = await rolling;
         assert.notStrictEqual(run.status, 0, "the roll went on with a dead slave");
         assert.match(run.output, /blue-b\/0 \(127\.0\.0\.1:\d+\) is not taken down: 1 slave\(s\) do not answer/);
@@ -168,9 +219,13 @@ describe("rolling in-place upgrade and rollback under load, no message lost", fu
             ["blue-a/0/V5_5_0", "blue-b/0/V4_9_7"],
         );
         // The stopped roll left master b writable: producers still reach it.
-        await sleep(35_000);
+        await sleep(TEST_ROUTE_REFRESH_MS + 10_000);
         const toB = load!.sends().filter((s) => s.at > killedAt && s.brokerName === "blue-b");
         assert.ok(toB.length > 100, `only ${toB.length} sends reached blue-b after the roll stopped`);
+        assert.ok(
+            toB.some((s) => s.at > Date.now() - 5000),
+            "blue-b took no writes in the last 5 s: the stopped roll left it read-only",
+        );
     });
 
     it("resumes on the next `up`: the dead slave comes back, then the last master rolls", async () => {
@@ -197,6 +252,7 @@ describe("rolling in-place upgrade and rollback under load, no message lost", fu
             "blue-b/1→V5_5_0",
         ]);
         assert.ok(fs.existsSync(String(stackOutputs(dir).preRollBackupDir)), "no backup before the roll");
+        recordMasterTurns(dir, masterTurns);
         for (const group of ["blue-a", "blue-b"]) {
             const { master, slave } = await slaveCatchesUp(group, 60);
             assert.ok(slave >= master, `${group}: slave at ${slave}, master at ${master}`);
@@ -220,7 +276,16 @@ describe("rolling in-place upgrade and rollback under load, no message lost", fu
     it("refuses at preview a rollback while 5.x timer messages are pending, and takes it once they are delivered", async () => {
         mustPulumi(dir, "config", "set", "--path", "nameServer.version", "5.5.0");
         await updateTopic(runtime, ns, "blue", "RollTimers", { readQueues: 2, writeQueues: 2, perm: 6 });
-        const timers = await produce(runtime, path.join(dir, "timers"), ns, "RollTimers", "timers", 3, 0, 100_000);
+        const timers = await produce(
+            runtime,
+            path.join(dir, "timers"),
+            ns,
+            "RollTimers",
+            "timers",
+            3,
+            0,
+            TIMER_DELAY_MS,
+        );
         assert.strictEqual(timers.sent, 3, timers.firstFailures);
         // The broker writes its timer counts to store/config/timermetrics every few seconds.
         const pending = () =>
@@ -264,6 +329,7 @@ describe("rolling in-place upgrade and rollback under load, no message lost", fu
             "blue-b/0/V4_9_7",
             "blue-b/1/V4_9_7",
         ]);
+        recordMasterTurns(dir, masterTurns);
     });
 
     it("consumed every message sent through the roll, its stop, its resume and the rollback", async () => {
@@ -285,6 +351,20 @@ describe("rolling in-place upgrade and rollback under load, no message lost", fu
         assert.deepStrictEqual(missing.slice(0, 10), [], `${missing.length} sent messages were never consumed`);
         assert.strictEqual(result.sent, sends.length);
         assert.strictEqual(result.consumed, sends.length);
+        assert.strictEqual(consumed.size, sends.length);
         assert.strictEqual(failures.length, 0, `sends failed after retries:\n${failures.slice(0, 5).join("\n")}`);
+        assert.strictEqual(result.failed, 0, "the client counted sends that failed after its retries");
+        // Each group was without writes only while its master was: the roll gave them back.
+        for (const group of ["blue-a", "blue-b"]) {
+            const blocked = masterTurns.get(group) ?? [];
+            assert.strictEqual(blocked.length, 2, `${group}: master turns recorded ${JSON.stringify(blocked)}`);
+            const gap = longestGap(sends, group);
+            const bound = Math.max(...blocked) * 1000 + GAP_SLACK_MS;
+            assert.ok(
+                gap.ms <= bound,
+                `${group} took no send for ${gap.ms} ms from ${new Date(gap.from).toISOString()}; its master was ` +
+                    `write-blocked at most ${Math.max(...blocked)} s, and a route refresh is ${TEST_ROUTE_REFRESH_MS} ms`,
+            );
+        }
     });
 });

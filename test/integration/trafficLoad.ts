@@ -12,6 +12,9 @@ import { projectRoot } from "../../runtime/paths";
 
 const SOURCE = path.join(projectRoot(), "test", "clients", "TrafficLoad.java");
 
+/** The RocketMQ client's own route refresh (pollNameServerInterval): what applications run with, and bench/ uses. */
+export const CLIENT_DEFAULT_ROUTE_REFRESH_MS = 30_000;
+
 export interface Send {
     at: number;
     key: string;
@@ -45,6 +48,8 @@ class ClientProcess {
         runtime: RocketMQRuntime,
         readonly dir: string,
         args: string[],
+        /** Every client's pollNameServerInterval. */
+        readonly routeRefreshMs: number,
     ) {
         fs.mkdirSync(dir, { recursive: true });
         const child: ChildProcess = (this.child = spawn(
@@ -52,6 +57,7 @@ class ClientProcess {
             [
                 "-Xmx384m",
                 `-Duser.home=${dir}`,
+                `-DrouteRefreshMs=${routeRefreshMs}`,
                 "-cp",
                 compiledClasspath(SOURCE, runtime, "test-clients"),
                 "TrafficLoad",
@@ -146,19 +152,25 @@ export class TrafficLoad extends ClientProcess {
         producers: number,
         consumers: number,
         ratePerProducer: number,
+        routeRefreshMs = CLIENT_DEFAULT_ROUTE_REFRESH_MS,
     ) {
         const isolated = typeof nameServers === "string" ? undefined : nameServers;
-        super(runtime, dir, [
-            "load",
-            isolated ? isolated.url : (nameServers as string),
-            topic,
-            group,
-            String(producers),
-            String(consumers),
-            String(ratePerProducer),
+        super(
+            runtime,
             dir,
-            ...(isolated ? [isolated.identities.join(","), isolated.consumerNameServers.join("|")] : []),
-        ]);
+            [
+                "load",
+                isolated ? isolated.url : (nameServers as string),
+                topic,
+                group,
+                String(producers),
+                String(consumers),
+                String(ratePerProducer),
+                dir,
+                ...(isolated ? [isolated.identities.join(","), isolated.consumerNameServers.join("|")] : []),
+            ],
+            routeRefreshMs,
+        );
     }
 
     /** Every accepted send so far, in the order written. */
@@ -216,9 +228,10 @@ export class GroupConsumer extends ClientProcess {
         topic: string,
         readonly group: string,
         from: "first" | "last",
+        routeRefreshMs = CLIENT_DEFAULT_ROUTE_REFRESH_MS,
     ) {
         fs.rmSync(path.join(dir, `stop-${group}`), { force: true });
-        super(runtime, dir, ["consume", nameServers, topic, group, from, dir]);
+        super(runtime, dir, ["consume", nameServers, topic, group, from, dir], routeRefreshMs);
     }
 
     /** Waits for at least `count` distinct keys (or the timeout), then stops. */
