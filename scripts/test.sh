@@ -71,8 +71,10 @@ if [ "$tier" = all ] || [ "$tier" = integration ]; then
     for f in "$@"; do
       if [ "$f" = kubernetes ]; then later+=("$f"); else now+=("$f"); fi
     done
-    local rc=0
-    TEST_PORT_SLOT=$slot npx mocha --config test/integration/.mocharc.json $(files "${now[@]}") || rc=$?
+    local rc=0 f
+    for f in "${now[@]}"; do
+      timed "$slot" "$f" || rc=1
+    done
     if [ "${#later[@]}" -gt 0 ]; then
       echo "waiting for the kubernetes provider plugin ($(date +%H:%M:%S))"
       while kill -0 "$plugin_build" 2>/dev/null; do sleep 5; done
@@ -81,9 +83,18 @@ if [ "$tier" = all ] || [ "$tier" = integration ]; then
         echo "error: the kubernetes provider plugin did not build; its test cannot run"
         return 1
       fi
-      TEST_PORT_SLOT=$slot npx mocha --config test/integration/.mocharc.json $(files "${later[@]}") || rc=$?
+      for f in "${later[@]}"; do
+        timed "$slot" "$f" || rc=1
+      done
     fi
     return "$rc"
+  }
+  timed() { # slot, file: one mocha process per file, its wall time added to the table printed at the end
+    local began status=0
+    began=$(date +%s)
+    TEST_PORT_SLOT=$1 npx mocha --config test/integration/.mocharc.json "$(files "$2")" || status=$?
+    printf '%s\t%s\t%s\t%s\n' "$2" "$1" "$(($(date +%s) - began))" "$([ "$status" = 0 ] && echo passed || echo FAILED)" >> "$logs/timings"
+    return "$status"
   }
   lane() { # slot, files...: runs the lane, its exit status written to $logs/rcSLOT, its lines prefixed [SLOT]
     local slot=$1
@@ -94,6 +105,8 @@ if [ "$tier" = all ] || [ "$tier" = integration ]; then
   lane 1 "${lane1[@]}" &
   wait
   rc0=$(cat "$logs/rc0") rc1=$(cat "$logs/rc1")
+  step "integration files: wall seconds per file (docs/testing.md keeps the table)"
+  { echo -e "file\tlane\tseconds\tresult"; cat "$logs/timings"; } | awk -F'\t' '{ printf "%-14s %-5s %8s  %s\n", $1, $2, $3, $4 }'
   rm -rf "$logs"
   step "integration lanes done: lane 0 exit $rc0, lane 1 exit $rc1"
   [ "$rc0" = 0 ] && [ "$rc1" = 0 ]

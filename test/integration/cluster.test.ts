@@ -80,6 +80,7 @@ describe("the blue cluster on the local stack", () => {
         ports = await isolateStack(dir, { green: false, timings: "test" });
         // This file is about the cluster; backup and baseline have their own tests.
         mustPulumi(dir, "config", "set", "--path", "backup.baselineSeconds", "0");
+        mustPulumi(dir, "config", "set", "--path", "verification.consumerSampleSeconds", "2");
         runtime = await resolveRuntime("4.9.7");
         const cfg = parseStackConfig({ blue: { version: "4.9.7", clusterName: "blue" } });
         plan = planCluster(cfg.blue, ports.blue, planNameServers(2, ports.nameServer));

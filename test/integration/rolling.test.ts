@@ -141,6 +141,8 @@ describe("rolling in-place upgrade and rollback under load, no message lost", fu
         // Backup and baseline have their own tests; here the roll's own backup is what counts.
         mustPulumi(dir, "config", "set", "--path", "backup.baselineSeconds", "0");
         mustPulumi(dir, "config", "set", "--path", "rolling.catchUpSeconds", String(CATCH_UP_SECONDS));
+        // Verification has its own tests; after each roll it samples consumer progress briefly.
+        mustPulumi(dir, "config", "set", "--path", "verification.consumerSampleSeconds", "2");
         runtime = await resolveRuntime("5.5.0");
     });
 
