@@ -62,9 +62,13 @@ describe("backup and verification on the blue cluster", () => {
         return pulumi(dir, "up", "--replace", backup, "--replace", checks);
     }
 
-    /** `pulumi up` that runs the verification again and nothing else: what a fault case needs. */
+    /**
+     * `pulumi up` that runs the verification again and nothing else: what a fault case needs. Targeted, so a change
+     * still pending elsewhere (a backup whose inputs an earlier case changed) is not applied while the fault holds.
+     */
     function verifyAgain(): Run {
-        return pulumi(dir, "up", "--replace", urnOf(dir, "rocketmq:local:Verification", "blue-checks"));
+        const checks = urnOf(dir, "rocketmq:local:Verification", "blue-checks");
+        return pulumi(dir, "up", "--target", checks, "--replace", checks);
     }
 
     before(async () => {
@@ -275,12 +279,16 @@ describe("backup and verification on the blue cluster", () => {
     });
 
     it("fails `pulumi up` on a baseline regression beyond the tolerance, with the numbers", () => {
-        // -0.9 demands ten times the baseline TPS: no real run can pass it.
+        // -0.9 demands 1.9 times the baseline TPS at a tenth of its latency: no real run can pass it.
         mustPulumi(dir, "config", "set", "--path", "verification.baselineTolerance", "--", "-0.9");
         try {
             const r = verifyAgain();
             assert.notStrictEqual(r.status, 0, r.output);
-            assert.match(r.output, /\[baseline\] TPS [\d.]+ below [\d.]+ \(baseline [\d.]+, tolerance -0\.9\)/);
+            // Either figure can give out first: the baseline was taken on the same busy cores at another moment.
+            assert.match(
+                r.output,
+                /\[baseline\] (TPS [\d.]+ below [\d.]+ \(baseline [\d.]+|average RT [\d.]+ ms above [\d.]+ ms \(baseline [\d.]+ ms), tolerance -0\.9\)/,
+            );
         } finally {
             mustPulumi(dir, "config", "set", "--path", "verification.baselineTolerance", "3");
         }
