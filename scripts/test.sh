@@ -50,10 +50,10 @@ if [ "$tier" = all ] || [ "$tier" = integration ]; then
   # and its own scratch directories. The lanes are balanced by measured minutes (docs/testing.md): the files
   # that mostly wait (canary soaks, address-server polls) beside the ones that start and stop JVMs.
   # Only the Kubernetes file needs the kubernetes provider plugin: on a cold machine it builds (minutes of CPU)
-  # at the lowest priority while the lanes run, so it takes what the waiting tests leave, and lane 1 runs the
+  # at the lowest priority while the lanes run, so it takes what the waiting tests leave, and its lane runs the
   # Kubernetes file last, once the plugin is there.
-  lane0=(rolling backup runtime adminSession stack)
-  lane1=(isolated blueGreen cluster kubernetes)
+  lane0=(rolling backup runtime adminSession stack kubernetes)
+  lane1=(isolated blueGreen cluster)
   files() { for f in "$@"; do echo "test/integration/$f.test.ts"; done; }
   leftover=$(comm -23 <(ls test/integration/*.test.ts | sort) <({ files "${lane0[@]}"; files "${lane1[@]}"; } | sort))
   if [ -n "$leftover" ]; then
