@@ -13,7 +13,7 @@ import { MANIFEST, readManifest, verifyBackup } from "../../runtime/backup";
 import { downloadObject, S3Target, s3Client } from "../../runtime/s3Upload";
 import { ServerProcessSpec, startServer, stopServer } from "../../runtime/launcher";
 import { resolveRuntime, RocketMQRuntime } from "../../runtime/maven";
-import { mqadmin, updateTopic } from "../../runtime/mqadmin";
+import { mqadmin, parseClusterList, updateTopic } from "../../runtime/mqadmin";
 import { consume, produce } from "./clients";
 import {
     copyProject,
@@ -90,6 +90,40 @@ describe("backup and verification on the blue cluster", () => {
         }
     });
 
+    // Backups are uploaded to a real S3 API: moto's server, started by the first test.
+    let emulator: ChildProcess | undefined;
+    let target: S3Target | undefined;
+    const credentials = { AWS_ACCESS_KEY_ID: "emulator", AWS_SECRET_ACCESS_KEY: "emulator" };
+    async function startEmulator(): Promise<S3Target> {
+        const port = await freePortBlock(1);
+        const server = execFileSync(
+            "bash",
+            [path.join(dir, "scripts", "python-tool.sh"), "s3-emulator", "moto_server"],
+            {
+                encoding: "utf8",
+            },
+        ).trim();
+        emulator = spawn(server, ["-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
+        const s3 = {
+            bucket: "rocketmq-backups-test",
+            prefix: "team/rocketmq",
+            region: "eu-west-1",
+            endpoint: `http://127.0.0.1:${port}`,
+        };
+        Object.assign(process.env, credentials);
+        for (let i = 0; ; i++) {
+            try {
+                await s3Client(s3).send(new CreateBucketCommand({ Bucket: s3.bucket }));
+                return s3;
+            } catch (err) {
+                if (i >= 50) {
+                    throw err;
+                }
+                await new Promise((r) => setTimeout(r, 200));
+            }
+        }
+    }
+
     it("backs up configs, cluster metadata and broker metadata, with a manifest whose checksums verify", async () => {
         await updateTopic(runtime, ns, "blue", "LoadTopic", { readQueues: 4, writeQueues: 4, perm: 6 });
         const clientDir = path.join(dir, "clients");
@@ -98,6 +132,11 @@ describe("backup and verification on the blue cluster", () => {
         const got = await consume(runtime, clientDir, ns, "LoadTopic", GROUP, "backup-run", sent.sent, 120);
         assert.strictEqual(got.consumed, sent.sent);
 
+        // The same `up` uploads the backup: its upload is checked in the next test.
+        target = await startEmulator();
+        for (const [key, value] of Object.entries(target)) {
+            mustPulumi(dir, "config", "set", "--path", `backup.s3.${key}`, value);
+        }
         const before = String(stackOutputs(dir).blueBackupDir);
         const up = upWithFreshChecks();
         assert.strictEqual(up.status, 0, up.output);
@@ -149,46 +188,8 @@ describe("backup and verification on the blue cluster", () => {
         );
     });
 
-    // Uploads to a real S3 API: moto's server, started by the first upload test.
-    let emulator: ChildProcess | undefined;
-    const credentials = { AWS_ACCESS_KEY_ID: "emulator", AWS_SECRET_ACCESS_KEY: "emulator" };
-    async function startEmulator(): Promise<S3Target> {
-        const port = await freePortBlock(1);
-        const server = execFileSync(
-            "bash",
-            [path.join(dir, "scripts", "python-tool.sh"), "s3-emulator", "moto_server"],
-            {
-                encoding: "utf8",
-            },
-        ).trim();
-        emulator = spawn(server, ["-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
-        const target = {
-            bucket: "rocketmq-backups-test",
-            prefix: "team/rocketmq",
-            region: "eu-west-1",
-            endpoint: `http://127.0.0.1:${port}`,
-        };
-        Object.assign(process.env, credentials);
-        for (let i = 0; ; i++) {
-            try {
-                await s3Client(target).send(new CreateBucketCommand({ Bucket: target.bucket }));
-                return target;
-            } catch (err) {
-                if (i >= 50) {
-                    throw err;
-                }
-                await new Promise((r) => setTimeout(r, 200));
-            }
-        }
-    }
-
     it("uploads the backup with its manifest to S3; listed and downloaded again, every checksum verifies", async () => {
-        const target = await startEmulator();
-        for (const [key, value] of Object.entries(target)) {
-            mustPulumi(dir, "config", "set", "--path", `backup.s3.${key}`, value);
-        }
-        const up = pulumiWithEnv(dir, credentials, "up");
-        assert.strictEqual(up.status, 0, up.output);
+        assert.ok(target, "the emulator was not started");
         const outputs = stackOutputs(dir);
         const local = readManifest(String(outputs.blueBackupDir));
         const prefix = `team/rocketmq/blue/${local.backupId}/`;
@@ -252,6 +253,16 @@ describe("backup and verification on the blue cluster", () => {
             heapMb: Number(other.heapMb),
         };
         await startServer(spec, green);
+        // Serving is not yet registered: wait until the name servers list it at 5.5.0, so the check below can only
+        // fail on the version, never on a registration still under way.
+        const listed = async () =>
+            parseClusterList(await mqadmin(runtime, ["clusterList", "-n", ns]).catch(() => "")).some(
+                (row) => row.brokerName === "blue-b" && row.brokerId === 1 && row.version === "V5_5_0",
+            );
+        for (let i = 0; i < 60 && !(await listed()); i++) {
+            await new Promise((r) => setTimeout(r, 1000));
+        }
+        assert.ok(await listed(), "blue-b/1 on 5.5.0 never registered with the name servers");
         await setPermission(4);
         // SIGSTOP: the JVM still exists (so it is not restarted as dead) but answers nothing, like a hung broker.
         process.kill(Number(hung.pid), "SIGSTOP");
