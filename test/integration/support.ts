@@ -27,11 +27,11 @@ export function scratchDir(name: string): string {
  * Two mocha processes may run side by side (scripts/test.sh), so each takes its own slot of the range,
  * `TEST_PORT_SLOT` (0 or 1), and never picks a port of the other's.
  */
-export const TEST_PORT_RANGE = { low: 10000, high: 32000 };
+const TEST_PORT_RANGE = { low: 10000, high: 32000 };
 const SLOTS = 2;
 
 /** The [low, high) ports of this process's slot. */
-export function portSlot(slot = Number(process.env.TEST_PORT_SLOT ?? "0")): { low: number; high: number } {
+function portSlot(slot = Number(process.env.TEST_PORT_SLOT ?? "0")): { low: number; high: number } {
     if (!Number.isInteger(slot) || slot < 0 || slot >= SLOTS) {
         throw new Error(`TEST_PORT_SLOT=${process.env.TEST_PORT_SLOT}: allowed are 0 to ${SLOTS - 1}`);
     }
@@ -40,16 +40,16 @@ export function portSlot(slot = Number(process.env.TEST_PORT_SLOT ?? "0")): { lo
 }
 
 /** Fails naming both ranges when the kernel would hand out test ports to outgoing sockets. */
-export function assertOutsideEphemeralRange(high = TEST_PORT_RANGE.high): void {
+function assertOutsideEphemeralRange(): void {
     const file = "/proc/sys/net/ipv4/ip_local_port_range";
     if (!fs.existsSync(file)) {
         return;
     }
     const [low] = fs.readFileSync(file, "utf8").trim().split(/\s+/).map(Number);
-    if (low < high) {
+    if (low < TEST_PORT_RANGE.high) {
         throw new Error(
-            `test ports ${TEST_PORT_RANGE.low}-${high} overlap the ephemeral range starting at ${low} (${file}): ` +
-                `a client socket could take a broker's port; raise that range's start above ${high}`,
+            `test ports ${TEST_PORT_RANGE.low}-${TEST_PORT_RANGE.high} overlap the ephemeral range starting at ${low} ` +
+                `(${file}): a client socket could take a broker's port; raise that range's start above ${TEST_PORT_RANGE.high}`,
         );
     }
 }
