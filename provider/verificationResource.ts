@@ -7,6 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { BenchmarkResult, BenchmarkSettings, compareToBaseline, runProducerBenchmark } from "../runtime/benchmark";
+import { withAdminSession } from "../runtime/adminSession";
 import { resolveRuntime } from "../runtime/maven";
 import { failureMessage, VerificationSettings, VerifiedBroker, verifyCluster } from "../runtime/verification";
 import { backupIdAt } from "../runtime/backup";
@@ -21,16 +22,14 @@ async function verify(
     const version = String(inputs.version);
     const clusterName = String(inputs.clusterName);
     const runtime = await resolveRuntime(version, progress);
-    const results = await verifyCluster(
-        {
-            runtime,
-            nameServers: String(inputs.nameServers),
-            clusterName,
-            expectedVersion: version,
-            brokers: inputs.brokers as VerifiedBroker[],
-        },
-        inputs.settings as VerificationSettings,
-        progress,
+    const nameServers = String(inputs.nameServers);
+    const results = await withAdminSession(nameServers, progress, (admin) =>
+        verifyCluster(
+            admin,
+            { nameServers, clusterName, expectedVersion: version, brokers: inputs.brokers as VerifiedBroker[] },
+            inputs.settings as VerificationSettings,
+            progress,
+        ),
     );
     const baseline = inputs.baseline as BenchmarkResult | null | undefined;
     const benchmark = inputs.benchmark as BenchmarkSettings | undefined;

@@ -50,6 +50,13 @@ export interface RouteQueueData {
     perm: number;
 }
 
+/** One message queue: a topic's queue `queueId` on broker group `brokerName`. */
+export interface QueueAddress {
+    topic: string;
+    brokerName: string;
+    queueId: number;
+}
+
 export interface QueueOffsets {
     brokerName: string;
     queueId: number;
@@ -240,6 +247,28 @@ export class AdminSession {
     /** Changes one key of the broker's configuration; the broker writes it to its config file. */
     async setBrokerConfig(broker: string, key: string, value: string): Promise<void> {
         await this.request({ op: "setBrokerConfig", broker, key, value });
+    }
+
+    /** Sends one message to one queue (no retry elsewhere): the broker's send status and the message's queue offset. */
+    sendToQueue(queue: QueueAddress, body: string): Promise<{ status: string; queueOffset: number }> {
+        return this.request({ op: "send", ...queue, body }) as Promise<{ status: string; queueOffset: number }>;
+    }
+
+    /** Reads up to `max` messages of one queue from `offset`, without committing anything. */
+    pullFromQueue(
+        queue: QueueAddress,
+        offset: number,
+        max: number,
+    ): Promise<Array<{ queueOffset: number; body: string }>> {
+        return this.request({ op: "pull", ...queue, offset, max }) as Promise<
+            Array<{ queueOffset: number; body: string }>
+        >;
+    }
+
+    /** Every group with a consumer online and its total backlog: the groups `mqadmin consumerProgress` lists. */
+    async groupBacklogs(): Promise<Map<string, number>> {
+        const answer = (await this.request({ op: "groupBacklogs" }, 60_000)) as Record<string, number>;
+        return new Map(Object.entries(answer).map(([group, diff]) => [group, Number(diff)]));
     }
 
     /** Ends the session and waits for its JVM to exit. */

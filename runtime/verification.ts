@@ -3,8 +3,8 @@
  * numbers, not just a verdict, so a failure names the check, the broker and
  * what was measured against what was allowed.
  */
-import { RocketMQRuntime } from "./maven";
-import { commitLogMaxOffset, mqadmin, parseClusterList, topicRoutePerms, updateTopic, versionLabel } from "./mqadmin";
+import type { AdminSession } from "./adminSession";
+import { versionLabel } from "./mqadmin";
 
 export interface VerifiedBroker {
     brokerName: string;
@@ -43,18 +43,52 @@ export const DEFAULT_VERIFICATION: VerificationSettings = {
 };
 
 export interface ClusterUnderTest {
-    runtime: RocketMQRuntime;
     nameServers: string;
     clusterName: string;
     expectedVersion: string;
     brokers: VerifiedBroker[];
 }
 
+/**
+ * What verification asks of a cluster. The admin session answers it with one
+ * long-lived JVM (a dozen mqadmin JVMs per run cost most of a minute on two
+ * cores); unit tests answer it with a fake.
+ */
+export type VerificationAdmin = Pick<
+    AdminSession,
+    "cluster" | "runtimeStats" | "route" | "putTopic" | "sendToQueue" | "pullFromQueue" | "groupBacklogs"
+>;
+
+/** A registered broker as the name servers list it, with the version it reports or why it reported none. */
+export interface ObservedBroker {
+    cluster: string;
+    brokerName: string;
+    brokerId: number;
+    address: string;
+    version?: string;
+    error?: string;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Broker count and versions, from one clusterList. Pure over its output. */
-export function checkClusterList(output: string, target: ClusterUnderTest): CheckResult[] {
-    const rows = parseClusterList(output).filter((r) => r.cluster === target.clusterName);
+const firstLine = (err: unknown) => (err as Error).message.split("\n")[0];
+
+/** Every broker the name servers list, each asked for its version. */
+async function observeBrokers(admin: VerificationAdmin): Promise<ObservedBroker[]> {
+    const observed: ObservedBroker[] = [];
+    for (const b of await admin.cluster()) {
+        try {
+            observed.push({ ...b, version: (await admin.runtimeStats(b.address)).brokerVersionDesc ?? "" });
+        } catch (err) {
+            observed.push({ ...b, error: firstLine(err) });
+        }
+    }
+    return observed;
+}
+
+/** Broker count and versions. Pure over what the cluster reported. */
+export function checkBrokers(observed: ObservedBroker[], target: ClusterUnderTest): CheckResult[] {
+    const rows = observed.filter((r) => r.cluster === target.clusterName);
     const results: CheckResult[] = [
         {
             check: "broker-count",
@@ -63,6 +97,7 @@ export function checkClusterList(output: string, target: ClusterUnderTest): Chec
             numbers: { registered: rows.length, expected: target.brokers.length },
         },
     ];
+    const want = versionLabel(target.expectedVersion);
     for (const b of target.brokers) {
         const subject = `${b.brokerName}/${b.brokerId}`;
         const row = rows.find((r) => r.brokerName === b.brokerName && r.brokerId === b.brokerId);
@@ -75,28 +110,17 @@ export function checkClusterList(output: string, target: ClusterUnderTest): Chec
             });
             continue;
         }
-        const want = versionLabel(target.expectedVersion);
         results.push({
             check: "broker-version",
             ok: row.version === want,
             subject,
-            detail: `${subject} reports ${row.version || "no version"}, expected ${want}`,
+            detail:
+                row.error !== undefined
+                    ? `${subject} (${row.address}) did not answer brokerStatus: ${row.error}`
+                    : `${subject} reports ${row.version || "no version"}, expected ${want}`,
         });
     }
     return results;
-}
-
-/** Parses the summary of `mqadmin consumerProgress` (no -g): group → Diff Total. */
-export function parseConsumerProgress(output: string): Map<string, number> {
-    const diffs = new Map<string, number>();
-    for (const line of output.split("\n")) {
-        const cols = line.trim().split(/\s+/);
-        // #Group #Count #Version #Type #Model #TPS #Diff Total: the last column is the backlog.
-        if (cols.length >= 7 && !line.trim().startsWith("#") && /^\d+$/.test(cols[cols.length - 1])) {
-            diffs.set(cols[0], Number(cols[cols.length - 1]));
-        }
-    }
-    return diffs;
 }
 
 /** Groups whose backlog grew by more than `slack` between two samples. Pure. */
@@ -115,7 +139,19 @@ export function growingBacklogs(first: Map<string, number>, second: Map<string, 
     return results;
 }
 
-async function checkReplication(target: ClusterUnderTest, s: VerificationSettings): Promise<CheckResult[]> {
+async function commitLogMaxOffset(admin: VerificationAdmin, address: string): Promise<number> {
+    const value = Number((await admin.runtimeStats(address)).commitLogMaxOffset);
+    if (!Number.isFinite(value)) {
+        throw new Error(`brokerStatus of ${address} has no commitLogMaxOffset`);
+    }
+    return value;
+}
+
+async function checkReplication(
+    admin: VerificationAdmin,
+    target: ClusterUnderTest,
+    s: VerificationSettings,
+): Promise<CheckResult[]> {
     const results: CheckResult[] = [];
     for (const slave of target.brokers.filter((b) => b.brokerId > 0)) {
         const master = target.brokers.find((b) => b.brokerName === slave.brokerName && b.brokerId === 0);
@@ -128,17 +164,20 @@ async function checkReplication(target: ClusterUnderTest, s: VerificationSetting
         let lag = Number.POSITIVE_INFINITY;
         let masterOffset = 0;
         let slaveOffset = 0;
-        let error = "";
-        while (Date.now() < deadline) {
+        let error: string | undefined;
+        // Measured at least once, however short the wait: a wait of 0 means "no catching up", not "no check".
+        for (;;) {
+            let asked = master;
             try {
-                masterOffset = await commitLogMaxOffset(target.runtime, target.nameServers, master.address);
-                slaveOffset = await commitLogMaxOffset(target.runtime, target.nameServers, slave.address);
+                masterOffset = await commitLogMaxOffset(admin, master.address);
+                asked = slave;
+                slaveOffset = await commitLogMaxOffset(admin, slave.address);
                 lag = masterOffset - slaveOffset;
-                error = "";
+                error = undefined;
             } catch (err) {
-                error = (err as Error).message.split("\n")[0];
+                error = `${asked.brokerName}/${asked.brokerId} (${asked.address}) did not answer brokerStatus: ${firstLine(err)}`;
             }
-            if (lag <= s.maxReplicationLagBytes) {
+            if (lag <= s.maxReplicationLagBytes || Date.now() >= deadline) {
                 break;
             }
             await sleep(1000);
@@ -147,27 +186,36 @@ async function checkReplication(target: ClusterUnderTest, s: VerificationSetting
             check: "replication",
             ok: lag <= s.maxReplicationLagBytes,
             subject,
-            detail: error
-                ? `${subject} (${slave.address}) did not answer brokerStatus: ${error}`
-                : `${subject} is ${lag} bytes behind its master (master ${masterOffset}, slave ${slaveOffset}, allowed ${s.maxReplicationLagBytes})`,
+            detail:
+                error ??
+                `${subject} is ${lag} bytes behind its master (master ${masterOffset}, slave ${slaveOffset}, allowed ${s.maxReplicationLagBytes})`,
             numbers: { masterOffset, slaveOffset, lag: Number.isFinite(lag) ? lag : -1 },
         });
     }
     return results;
 }
 
-async function checkRoundTrips(target: ClusterUnderTest, s: VerificationSettings): Promise<CheckResult[]> {
-    const { runtime, nameServers } = target;
+/** Each broker group's perm for `topic` in the name servers' route; empty when there is no route. */
+async function routePerms(admin: VerificationAdmin, topic: string): Promise<Map<string, number>> {
+    return new Map(((await admin.route(topic)) ?? []).map((q) => [q.brokerName, q.perm]));
+}
+
+async function checkRoundTrips(
+    admin: VerificationAdmin,
+    target: ClusterUnderTest,
+    s: VerificationSettings,
+): Promise<CheckResult[]> {
     const masters = target.brokers.filter((b) => b.brokerId === 0);
     // Created where missing, never rewritten: a verify topic someone made read-only must fail the check, not be fixed by it.
-    let perms = (await topicRoutePerms(runtime, nameServers, s.verifyTopic)) ?? new Map<string, number>();
+    let perms = await routePerms(admin, s.verifyTopic);
     const missing = masters.filter((m) => !perms.has(m.brokerName));
     for (const m of missing) {
-        const queues = { readQueues: 1, writeQueues: 1, perm: 6 } as const;
-        await updateTopic(runtime, nameServers, { brokerAddress: m.address }, s.verifyTopic, queues);
+        await admin.putTopic(m.address, { topicName: s.verifyTopic, readQueueNums: 1, writeQueueNums: 1, perm: 6 });
     }
-    if (missing.length > 0) {
-        perms = (await topicRoutePerms(runtime, nameServers, s.verifyTopic)) ?? perms;
+    for (let i = 0; i < 20 && missing.some((m) => !perms.has(m.brokerName)); i++) {
+        // The broker registers a new topic with the name servers on its own; the route follows within moments.
+        await sleep(i === 0 ? 0 : 500);
+        perms = await routePerms(admin, s.verifyTopic);
     }
     const results: CheckResult[] = [];
     for (const master of masters) {
@@ -183,21 +231,20 @@ async function checkRoundTrips(target: ClusterUnderTest, s: VerificationSettings
             continue;
         }
         const body = `verify-${master.brokerName}-${Date.now()}`;
-        const since = String(Date.now() - 1000);
         let detail: string;
         let ok = false;
         try {
             // Queue 0 of this master only: the round trip must prove this broker, not any broker.
-            const queue = ["-n", nameServers, "-t", s.verifyTopic, "-b", master.brokerName, "-i", "0"];
-            const sent = await mqadmin(runtime, ["sendMessage", ...queue, "-p", body]);
-            if (!/SEND_OK/.test(sent)) {
-                detail = `send to ${master.brokerName} did not return SEND_OK: ${sent.trim().split("\n").pop()}`;
+            const queue = { topic: s.verifyTopic, brokerName: master.brokerName, queueId: 0 };
+            const sent = await admin.sendToQueue(queue, body);
+            if (sent.status !== "SEND_OK") {
+                detail = `send to ${master.brokerName} did not return SEND_OK: ${sent.status}`;
             } else {
-                const read = await mqadmin(runtime, ["consumeMessage", ...queue, "-s", since, "-c", "64"]);
-                ok = read.includes(`BODY: ${body}`);
+                const read = await admin.pullFromQueue(queue, sent.queueOffset, 1);
+                ok = read.some((m) => m.body === body);
                 detail = ok
                     ? `sent and consumed a message on ${master.brokerName}`
-                    : `the message sent to ${master.brokerName} was not consumed back`;
+                    : `the message sent to ${master.brokerName} was not consumed back at offset ${sent.queueOffset}`;
             }
         } catch (err) {
             detail = `round trip on ${master.brokerName} failed: ${(err as Error).message.split("\n").slice(0, 3).join(" ")}`;
@@ -207,28 +254,27 @@ async function checkRoundTrips(target: ClusterUnderTest, s: VerificationSettings
     return results;
 }
 
-async function checkConsumers(target: ClusterUnderTest, s: VerificationSettings): Promise<CheckResult[]> {
-    const sample = async () =>
-        parseConsumerProgress(await mqadmin(target.runtime, ["consumerProgress", "-n", target.nameServers]));
-    const first = await sample();
+async function checkConsumers(admin: VerificationAdmin, s: VerificationSettings): Promise<CheckResult[]> {
+    const first = await admin.groupBacklogs();
     await sleep(s.consumerSampleSeconds * 1000);
-    return growingBacklogs(first, await sample(), s.consumerDiffSlack);
+    return growingBacklogs(first, await admin.groupBacklogs(), s.consumerDiffSlack);
 }
 
-/** Runs every check (none stops the others) and returns them all. */
+/** Runs every check (none stops the others) through `admin` and returns them all. */
 export async function verifyCluster(
+    admin: VerificationAdmin,
     target: ClusterUnderTest,
     settings: VerificationSettings = DEFAULT_VERIFICATION,
     progress: (msg: string) => void = () => {},
 ): Promise<CheckResult[]> {
     progress(`verifying ${target.clusterName}: broker count and versions`);
-    const results = checkClusterList(await mqadmin(target.runtime, ["clusterList", "-n", target.nameServers]), target);
+    const results = checkBrokers(await observeBrokers(admin), target);
     progress(`verifying ${target.clusterName}: slave replication`);
-    results.push(...(await checkReplication(target, settings)));
+    results.push(...(await checkReplication(admin, target, settings)));
     progress(`verifying ${target.clusterName}: send and consume on every broker group`);
-    results.push(...(await checkRoundTrips(target, settings)));
+    results.push(...(await checkRoundTrips(admin, target, settings)));
     progress(`verifying ${target.clusterName}: consumer progress over ${settings.consumerSampleSeconds}s`);
-    results.push(...(await checkConsumers(target, settings)));
+    results.push(...(await checkConsumers(admin, settings)));
     return results;
 }
 

@@ -6,7 +6,15 @@ import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import org.apache.rocketmq.client.consumer.DefaultMQPullConsumer;
+import org.apache.rocketmq.client.consumer.PullResult;
+import org.apache.rocketmq.client.consumer.PullStatus;
+import org.apache.rocketmq.client.producer.DefaultMQProducer;
+import org.apache.rocketmq.client.producer.SendResult;
+import org.apache.rocketmq.common.MixAll;
 import org.apache.rocketmq.common.TopicConfig;
+import org.apache.rocketmq.common.message.Message;
+import org.apache.rocketmq.common.message.MessageExt;
 import org.apache.rocketmq.common.message.MessageQueue;
 import org.apache.rocketmq.remoting.protocol.admin.ConsumeStats;
 import org.apache.rocketmq.remoting.protocol.admin.OffsetWrapper;
@@ -39,9 +47,17 @@ import org.apache.rocketmq.tools.admin.DefaultMQAdminExt;
  *   addWritePerm  brokerName        give it back on every name server: {nameServer: topicsChanged}
  *   brokerConfig  broker            the broker's live config (every key, as strings)
  *   setBrokerConfig broker, key, value  change one key of the broker's config; the broker persists it
+ *   send         topic, brokerName, queueId, body   one message to one queue: {status, queueOffset}
+ *   pull         topic, brokerName, queueId, offset, max  up to max messages from offset: [{queueOffset, body}]
+ *   groupBacklogs                    every group with a consumer online (this session's reader aside):
+ *                                    {group: total backlog}, as `mqadmin consumerProgress` lists them
  */
 public final class AdminSession {
     private AdminSession() {}
+
+    /** Started on first use only: most sessions never send or pull. */
+    private static DefaultMQProducer producer;
+    private static DefaultMQPullConsumer puller;
 
     public static void main(String[] args) throws Exception {
         if (args.length != 1) {
@@ -73,6 +89,12 @@ public final class AdminSession {
                 out.println(reply.toJSONString());
             }
         } finally {
+            if (producer != null) {
+                producer.shutdown();
+            }
+            if (puller != null) {
+                puller.shutdown();
+            }
             admin.shutdown();
         }
     }
@@ -134,9 +156,88 @@ public final class AdminSession {
                 admin.updateBrokerConfig(req.getString("broker"), p);
                 return "done";
             }
+            case "send":
+                return send(admin, req);
+            case "pull":
+                return pull(admin, req);
+            case "groupBacklogs":
+                return groupBacklogs(admin);
             default:
                 throw new IllegalArgumentException("unknown op " + op);
         }
+    }
+
+    private static MessageQueue queueOf(JSONObject req) {
+        return new MessageQueue(req.getString("topic"), req.getString("brokerName"), req.getIntValue("queueId"));
+    }
+
+    private static JSONObject send(DefaultMQAdminExt admin, JSONObject req) throws Exception {
+        if (producer == null) {
+            producer = new DefaultMQProducer("rocketmq-upgrade-verify-producer");
+            producer.setNamesrvAddr(admin.getNamesrvAddr());
+            producer.setInstanceName("rocketmq-upgrade-verify-" + ProcessHandle.current().pid());
+            producer.setSendMsgTimeout(10_000);
+            producer.start();
+        }
+        Message msg = new Message(req.getString("topic"), req.getString("body").getBytes(StandardCharsets.UTF_8));
+        SendResult r = producer.send(msg, queueOf(req));
+        JSONObject o = new JSONObject();
+        o.put("status", r.getSendStatus().name());
+        o.put("queueOffset", r.getQueueOffset());
+        return o;
+    }
+
+    @SuppressWarnings("deprecation")
+    private static JSONArray pull(DefaultMQAdminExt admin, JSONObject req) throws Exception {
+        if (puller == null) {
+            // mqadmin's own reader group: a broker creates a retry topic for any group that heartbeats, so reuse
+            // the one mqadmin consumeMessage already leaves rather than add a second.
+            puller = new DefaultMQPullConsumer(MixAll.TOOLS_CONSUMER_GROUP);
+            puller.setNamesrvAddr(admin.getNamesrvAddr());
+            puller.setInstanceName("rocketmq-upgrade-verify-" + ProcessHandle.current().pid());
+            puller.start();
+        }
+        PullResult r = puller.pull(queueOf(req), "*", req.getLongValue("offset"), req.getIntValue("max"));
+        JSONArray list = new JSONArray();
+        if (r.getPullStatus() == PullStatus.FOUND) {
+            for (MessageExt m : r.getMsgFoundList()) {
+                JSONObject o = new JSONObject();
+                o.put("queueOffset", m.getQueueOffset());
+                o.put("body", new String(m.getBody(), StandardCharsets.UTF_8));
+                list.add(o);
+            }
+        }
+        return list;
+    }
+
+    // The groups `mqadmin consumerProgress` prints a backlog for: those with a retry topic and a consumer online.
+    private static JSONObject groupBacklogs(DefaultMQAdminExt admin) throws Exception {
+        JSONObject backlogs = new JSONObject();
+        for (String topic : admin.fetchAllTopicList().getTopicList()) {
+            if (!topic.startsWith(MixAll.RETRY_GROUP_TOPIC_PREFIX)) {
+                continue;
+            }
+            String group = topic.substring(MixAll.RETRY_GROUP_TOPIC_PREFIX.length());
+            if (puller != null && group.equals(puller.getConsumerGroup())) {
+                // This session's own reader, online only while the session lasts.
+                continue;
+            }
+            try {
+                if (admin.examineConsumerConnectionInfo(group).getConnectionSet().isEmpty()) {
+                    continue;
+                }
+            } catch (Exception offline) {
+                continue;
+            }
+            long diff = 0;
+            try {
+                diff = admin.examineConsumeStats(group).computeTotalDiff();
+            } catch (Exception unreadable) {
+                // mqadmin prints 0 for a group whose stats it cannot read; so does this.
+            }
+            backlogs.put(group, diff);
+        }
+        return backlogs;
     }
 
     private static JSONArray cluster(ClusterInfo info) {

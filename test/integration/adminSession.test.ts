@@ -127,4 +127,29 @@ describe("admin session on a shared 5.5.0 name server with 4.9.7 and 5.5.0 broke
     it("reports an unknown topic as having no route", async () => {
         assert.strictEqual(await session!.route("NoSuchTopic"), undefined);
     });
+
+    // What verification asks of each broker: its version, and a message sent to one of its queues read back there.
+    it("reports each broker's version, and reads back a message sent to one queue of each", async () => {
+        for (const [name, address, version] of [
+            ["blue-a", blueAddr, "V4_9_7"],
+            ["green-a", greenAddr, "V5_5_0"],
+        ]) {
+            assert.strictEqual((await session!.runtimeStats(address)).brokerVersionDesc, version, name);
+            await session!.putTopic(address, { topicName: "Verify", readQueueNums: 2, writeQueueNums: 2, perm: 6 });
+        }
+        for (let i = 0; i < 40 && ((await session!.route("Verify")) ?? []).length < 2; i++) {
+            await new Promise((r) => setTimeout(r, 250));
+        }
+        for (const brokerName of ["blue-a", "green-a"]) {
+            const queue = { topic: "Verify", brokerName, queueId: 1 };
+            const first = await session!.sendToQueue(queue, `first on ${brokerName}`);
+            const second = await session!.sendToQueue(queue, `second on ${brokerName}`);
+            assert.strictEqual(first.status, "SEND_OK");
+            assert.strictEqual(second.queueOffset, first.queueOffset + 1);
+            const read = await session!.pullFromQueue(queue, second.queueOffset, 8);
+            assert.deepStrictEqual(read, [{ queueOffset: second.queueOffset, body: `second on ${brokerName}` }]);
+        }
+        // No consumer is online but the session's own reader, which is not a group whose backlog counts.
+        assert.deepStrictEqual([...(await session!.groupBacklogs())], []);
+    });
 });

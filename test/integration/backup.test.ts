@@ -78,6 +78,9 @@ describe("backup and verification on the blue cluster", () => {
         mustPulumi(dir, "config", "set", "--path", "verification.replicationWaitSeconds", "10");
         mustPulumi(dir, "config", "set", "--path", "verification.consumerSampleSeconds", "2");
         mustPulumi(dir, "config", "set", "--path", "backup.baselineSeconds", "4");
+        // 5.5.0 name servers, as blue-green runs blue: the fault case starts a 5.5.0 slave, and 5.x brokers need
+        // 5.x name servers to register reliably (with 4.9.7 ones that slave once never appeared in 60 s).
+        mustPulumi(dir, "config", "set", "--path", "nameServer.version", "5.5.0");
         runtime = await resolveRuntime("4.9.7");
         mustPulumi(dir, "up");
         ns = String(stackOutputs(dir).nameServers);
@@ -244,29 +247,36 @@ describe("backup and verification on the blue cluster", () => {
             updateTopic(runtime, ns, master, "RMQ_UPGRADE_VERIFY_blue", { readQueues: 1, writeQueues: 1, perm });
         const green = await resolveRuntime("5.5.0");
         await stopServer(otherDir);
-        // The same directory, config and store, started outside Pulumi on 5.5.0.
-        const spec: ServerProcessSpec = {
-            role: "broker",
-            dir: otherDir,
-            config: String(other.config),
-            servicePort: Number(other.servicePort),
-            heapMb: Number(other.heapMb),
-        };
-        await startServer(spec, green);
-        // Serving is not yet registered: wait until the name servers list it at 5.5.0, so the check below can only
-        // fail on the version, never on a registration still under way.
-        const listed = async () =>
-            parseClusterList(await mqadmin(runtime, ["clusterList", "-n", ns]).catch(() => "")).some(
-                (row) => row.brokerName === "blue-b" && row.brokerId === 1 && row.version === "V5_5_0",
-            );
-        for (let i = 0; i < 60 && !(await listed()); i++) {
-            await new Promise((r) => setTimeout(r, 1000));
-        }
-        assert.ok(await listed(), "blue-b/1 on 5.5.0 never registered with the name servers");
-        await setPermission(4);
-        // SIGSTOP: the JVM still exists (so it is not restarted as dead) but answers nothing, like a hung broker.
-        process.kill(Number(hung.pid), "SIGSTOP");
+        let stopped = false;
+        let permissionSet = false;
         try {
+            // The same directory, config and store, started outside Pulumi on 5.5.0.
+            const spec: ServerProcessSpec = {
+                role: "broker",
+                dir: otherDir,
+                config: String(other.config),
+                servicePort: Number(other.servicePort),
+                heapMb: Number(other.heapMb),
+            };
+            await startServer(spec, green);
+            // Serving is not yet registered: wait until the name servers list it at 5.5.0, so the check below can
+            // only fail on the version, never on a registration still under way.
+            let lastListing = "";
+            const listed = async () => {
+                lastListing = await mqadmin(runtime, ["clusterList", "-n", ns]).catch((e: Error) => e.message);
+                return parseClusterList(lastListing).some(
+                    (row) => row.brokerName === "blue-b" && row.brokerId === 1 && row.version === "V5_5_0",
+                );
+            };
+            for (let i = 0; i < 60 && !(await listed()); i++) {
+                await new Promise((r) => setTimeout(r, 1000));
+            }
+            assert.ok(await listed(), `blue-b/1 on 5.5.0 never registered with the name servers:\n${lastListing}`);
+            permissionSet = true;
+            await setPermission(4);
+            // SIGSTOP: the JVM still exists (so it is not restarted as dead) but answers nothing, like a hung broker.
+            process.kill(Number(hung.pid), "SIGSTOP");
+            stopped = true;
             const r = verifyAgain();
             assert.notStrictEqual(r.status, 0, r.output);
             assert.match(
@@ -281,9 +291,14 @@ describe("backup and verification on the blue cluster", () => {
             assert.doesNotMatch(r.output, /\[round-trip blue-b\]/);
             assert.doesNotMatch(r.output, /\[replication blue-b\/1\]/);
         } finally {
-            process.kill(Number(hung.pid), "SIGCONT");
-            await setPermission(6);
+            // Each undo runs even when another fails: a 5.5.0 slave left running would fail every later case.
+            if (stopped) {
+                process.kill(Number(hung.pid), "SIGCONT");
+            }
             await stopServer(otherDir);
+            if (permissionSet) {
+                await setPermission(6);
+            }
         }
         // Pulumi brings the slave back on its configured version, and the checks pass again.
         mustPulumi(dir, "up");

@@ -10,65 +10,6 @@ import { compareToBaseline, parseBenchmarkReports } from "../../runtime/benchmar
 import { parseQueuePerms } from "../../runtime/mqadmin";
 import { planRestore } from "../../runtime/restore";
 import { pruneSnapshots } from "../../runtime/traffic";
-import { checkClusterList, failureMessage, growingBacklogs, parseConsumerProgress } from "../../runtime/verification";
-
-const CLUSTER_LIST = `#Cluster Name     #Broker Name            #BID  #Addr                  #Version                #InTPS(LOAD)       #OutTPS(LOAD) #PCWait(ms) #Hour #SPACE
-blue              blue-a                  0     127.0.0.1:20012        V4_9_7                   0.00(0,0ms)         0.00(0,0ms)          0 498768.63 0.1900
-blue              blue-a                  1     127.0.0.1:20016        V5_5_0                   0.00(0,0ms)         0.00(0,0ms)          0 498768.63 0.1900
-other             other-a                 0     127.0.0.1:30012        V5_5_0                   0.00(0,0ms)         0.00(0,0ms)          0 498768.63 0.1900
-`;
-
-describe("verification checks", () => {
-    const target = {
-        runtime: undefined as never,
-        nameServers: "ns",
-        clusterName: "blue",
-        expectedVersion: "4.9.7",
-        brokers: [
-            { brokerName: "blue-a", brokerId: 0, address: "127.0.0.1:20012" },
-            { brokerName: "blue-a", brokerId: 1, address: "127.0.0.1:20016" },
-            { brokerName: "blue-b", brokerId: 0, address: "127.0.0.1:20020" },
-        ],
-    };
-
-    it("counts only the cluster's own brokers and names each missing or wrong-version one", () => {
-        const results = checkClusterList(CLUSTER_LIST, target);
-        const failed = results.filter((r) => !r.ok).map((r) => `${r.check} ${r.subject ?? ""}: ${r.detail}`);
-        assert.deepStrictEqual(failed, [
-            "broker-count : 2 of 3 brokers registered in cluster blue",
-            "broker-version blue-a/1: blue-a/1 reports V5_5_0, expected V4_9_7",
-            "broker-count blue-b/0: blue-b/0 (127.0.0.1:20020) is not registered",
-        ]);
-    });
-
-    it("reads consumerProgress backlogs and flags growth beyond the slack", () => {
-        const sample = (diff: number) =>
-            parseConsumerProgress(
-                `#Group                            #Count  #Version                 #Type  #Model          #TPS     #Diff Total\norders  2  V4_9_7  PUSH  CLUSTERING  10  ${diff}\n`,
-            );
-        assert.deepStrictEqual([...sample(5)], [["orders", 5]]);
-        assert.ok(growingBacklogs(sample(5), sample(900), 1000).every((r) => r.ok));
-        const grown = growingBacklogs(sample(5), sample(2000), 1000);
-        assert.strictEqual(grown[0].ok, false);
-        assert.match(grown[0].detail, /group orders: backlog 5 then 2000 \(growth 1995, allowed 1000\)/);
-    });
-
-    it("writes one failure line per failed check, with the report path", () => {
-        const msg = failureMessage(
-            "blue",
-            [
-                { check: "replication", ok: false, subject: "blue-a/1", detail: "blue-a/1 is 300 bytes behind" },
-                { check: "round-trip", ok: true, subject: "blue-a", detail: "fine" },
-            ],
-            "/r.json",
-        );
-        assert.strictEqual(
-            msg,
-            "verification of cluster blue failed (1 of 2 checks):\n  [replication blue-a/1] blue-a/1 is 300 bytes behind\nfull report: /r.json",
-        );
-        assert.strictEqual(failureMessage("blue", [{ check: "round-trip", ok: true, detail: "" }], "/r"), undefined);
-    });
-});
 
 describe("performance baseline", () => {
     const report = (tps: number, rt: number, failed = 0) =>

@@ -1,0 +1,173 @@
+/**
+ * The seed's post-change checks (runtime/verification.ts) against a fake
+ * admin API: each fault a cluster can show, and the check and broker it must
+ * be reported under.
+ */
+import * as assert from "assert";
+import type { QueueAddress, RouteQueueData, TopicConfigData } from "../../runtime/adminSession";
+import {
+    checkBrokers,
+    DEFAULT_VERIFICATION,
+    failureMessage,
+    growingBacklogs,
+    VerificationAdmin,
+    verifyCluster,
+} from "../../runtime/verification";
+
+const target = {
+    nameServers: "ns",
+    clusterName: "blue",
+    expectedVersion: "4.9.7",
+    brokers: [
+        { brokerName: "blue-a", brokerId: 0, address: "127.0.0.1:20012" },
+        { brokerName: "blue-a", brokerId: 1, address: "127.0.0.1:20016" },
+        { brokerName: "blue-b", brokerId: 0, address: "127.0.0.1:20020" },
+        { brokerName: "blue-b", brokerId: 1, address: "127.0.0.1:20024" },
+    ],
+};
+
+const settings = { ...DEFAULT_VERIFICATION, replicationWaitSeconds: 0, consumerSampleSeconds: 0 };
+
+/** A healthy two-group cluster in memory; each test breaks one thing. */
+class FakeCluster implements VerificationAdmin {
+    versions = new Map(target.brokers.map((b) => [b.address, "V4_9_7"]));
+    offsets = new Map(target.brokers.map((b) => [b.address, 1000]));
+    hung = new Set<string>();
+    perms = new Map<string, number>();
+    /** Bodies stored per queue ("topic/brokerName/queueId"). */
+    queues = new Map<string, string[]>();
+    backlogs: Array<Map<string, number>> = [new Map([["orders", 5]]), new Map([["orders", 5]])];
+    dropSends = false;
+    created: string[] = [];
+
+    async cluster() {
+        return target.brokers.map((b) => ({ cluster: "blue", ...b }));
+    }
+    async runtimeStats(address: string): Promise<Record<string, string>> {
+        if (this.hung.has(address)) {
+            throw new Error(`admin runtimeStats on ${address}: no answer within 30s`);
+        }
+        return {
+            brokerVersionDesc: this.versions.get(address)!,
+            commitLogMaxOffset: String(this.offsets.get(address)),
+        };
+    }
+    async route(topic: string): Promise<RouteQueueData[] | undefined> {
+        assert.strictEqual(topic, DEFAULT_VERIFICATION.verifyTopic);
+        if (this.perms.size === 0) {
+            return undefined;
+        }
+        return [...this.perms].map(([brokerName, perm]) => ({ brokerName, readQueueNums: 1, writeQueueNums: 1, perm }));
+    }
+    async putTopic(address: string, config: TopicConfigData) {
+        const broker = target.brokers.find((b) => b.address === address)!;
+        this.created.push(`${broker.brokerName}:${config.topicName}:${config.perm}`);
+        this.perms.set(broker.brokerName, config.perm);
+    }
+    async sendToQueue(queue: QueueAddress, body: string) {
+        const key = `${queue.topic}/${queue.brokerName}/${queue.queueId}`;
+        const stored = this.queues.get(key) ?? [];
+        stored.push(this.dropSends ? "" : body);
+        this.queues.set(key, stored);
+        return { status: "SEND_OK", queueOffset: stored.length - 1 };
+    }
+    async pullFromQueue(queue: QueueAddress, offset: number, max: number) {
+        const stored = this.queues.get(`${queue.topic}/${queue.brokerName}/${queue.queueId}`) ?? [];
+        return stored.slice(offset, offset + max).map((body, i) => ({ queueOffset: offset + i, body }));
+    }
+    async groupBacklogs() {
+        return this.backlogs.shift() ?? new Map<string, number>();
+    }
+}
+
+const failures = (results: Awaited<ReturnType<typeof verifyCluster>>) =>
+    results.filter((r) => !r.ok).map((r) => `[${r.check} ${r.subject ?? ""}] ${r.detail}`);
+
+describe("verification checks on a fake admin API", () => {
+    it("passes a healthy cluster, creating the verify topic on each master that lacks it", async () => {
+        const fake = new FakeCluster();
+        const results = await verifyCluster(fake, target, settings);
+        assert.deepStrictEqual(failures(results), []);
+        assert.deepStrictEqual(fake.created, ["blue-a:RMQ_UPGRADE_VERIFY:6", "blue-b:RMQ_UPGRADE_VERIFY:6"]);
+        assert.deepStrictEqual(
+            results.map((r) => r.check),
+            [
+                "broker-count",
+                "broker-version",
+                "broker-version",
+                "broker-version",
+                "broker-version",
+                "replication",
+                "replication",
+                "round-trip",
+                "round-trip",
+                "consumer-progress",
+            ],
+        );
+    });
+
+    it("names a broker on another version, a lagging slave and a hung slave, each under its own check", async () => {
+        const fake = new FakeCluster();
+        fake.versions.set("127.0.0.1:20024", "V5_5_0");
+        fake.offsets.set("127.0.0.1:20024", 700);
+        fake.hung.add("127.0.0.1:20016");
+        assert.deepStrictEqual(failures(await verifyCluster(fake, target, settings)), [
+            "[broker-version blue-a/1] blue-a/1 (127.0.0.1:20016) did not answer brokerStatus: admin runtimeStats on 127.0.0.1:20016: no answer within 30s",
+            "[broker-version blue-b/1] blue-b/1 reports V5_5_0, expected V4_9_7",
+            "[replication blue-a/1] blue-a/1 (127.0.0.1:20016) did not answer brokerStatus: admin runtimeStats on 127.0.0.1:20016: no answer within 30s",
+            "[replication blue-b/1] blue-b/1 is 300 bytes behind its master (master 1000, slave 700, allowed 0)",
+        ]);
+    });
+
+    it("fails the round trip on a read-only verify topic without rewriting it, and on a message not read back", async () => {
+        const fake = new FakeCluster();
+        fake.perms.set("blue-a", 4);
+        fake.perms.set("blue-b", 6);
+        fake.dropSends = true;
+        assert.deepStrictEqual(failures(await verifyCluster(fake, target, settings)), [
+            "[round-trip blue-a] topic RMQ_UPGRADE_VERIFY cannot be written on blue-a: its route perm is 4 (producers need the write bit, 2)",
+            "[round-trip blue-b] the message sent to blue-b was not consumed back at offset 0",
+        ]);
+        assert.deepStrictEqual(fake.created, []);
+    });
+
+    it("flags a group whose backlog grew beyond the slack between the two samples", async () => {
+        const fake = new FakeCluster();
+        fake.backlogs = [new Map([["orders", 5]]), new Map([["orders", 2000]])];
+        assert.deepStrictEqual(failures(await verifyCluster(fake, target, settings)), [
+            "[consumer-progress orders] group orders: backlog 5 then 2000 (growth 1995, allowed 1000)",
+        ]);
+        assert.ok(growingBacklogs(new Map([["orders", 5]]), new Map([["orders", 900]]), 1000).every((r) => r.ok));
+    });
+
+    it("counts only the cluster's own brokers and names each missing one", () => {
+        const observed = [
+            { cluster: "blue", brokerName: "blue-a", brokerId: 0, address: "127.0.0.1:20012", version: "V4_9_7" },
+            { cluster: "other", brokerName: "other-a", brokerId: 0, address: "127.0.0.1:30012", version: "V4_9_7" },
+        ];
+        const failed = checkBrokers(observed, { ...target, brokers: target.brokers.slice(0, 3) })
+            .filter((r) => !r.ok)
+            .map((r) => `${r.check} ${r.subject ?? ""}: ${r.detail}`);
+        assert.deepStrictEqual(failed, [
+            "broker-count : 1 of 3 brokers registered in cluster blue",
+            "broker-count blue-a/1: blue-a/1 (127.0.0.1:20016) is not registered",
+            "broker-count blue-b/0: blue-b/0 (127.0.0.1:20020) is not registered",
+        ]);
+    });
+
+    it("writes one failure line per failed check, with the report path", () => {
+        const msg = failureMessage(
+            "blue",
+            [
+                { check: "replication", ok: false, subject: "blue-a/1", detail: "blue-a/1 is 300 bytes behind" },
+                { check: "round-trip", ok: true, subject: "blue-a", detail: "fine" },
+            ],
+            "/r.json",
+        );
+        assert.strictEqual(
+            msg,
+            "verification of cluster blue failed (1 of 2 checks):\n  [replication blue-a/1] blue-a/1 is 300 bytes behind\nfull report: /r.json",
+        );
+        assert.strictEqual(failureMessage("blue", [{ check: "round-trip", ok: true, detail: "" }], "/r"), undefined);
+    });
+});
