@@ -2,6 +2,7 @@
 # One command for every Pulumi operation on this project:
 #   npm run pulumi -- up|preview|refresh|destroy [--stack NAME] [--refresh] [--diff]
 #   npm run pulumi -- config set KEY VALUE [--stack NAME]
+#   npm run pulumi -- cancel [--stack NAME]   (clears the lock an interrupted run left)
 #   npm run pulumi -- stack history | version | plugin ls | any other pulumi command
 # up/preview/refresh/destroy run index.ts as an Automation API inline program
 # (see scripts/stack.ts for why); everything else goes straight to the CLI.
@@ -42,7 +43,7 @@ case "${1:-}" in
     ;;
   *)
     # The CLI needs a selected stack for config/history; create the local one on first use.
-    if [ "$1" = config ] || [ "$1" = stack ]; then
+    if [ "$1" = config ] || [ "$1" = stack ] || [ "$1" = cancel ]; then
       "$PULUMI_CLI" stack select "$stack" --create --secrets-provider passphrase >/dev/null
     fi
     exec "$PULUMI_CLI" "$@"

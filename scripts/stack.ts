@@ -12,6 +12,7 @@
  *        [--replace URN]... [--target URN]...
  * Environment: set by scripts/pulumi.sh (backend, passphrase, PULUMI_HOME, CLI path).
  */
+import * as os from "os";
 import * as path from "path";
 import { CommandError, LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
 
@@ -70,6 +71,74 @@ export function parseArgs(argv: string[]): Options {
     return opts;
 }
 
+/** The CLI's own stderr, out of a CommandError's message ("code: … stdout: … stderr: … err?: …"). */
+export function cliStderr(message: string): string {
+    const m = /\n stderr: ([\s\S]*?)\n err\?: /.exec(message);
+    return (m ? m[1] : message).trim();
+}
+
+/** Who holds a stack's lock, as the CLI names it: "created by USER@HOST (pid N) at TIME". */
+export interface LockHolder {
+    user: string;
+    host: string;
+    pid: number;
+    since: string;
+}
+
+export function lockHolders(stderr: string): LockHolder[] {
+    return [...stderr.matchAll(/created by (\S+?)@(\S+) \(pid (\d+)\) at (\S+)/g)].map((m) => ({
+        user: m[1],
+        host: m[2],
+        pid: Number(m[3]),
+        since: m[4],
+    }));
+}
+
+/**
+ * What to print when the CLI failed. The engine's diagnostics were streamed
+ * already; the CLI's own error (a locked stack, a bad flag) was not, so it is
+ * printed here. For a lock: who holds it, whether that process still runs,
+ * and how to clear it without letting two runs change the cluster at once.
+ */
+export function describeCliFailure(
+    stderr: string,
+    stack: string,
+    here: { host: string; isRunning: (pid: number) => boolean },
+): string {
+    const own = stderr
+        .split("\n")
+        .filter((line) => line.trim() !== "")
+        .join("\n");
+    const lines = [own || "the pulumi command failed (diagnostics above)"];
+    for (const holder of lockHolders(stderr)) {
+        const who = `pid ${holder.pid} on ${holder.host} (since ${holder.since})`;
+        if (holder.host !== here.host) {
+            lines.push(
+                `The lock on stack "${stack}" was taken by ${who}, another host: make sure no run is going on there, then clear it with \`npm run pulumi -- cancel --stack ${stack}\`.`,
+            );
+        } else if (here.isRunning(holder.pid)) {
+            lines.push(
+                `The lock on stack "${stack}" is held by ${who}, which is still running: wait for it to end. Cancelling now would let two runs change the cluster at once.`,
+            );
+        } else {
+            lines.push(
+                `The lock on stack "${stack}" was left by ${who}, which is no longer running: an interrupted run. Clear it with \`npm run pulumi -- cancel --stack ${stack}\`, then run \`npm run pulumi -- up --stack ${stack}\` again to finish the change.`,
+            );
+        }
+    }
+    return lines.join("\n");
+}
+
+function isRunning(pid: number): boolean {
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch (err) {
+        // EPERM: it exists, owned by someone else.
+        return (err as NodeJS.ErrnoException).code === "EPERM";
+    }
+}
+
 async function main(): Promise<void> {
     const opts = parseArgs(process.argv.slice(2));
     const root = path.resolve(__dirname, "..");
@@ -114,8 +183,19 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
     main().catch((err: unknown) => {
-        // A failed CLI run has already streamed its diagnostics; repeating them only buries them.
-        const text = err instanceof CommandError ? "the pulumi command failed (diagnostics above)" : String(err);
+        let text: string;
+        if (err instanceof CommandError) {
+            let stack = "local";
+            try {
+                stack = parseArgs(process.argv.slice(2)).stack;
+            } catch {
+                // The arguments were accepted before the CLI ran; keep the default name.
+            }
+            const described = describeCliFailure(cliStderr(err.message), stack, { host: os.hostname(), isRunning });
+            text = described.replace(/^error: /i, "");
+        } else {
+            text = String(err);
+        }
         process.stderr.write(`error: ${text}\n`);
         process.exit(1);
     });

@@ -6,6 +6,7 @@
 import * as assert from "assert";
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { copyProject, mustPulumi, pulumi } from "./support";
 
@@ -107,5 +108,47 @@ describe("the pulumi wrapper and config checks at preview", () => {
         const r = pulumi(dir, "preview", "--stack", "prod");
         assert.notStrictEqual(r.status, 0);
         assert.match(r.output, /stack 'prod' needs PULUMI_CONFIG_PASSPHRASE/);
+    });
+
+    // What an operator meets after an `up` was killed: the lock it left, named with its holder, and a way out.
+    it("names a locked stack's holder and how to clear it; `npm run pulumi -- cancel` clears it", () => {
+        const locks = path.join(
+            dir,
+            ".pulumi",
+            "state",
+            ".pulumi",
+            "locks",
+            "organization",
+            "rocketmq-upgrade",
+            "local",
+        );
+        fs.mkdirSync(locks, { recursive: true });
+        const lock = path.join(locks, "0b8c2a8e-0000-4000-8000-000000000001.json");
+        const hold = (pid: number) =>
+            fs.writeFileSync(
+                lock,
+                JSON.stringify({ pid, username: "root", hostname: os.hostname(), timestamp: "2026-11-30T22:00:00Z" }),
+            );
+        try {
+            // Held by a live process (this one): wait, do not cancel.
+            hold(process.pid);
+            const busy = pulumi(dir, "up");
+            assert.notStrictEqual(busy.status, 0);
+            assert.match(busy.output, /the stack is currently locked by 1 lock\(s\)/);
+            assert.match(busy.output, new RegExp(`held by pid ${process.pid} on .*, which is still running: wait`));
+
+            // Left by a process that is gone: an interrupted run, and the command that clears it.
+            const gone = spawnSync("true").pid!;
+            hold(gone);
+            const stale = pulumi(dir, "up");
+            assert.notStrictEqual(stale.status, 0);
+            assert.match(stale.output, new RegExp(`left by pid ${gone} on .*, which is no longer running`));
+            assert.match(stale.output, /Clear it with `npm run pulumi -- cancel --stack local`/);
+            mustPulumi(dir, "cancel", "--stack", "local");
+            assert.deepStrictEqual(fs.readdirSync(locks), []);
+            assert.match(mustPulumi(dir, "preview"), /rocketmq:local:Process\s+blue-broker-a-0\s+create/);
+        } finally {
+            fs.rmSync(lock, { force: true });
+        }
     });
 });
