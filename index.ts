@@ -88,6 +88,7 @@ const rollout =
                   orderedCutover: config.orderedCutover,
                   retireBlue: config.retireBlue,
                   drainTimeoutSeconds: config.drainTimeoutSeconds,
+                  retirement: config.retirement,
                   backup: config.backup,
                   verification: config.verification,
                   isolated:

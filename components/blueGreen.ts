@@ -10,6 +10,7 @@ import { planCluster } from "./plan/clusterPlan";
 import { changeTrigger } from "./plan/triggers";
 import type { DeclaredTopic } from "./plan/trafficPlan";
 import type { AddressServerPiece, ClusterPlatform } from "./platform/types";
+import { DEFAULT_STRANDED_SETTINGS, StrandedSettings } from "../runtime/strandedMessages";
 import { UpgradeVerification } from "./verification";
 
 /** Arguments of a {@link BlueGreenRocketMQ}. */
@@ -43,6 +44,8 @@ export interface BlueGreenRocketMQArgs {
     routeRefreshSeconds?: number;
     /** How long a drain (ordered move, retirement) may take before it is refused. */
     drainTimeoutSeconds?: number;
+    /** How retirement treats scheduled, half and dead-letter messages still on blue (default: refuse; letters hold). */
+    retirement?: StrandedSettings;
     /**
      * Isolated routing: blue keeps `nameServer` to itself, green gets its own
      * name servers, and clients learn theirs from an address server that
@@ -125,9 +128,12 @@ export class BlueGreenRocketMQ extends pulumi.ComponentResource {
                 ? platform.drainCheck(
                       "blue-drained",
                       this.planned(args, "blue"),
-                      drainTimeoutSeconds,
+                      {
+                          timeoutSeconds: drainTimeoutSeconds,
+                          quietSeconds: isolated?.addressServer.quietSeconds,
+                          stranded: args.retirement ?? DEFAULT_STRANDED_SETTINGS,
+                      },
                       { parent: this, dependsOn: [this.nameServers] },
-                      isolated?.addressServer.quietSeconds,
                   )
                 : undefined;
         this.blue = new RocketMQCluster(

@@ -150,6 +150,16 @@ const promotionSchema = z
     })
     .strict();
 
+/** How retirement treats messages no consumer group's lag shows: scheduled, transactional half, dead letters. */
+const retirementSchema = z
+    .object({
+        /** Wait up to drainTimeoutSeconds for them to be delivered or settled, instead of refusing at once. */
+        waitForPending: z.boolean().default(false),
+        /** Dead letters hold retirement back; with false they are only named, and lost with blue. */
+        deadLettersHold: z.boolean().default(true),
+    })
+    .strict();
+
 const weight = intRange(0, 100);
 
 /** Limits of each broker's turn in a rolling upgrade (strategy "rolling"; runtime/roll.ts). */
@@ -260,6 +270,7 @@ const stackConfigSchema = z
          * everything on them. Then green becomes the new blue (README.md).
          */
         retireBlue: z.boolean().default(false),
+        retirement: retirementSchema.default({ waitForPending: false, deadLettersHold: true }),
         /** How long retiring blue (or moving an ordered topic) waits for consumers to drain before it is refused. */
         drainTimeoutSeconds: intRange(0, 24 * 3600).default(180),
         backup: backupSchema.default({ includeStore: false, retentionDays: 7, baselineSeconds: 10 }),

@@ -19,6 +19,7 @@
  * long.
  */
 import { withAdminSession } from "../runtime/adminSession";
+import { DEFAULT_STRANDED_SETTINGS, StrandedSettings } from "../runtime/strandedMessages";
 import { applyTraffic, checkDrained, ColourRef, TrafficRequest, trafficInPlace } from "../runtime/traffic";
 import { weightChangeProblem } from "../components/plan/stages";
 import { changedKeys, ResourceHandler } from "./resourceTypes";
@@ -134,7 +135,7 @@ export const trafficHandler: ResourceHandler = {
 
 export const drainCheckHandler: ResourceHandler = {
     async diff(_ctx, olds, news) {
-        const keys = ["nameServers", "blue", "timeoutSeconds", "quietSeconds"];
+        const keys = ["nameServers", "blue", "timeoutSeconds", "quietSeconds", "stranded"];
         return { changes: changedKeys(olds, news, keys).length > 0, replaces: [] };
     },
 
@@ -147,6 +148,7 @@ export const drainCheckHandler: ResourceHandler = {
                 Number(inputs.timeoutSeconds),
                 ctx.progress,
                 typeof inputs.quietSeconds === "number" ? inputs.quietSeconds : undefined,
+                { ...DEFAULT_STRANDED_SETTINGS, ...(inputs.stranded as Partial<StrandedSettings> | undefined) },
             ),
         );
         return { id: `drained-${blue.clusterName}`, outs: { ...inputs, groups, drainedAt: new Date().toISOString() } };

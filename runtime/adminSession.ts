@@ -57,6 +57,14 @@ export interface QueueAddress {
     queueId: number;
 }
 
+/** A message as read from its queue: `body` is absent when it was not asked for. */
+export interface PulledMessage {
+    queueOffset: number;
+    storeTimestamp: number;
+    properties: Record<string, string>;
+    body?: string;
+}
+
 export interface QueueOffsets {
     brokerName: string;
     queueId: number;
@@ -254,15 +262,12 @@ export class AdminSession {
         return this.request({ op: "send", ...queue, body }) as Promise<{ status: string; queueOffset: number }>;
     }
 
-    /** Reads up to `max` messages of one queue from `offset`, without committing anything. */
-    pullFromQueue(
-        queue: QueueAddress,
-        offset: number,
-        max: number,
-    ): Promise<Array<{ queueOffset: number; body: string }>> {
-        return this.request({ op: "pull", ...queue, offset, max }) as Promise<
-            Array<{ queueOffset: number; body: string }>
-        >;
+    /**
+     * Reads up to `max` messages of one queue from `offset`, without committing anything. System topics (the
+     * schedule, half and op topics) are routed like any other and read the same way.
+     */
+    pullFromQueue(queue: QueueAddress, offset: number, max: number, withBody = true): Promise<PulledMessage[]> {
+        return this.request({ op: "pull", ...queue, offset, max, withBody }) as Promise<PulledMessage[]>;
     }
 
     /** Every group with a consumer online and its total backlog: the groups `mqadmin consumerProgress` lists. */

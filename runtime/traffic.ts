@@ -22,6 +22,13 @@ import {
     TrafficPlan,
 } from "../components/plan/trafficPlan";
 import type { AdminSession, GroupConfigData } from "./adminSession";
+import {
+    countStranded,
+    DEFAULT_STRANDED_SETTINGS,
+    StrandedSettings,
+    strandedParts,
+    strandedSummary,
+} from "./strandedMessages";
 
 export interface ColourRef {
     clusterName: string;
@@ -467,6 +474,7 @@ export async function checkDrained(
     log: Log,
     /** Isolated routing keeps blue writable: then no write may reach blue for this long instead. */
     quietSeconds?: number,
+    stranded: StrandedSettings = DEFAULT_STRANDED_SETTINGS,
 ): Promise<{ groups: string[] }> {
     const groups = new Set<string>();
     for (const list of Object.values(await readGroups(session, blue))) {
@@ -494,8 +502,57 @@ export async function checkDrained(
         }
     }
     const list = [...groups].sort();
-    await waitForDrain(session, blue.masters, list, timeoutSeconds, "retireBlue", log);
+    await waitForRetirable(session, blue, list, stranded, timeoutSeconds, log);
     return { groups: list };
+}
+
+/**
+ * Waits until no group has unconsumed messages on blue's masters and no
+ * master holds scheduled, half or (when they hold it back) dead-letter
+ * messages. Lag is waited for up to `timeoutSeconds`; what no group's lag
+ * shows is refused at once unless `settings.waitForPending`. The refusal
+ * names every group, broker, kind and count, so one run shows all of it.
+ */
+async function waitForRetirable(
+    session: AdminSession,
+    blue: ColourRef,
+    groups: readonly string[],
+    settings: StrandedSettings,
+    timeoutSeconds: number,
+    log: Log,
+): Promise<void> {
+    const began = Date.now();
+    for (;;) {
+        const lags = await backlogOn(session, blue.masters, groups);
+        const counts = [];
+        for (const m of blue.masters) {
+            counts.push(await countStranded(session, m));
+        }
+        const now = Date.now();
+        for (const c of counts.filter((x) => x.deadLetters.length > 0 && !settings.deadLettersHold)) {
+            log(`retireBlue: ${c.brokerName} holds ${strandedParts(c, now, true).join(", ")}; they are lost with blue`);
+        }
+        const lagText = lags.map((l) => `group ${l.group} has ${l.lag} unconsumed on ${l.brokerName}`).join("; ");
+        const strandedText = strandedSummary(counts, now, settings.deadLettersHold);
+        if (!lagText && !strandedText) {
+            return;
+        }
+        const waited = Math.round((now - began) / 1000);
+        const shown = [lagText, strandedText].filter(Boolean).join("; ");
+        if ((lags.length === 0 && !settings.waitForPending) || waited >= timeoutSeconds) {
+            const advice = strandedText
+                ? settings.waitForPending
+                    ? `; retiring now would lose them`
+                    : `; retiring now would lose them: wait until they are delivered or settled, or set ` +
+                      `retirement.waitForPending to wait up to drainTimeoutSeconds`
+                : "";
+            throw new Error(
+                `retireBlue refused after ${waited}s (drainTimeoutSeconds ${timeoutSeconds}): ${shown}${advice}`,
+            );
+        }
+        log(`retireBlue: waiting (${waited}s of ${timeoutSeconds}s): ${shown}`);
+        await sleep(3000);
+    }
 }
 
 /** Isolated routing's metadata sync: blue's structure copied onto a green with its own name servers. */

@@ -9,6 +9,7 @@ import type { Addressing, BrokerPlan, ClusterPlan, NameServerPlan, ProxyPlan } f
 import type { BenchmarkResult, BenchmarkSettings } from "../../runtime/benchmark";
 import type { RollSettings } from "../../runtime/roll";
 import type { VerificationSettings } from "../../runtime/verification";
+import type { StrandedSettings } from "../../runtime/strandedMessages";
 import type { DeclaredTopic } from "../plan/trafficPlan";
 import type { S3Target } from "../../runtime/s3Upload";
 
@@ -82,6 +83,15 @@ export interface VerificationPiece {
 }
 
 /** The weighted split between two clusters on shared name servers. */
+/** What retiring blue waits for, and for how long. */
+export interface RetirementGate {
+    /** How long consumers (and, with `stranded.waitForPending`, pending messages) may take before it is refused. */
+    timeoutSeconds: number;
+    /** Isolated routing (blue stays writable): no write may have reached blue for this long. */
+    quietSeconds?: number;
+    stranded: StrandedSettings;
+}
+
 export interface TrafficOptions {
     weight: number;
     canaryStages: number[];
@@ -177,16 +187,10 @@ export interface ClusterPlatform {
         ctx: OperationContext,
     ): TrafficPiece;
     /**
-     * Succeeds once no consumer group has unconsumed messages on `blue`; fails naming each group and lag.
-     * With `quietSeconds` (isolated routing) no write may have reached blue for that long either.
+     * Succeeds once no consumer group has unconsumed messages on `blue` and, where the platform counts them, no
+     * blue master holds scheduled, half or dead-letter messages; fails naming each group, broker, kind and count.
      */
-    drainCheck(
-        name: string,
-        blue: ClusterRef,
-        timeoutSeconds: number,
-        ctx: OperationContext,
-        quietSeconds?: number,
-    ): pulumi.Resource;
+    drainCheck(name: string, blue: ClusterRef, gate: RetirementGate, ctx: OperationContext): pulumi.Resource;
     /** Isolated routing: the address server answering each client blue's or green's name servers by weight. */
     addressServer(name: string, opts: AddressServerOptions, ctx: OperationContext): AddressServerPiece;
     /** Isolated routing: makes green hold every topic and group blue has; fails for a weight above 0 while it cannot. */

@@ -48,7 +48,8 @@ import org.apache.rocketmq.tools.admin.DefaultMQAdminExt;
  *   brokerConfig  broker            the broker's live config (every key, as strings)
  *   setBrokerConfig broker, key, value  change one key of the broker's config; the broker persists it
  *   send         topic, brokerName, queueId, body   one message to one queue: {status, queueOffset}
- *   pull         topic, brokerName, queueId, offset, max  up to max messages from offset: [{queueOffset, body}]
+ *   pull         topic, brokerName, queueId, offset, max[, withBody]  up to max messages from offset:
+ *                                    [{queueOffset, storeTimestamp, properties, body}]
  *   groupBacklogs                    every group with a consumer online (this session's reader aside):
  *                                    {group: total backlog}, as `mqadmin consumerProgress` lists them
  */
@@ -200,10 +201,15 @@ public final class AdminSession {
         PullResult r = puller.pull(queueOf(req), "*", req.getLongValue("offset"), req.getIntValue("max"));
         JSONArray list = new JSONArray();
         if (r.getPullStatus() == PullStatus.FOUND) {
+            boolean withBody = !Boolean.FALSE.equals(req.getBoolean("withBody"));
             for (MessageExt m : r.getMsgFoundList()) {
                 JSONObject o = new JSONObject();
                 o.put("queueOffset", m.getQueueOffset());
-                o.put("body", new String(m.getBody(), StandardCharsets.UTF_8));
+                o.put("storeTimestamp", m.getStoreTimestamp());
+                o.put("properties", m.getProperties());
+                if (withBody) {
+                    o.put("body", new String(m.getBody(), StandardCharsets.UTF_8));
+                }
                 list.add(o);
             }
         }

@@ -9,9 +9,13 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.rocketmq.client.consumer.DefaultMQPushConsumer;
+import org.apache.rocketmq.client.consumer.listener.ConsumeConcurrentlyContext;
 import org.apache.rocketmq.client.consumer.listener.ConsumeConcurrentlyStatus;
 import org.apache.rocketmq.client.producer.DefaultMQProducer;
+import org.apache.rocketmq.client.producer.LocalTransactionState;
 import org.apache.rocketmq.client.producer.SendResult;
+import org.apache.rocketmq.client.producer.TransactionListener;
+import org.apache.rocketmq.client.producer.TransactionMQProducer;
 import org.apache.rocketmq.common.consumer.ConsumeFromWhere;
 import org.apache.rocketmq.common.message.Message;
 import org.apache.rocketmq.common.message.MessageExt;
@@ -38,6 +42,16 @@ import org.apache.rocketmq.common.message.MessageExt;
  *   one push consumer of GROUP (FROM = first|last offset for a group without offsets)
  *   until DIR/stop-GROUP exists (DIR/progress-GROUP as above, and the keys so far in
  *   DIR/consumed-GROUP.live); distinct keys to DIR/consumed-GROUP.txt.
+ * pending NAMESRV TOPIC GROUP DIR DELAYED DELAY_LEVEL TRANSACTIONS RETRIED RETRY_LEVEL
+ *   messages a broker keeps out of every group's lag until they are due or settled. Sends DELAYED
+ *   messages at DELAY_LEVEL, TRANSACTIONS transactional messages whose local transaction stays
+ *   unknown (the broker's check-back answers unknown until DIR/commit exists, then commit), and
+ *   RETRIED plain messages that one push consumer of GROUP fails (back-off DELAY_LEVEL RETRY_LEVEL)
+ *   until DIR/release exists. Every accepted send is appended to DIR/sends.csv as
+ *   "epochMillis,key,brokerName,queueId,0,sendStatus" (keys delayed-N, tx-N, retry-N), failures to
+ *   DIR/failures.txt; DIR/sent appears once all are sent. The consumer and the transactional producer
+ *   run until DIR/stop-GROUP exists; progress and keys as for consume, and DIR/retried-GROUP.txt
+ *   lists each key the consumer failed at least once.
  * </pre>
  * Prints one JSON line at the end.
  *
@@ -64,8 +78,12 @@ public final class TrafficLoad {
             c.shutdown();
             writeKeys(new File(dir, "consumed-" + args[3] + ".txt"), seen);
             System.out.printf("{\"consumed\":%d,\"received\":%d}%n", seen.size(), received.get());
+        } else if (args.length >= 10 && args[0].equals("pending")) {
+            pending(args[1], args[2], args[3], new File(args[4]), Integer.parseInt(args[5]), Integer.parseInt(args[6]),
+                Integer.parseInt(args[7]), Integer.parseInt(args[8]), Integer.parseInt(args[9]));
         } else {
-            System.err.println("usage: load NAMESRV TOPIC GROUP PRODUCERS CONSUMERS RATE DIR | consume NAMESRV TOPIC GROUP first|last DIR");
+            System.err.println("usage: load NAMESRV TOPIC GROUP PRODUCERS CONSUMERS RATE DIR | consume NAMESRV TOPIC GROUP first|last DIR"
+                + " | pending NAMESRV TOPIC GROUP DIR DELAYED DELAY_LEVEL TRANSACTIONS RETRIED RETRY_LEVEL");
             System.exit(2);
         }
     }
@@ -184,6 +202,108 @@ public final class TrafficLoad {
         }
         writeKeys(new File(dir, "consumed-" + group + ".txt"), seen);
         System.out.printf("{\"sent\":%d,\"failed\":%d,\"consumed\":%d,\"received\":%d}%n", sent.get(), failed.get(), seen.size(), received.get());
+    }
+
+    private static void pending(String namesrv, String topic, String group, File dir, int delayed, int delayLevel,
+                                int transactions, int retried, int retryLevel) throws Exception {
+        Map<String, Boolean> seen = new ConcurrentHashMap<>();
+        Map<String, Boolean> failedOnce = new ConcurrentHashMap<>();
+        AtomicLong received = new AtomicLong();
+        File release = new File(dir, "release");
+        File commit = new File(dir, "commit");
+        DefaultMQPushConsumer c = new DefaultMQPushConsumer(group);
+        c.setNamesrvAddr(namesrv);
+        c.setInstanceName(group + "-" + ProcessHandle.current().pid());
+        c.setPollNameServerInterval(ROUTE_REFRESH_MS);
+        c.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET);
+        c.subscribe(topic, "*");
+        c.registerMessageListener((List<MessageExt> msgs, ConsumeConcurrentlyContext ctx) -> {
+            for (MessageExt m : msgs) {
+                received.incrementAndGet();
+                String key = m.getKeys();
+                if (key != null && key.startsWith("retry-") && !release.exists()) {
+                    failedOnce.put(key, Boolean.TRUE);
+                    // Back to the broker it came from, into its schedule queue at this level.
+                    ctx.setDelayLevelWhenNextConsume(retryLevel);
+                    return ConsumeConcurrentlyStatus.RECONSUME_LATER;
+                }
+            }
+            for (MessageExt m : msgs) {
+                if (m.getKeys() != null) {
+                    seen.put(m.getKeys(), Boolean.TRUE);
+                }
+            }
+            return ConsumeConcurrentlyStatus.CONSUME_SUCCESS;
+        });
+        c.start();
+
+        TransactionMQProducer tx = new TransactionMQProducer("pending-tx-producer");
+        tx.setNamesrvAddr(namesrv);
+        tx.setInstanceName("pending-tx-" + ProcessHandle.current().pid());
+        tx.setPollNameServerInterval(ROUTE_REFRESH_MS);
+        tx.setTransactionListener(new TransactionListener() {
+            @Override
+            public LocalTransactionState executeLocalTransaction(Message msg, Object arg) {
+                return LocalTransactionState.UNKNOW;
+            }
+
+            @Override
+            public LocalTransactionState checkLocalTransaction(MessageExt msg) {
+                return commit.exists() ? LocalTransactionState.COMMIT_MESSAGE : LocalTransactionState.UNKNOW;
+            }
+        });
+        tx.start();
+        DefaultMQProducer producer = new DefaultMQProducer("pending-producer");
+        producer.setNamesrvAddr(namesrv);
+        producer.setInstanceName("pending-" + ProcessHandle.current().pid());
+        producer.setPollNameServerInterval(ROUTE_REFRESH_MS);
+        producer.start();
+
+        long sent = 0;
+        long failed = 0;
+        try (BufferedWriter sends = new BufferedWriter(new FileWriter(new File(dir, "sends.csv"), StandardCharsets.UTF_8));
+             BufferedWriter failures = new BufferedWriter(new FileWriter(new File(dir, "failures.txt"), StandardCharsets.UTF_8))) {
+            List<String> keys = new ArrayList<>();
+            for (int i = 0; i < delayed; i++) {
+                keys.add("delayed-" + i);
+            }
+            for (int i = 0; i < transactions; i++) {
+                keys.add("tx-" + i);
+            }
+            for (int i = 0; i < retried; i++) {
+                keys.add("retry-" + i);
+            }
+            for (String key : keys) {
+                Message msg = new Message(topic, "pending", key, key.getBytes(StandardCharsets.UTF_8));
+                try {
+                    SendResult r;
+                    if (key.startsWith("tx-")) {
+                        r = tx.sendMessageInTransaction(msg, null);
+                    } else {
+                        if (key.startsWith("delayed-")) {
+                            msg.setDelayTimeLevel(delayLevel);
+                        }
+                        r = producer.send(msg);
+                    }
+                    sent++;
+                    sends.write(System.currentTimeMillis() + "," + key + "," + r.getMessageQueue().getBrokerName() + ","
+                        + r.getMessageQueue().getQueueId() + ",0," + r.getSendStatus() + "\n");
+                } catch (Exception e) {
+                    failed++;
+                    failures.write(System.currentTimeMillis() + "," + key + "," + String.valueOf(e.getMessage()).replace('\n', ' ') + "\n");
+                }
+            }
+        }
+        producer.shutdown();
+        new File(dir, "sent").createNewFile();
+        // The transactional producer stays: the broker's check-backs reach it until the test commits.
+        waitFor(new File(dir, "stop-" + group), new File(dir, "progress-" + group), seen);
+        c.shutdown();
+        tx.shutdown();
+        writeKeys(new File(dir, "consumed-" + group + ".txt"), seen);
+        writeKeys(new File(dir, "retried-" + group + ".txt"), failedOnce);
+        System.out.printf("{\"sent\":%d,\"failed\":%d,\"consumed\":%d,\"received\":%d,\"retried\":%d}%n", sent, failed,
+            seen.size(), received.get(), failedOnce.size());
     }
 
     private static void waitFor(File f) throws InterruptedException {

@@ -7,7 +7,9 @@
  * is consumed; each stage's measured green share matches the plan's; the
  * last send to green after the rollback comes within route refresh plus
  * the `up`; a group that was offline while green's queues got their first
- * messages still reads those first messages.
+ * messages still reads those first messages. Messages no group's lag shows
+ * (delayed, retrying, transactional and unsettled) hold retirement back,
+ * named with their counts, until they are delivered.
  */
 import * as assert from "assert";
 import * as fs from "fs";
@@ -25,11 +27,20 @@ import {
     stackResources,
     TEST_ROUTE_REFRESH_MS,
 } from "./support";
-import { greenShare, GroupConsumer, Send, TrafficLoad } from "./trafficLoad";
+import { greenShare, GroupConsumer, PendingLoad, PendingMix, Send, TrafficLoad } from "./trafficLoad";
 
 const TOPIC = "Orders";
 const GROUP = "OrdersReaders";
 const LATE_GROUP = "LateReaders";
+/** Where the messages that wait on a broker go, and the one group that reads them. */
+const PENDING_TOPIC = "Deferred";
+const PENDING_GROUP = "DeferredReaders";
+/**
+ * Sent at the forced 50 stage, so about half land on blue: delayed 3 minutes (level 7), long enough to be still
+ * waiting at the first retirement attempt; retries wait 30 s (level 4) each time the consumer fails them.
+ */
+const PENDING_MIX: PendingMix = { delayed: 20, delayLevel: 7, transactions: 10, retried: 10, retryLevel: 4 };
+const DELAY_LEVEL_MS = 180_000;
 /** The clients' route refresh; a stage's share is measured once every producer has the new route. */
 const ROUTE_REFRESH_MS = TEST_ROUTE_REFRESH_MS;
 /** A send in flight, and a refresh the JVM runs late on 2 busy cores. */
@@ -83,6 +94,7 @@ describe("blue-green with shared routing: canary stages, rollback, retirement, n
     let ns: string;
     let load: TrafficLoad | undefined;
     let late: GroupConsumer | undefined;
+    let pending: PendingLoad | undefined;
     let lateFirstRun = new Set<string>();
     const greenBrokers = new Set(["green-a", "green-b"]);
     /** [weight, window start, window end, effective share reported] for each stage. */
@@ -140,6 +152,15 @@ describe("blue-green with shared routing: canary stages, rollback, retirement, n
             ["topics[0].name", TOPIC],
             ["topics[0].queues", "8"],
             ["consumerGroups[0]", GROUP],
+            ["topics[1].name", PENDING_TOPIC],
+            ["topics[1].queues", "4"],
+            ["consumerGroups[1]", PENDING_GROUP],
+            // Check-backs of open transactions every 5 s, and never a give-up while the test holds them open.
+            ...["blue", "green"].flatMap((c) => [
+                [`${c}.brokerConfig.transactionCheckInterval`, "5000"],
+                [`${c}.brokerConfig.transactionTimeOut`, "3000"],
+                [`${c}.brokerConfig.transactionCheckMax`, "1000"],
+            ]),
         ]) {
             mustPulumi(dir, "config", "set", "--path", key, value);
         }
@@ -149,6 +170,7 @@ describe("blue-green with shared routing: canary stages, rollback, retirement, n
     after(() => {
         load?.kill();
         late?.kill();
+        pending?.kill();
         if (dir) {
             pulumi(dir, "destroy");
         }
@@ -237,6 +259,17 @@ describe("blue-green with shared routing: canary stages, rollback, retirement, n
         assert.match(refused.output, /trafficWeight = 50: skips stages; the next stage after 0 is 10/);
         await promote("--to", "50", "--force");
         assert.strictEqual(stageWeight, 50);
+        pending = new PendingLoad(
+            runtime,
+            path.join(dir, "pending"),
+            ns,
+            PENDING_TOPIC,
+            PENDING_GROUP,
+            PENDING_MIX,
+            ROUTE_REFRESH_MS,
+        );
+        await pending.sent(60_000);
+        assert.deepStrictEqual(pending.failures(), [], "pending sends failed");
         await promote();
         assert.strictEqual(stageWeight, 100);
         await sleep(Math.max(0, stageEnd + ROUTE_REFRESH_MS + 2000 + MIN_WINDOW_MS - Date.now()));
@@ -268,15 +301,43 @@ describe("blue-green with shared routing: canary stages, rollback, retirement, n
         }
     });
 
-    it("refuses to retire blue while a group has unconsumed messages there, naming it", () => {
+    it("refuses to retire blue while anything there is unconsumed, delayed, retrying or unsettled, naming each kind and count", () => {
         mustPulumi(dir, "config", "set", "retireBlue", "true");
         const r = pulumi(dir, "up");
         assert.notStrictEqual(r.status, 0, r.output);
-        assert.match(r.output, new RegExp(`group ${LATE_GROUP} has \\d+ unconsumed on blue-[ab]`));
+        const refusal = /retireBlue refused[^\n]*/.exec(r.output)?.[0] ?? "";
+        console.log(`      ${refusal}`);
+        assert.match(refusal, new RegExp(`group ${LATE_GROUP} has \\d+ unconsumed on blue-[ab]`));
+        // Counted from the brokers: each blue master's share of what was sent, exactly.
+        const onBlue = (prefix: string, broker: string) =>
+            pending!.sends().filter((x) => x.key.startsWith(prefix) && x.brokerName === broker).length;
+        for (const broker of ["blue-a", "blue-b"]) {
+            const delayed = onBlue("delayed-", broker);
+            const open = onBlue("tx-", broker);
+            const held = new RegExp(`${broker} holds [^;]*`).exec(refusal)?.[0] ?? `${broker} holds nothing`;
+            if (delayed > 0) {
+                assert.match(
+                    held,
+                    new RegExp(`\\b${delayed} scheduled message\\(s\\) \\(delay level 7, next due in \\d+[smh]`),
+                );
+            }
+            if (open > 0) {
+                assert.match(held, new RegExp(`\\b${open} transactional half message\\(s\\)`));
+            }
+        }
+        assert.ok(onBlue("delayed-", "blue-a") + onBlue("delayed-", "blue-b") > 0, "no delayed message went to blue");
+        assert.ok(onBlue("tx-", "blue-a") + onBlue("tx-", "blue-b") > 0, "no transaction went to blue");
+        if (onBlue("retry-", "blue-a") + onBlue("retry-", "blue-b") > 0) {
+            // A failed message goes back to the broker it came from and waits there at the consumer's level.
+            assert.match(refusal, /scheduled message\(s\) \(delay level 4, next due in/);
+        }
         const blue = stackResources(dir).filter(
             (x) => x.type === "rocketmq:local:Process" && /::blue-broker-/.test(x.urn),
         );
         assert.ok(blue.length === 4 && blue.every((x) => isAlive(Number(x.outputs?.pid))), "blue was touched");
+        // Settle what the test held open: the next check-back commits, the next delivery of each retry succeeds.
+        pending!.commit();
+        pending!.release();
     });
 
     it("a group that never saw green's new queues reads their first messages when it comes back", async () => {
@@ -294,9 +355,21 @@ describe("blue-green with shared routing: canary stages, rollback, retirement, n
         }
     });
 
-    it("retires blue once drained: its brokers stop, green carries on", async () => {
+    it("retires blue once drained, waiting for its delayed messages: its brokers stop, green carries on", async () => {
+        mustPulumi(dir, "config", "set", "--path", "retirement.waitForPending", "true");
+        mustPulumi(dir, "config", "set", "drainTimeoutSeconds", "300");
+        const lastDue = Math.max(...pending!.sends().map((x) => x.at)) + DELAY_LEVEL_MS;
+        const began = Date.now();
         const r = pulumi(dir, "up");
         assert.strictEqual(r.status, 0, r.output);
+        if (began < lastDue - 10_000) {
+            // Delayed messages were still waiting on blue: the `up` must have waited for them, not retired over them.
+            assert.ok(
+                Date.now() >= lastDue - 5000,
+                `blue was retired ${(lastDue - Date.now()) / 1000}s before its delayed messages were due`,
+            );
+            assert.match(r.output, /retireBlue: waiting \(\d+s of 300s\)/);
+        }
         assert.strictEqual(outputs().blueRetired, true);
         const rows = parseClusterList(await mqadmin(runtime, ["clusterList", "-n", ns]));
         assert.deepStrictEqual(
@@ -330,6 +403,22 @@ describe("blue-green with shared routing: canary stages, rollback, retirement, n
             assert.ok(consumed.has(key), `${GROUP} missed ${key}, the first message written to ${queue}`);
         }
         assert.deepStrictEqual(sent.filter((k) => !lateAll.has(k)).slice(0, 20), [], `${LATE_GROUP} missed messages`);
+
+        // Delayed, transactional and retried messages: each sent one consumed, every retried one failed first.
+        const deferred = pending!.sends().map((x) => x.key);
+        const deferredResult = await pending!.drainAndStop(180_000);
+        const deferredConsumed = pending!.consumed(PENDING_GROUP);
+        console.log(`      deferred: sent ${deferred.length}, ${JSON.stringify(deferredResult)}`);
+        pending = undefined;
+        assert.strictEqual(deferred.length, PENDING_MIX.delayed + PENDING_MIX.transactions + PENDING_MIX.retried);
+        assert.strictEqual(deferredResult.failed, 0, "the client counted pending sends that failed after its retries");
+        assert.deepStrictEqual(
+            deferred.filter((k) => !deferredConsumed.has(k)),
+            [],
+            `${PENDING_GROUP} missed messages`,
+        );
+        assert.strictEqual(deferredConsumed.size, deferred.length);
+        assert.strictEqual(deferredResult.retried, PENDING_MIX.retried, "not every retried message was failed once");
     });
 
     it("makes green the new blue with the README's config edit, without restarting green", () => {

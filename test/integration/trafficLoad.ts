@@ -38,6 +38,20 @@ async function until(what: string, timeoutMs: number, ready: () => boolean): Pro
     }
 }
 
+function readLines(file: string): string[] {
+    return fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").filter(Boolean) : [];
+}
+
+/** A sends.csv: "epochMillis,key,brokerName,queueId,latencyMillis,sendStatus" per accepted send. */
+function readSends(file: string): Send[] {
+    return readLines(file)
+        .filter((l) => l.split(",").length === 6)
+        .map((l) => {
+            const [at, key, brokerName, queueId, latencyMs, status] = l.split(",");
+            return { at: Number(at), key, brokerName, queueId: Number(queueId), latencyMs: Number(latencyMs), status };
+        });
+}
+
 /** One background JVM running TrafficLoad; its files live in `dir`. */
 class ClientProcess {
     private readonly exited: Promise<string>;
@@ -175,30 +189,16 @@ export class TrafficLoad extends ClientProcess {
 
     /** Every accepted send so far, in the order written. */
     sends(): Send[] {
-        const f = path.join(this.dir, "sends.csv");
-        if (!fs.existsSync(f)) {
-            return [];
-        }
-        return fs
-            .readFileSync(f, "utf8")
-            .split("\n")
-            .filter((l) => l.split(",").length === 6)
-            .map((l) => {
-                const [at, key, brokerName, queueId, latencyMs, status] = l.split(",");
-                return {
-                    at: Number(at),
-                    key,
-                    brokerName,
-                    queueId: Number(queueId),
-                    latencyMs: Number(latencyMs),
-                    status,
-                };
-            });
+        return readSends(path.join(this.dir, "sends.csv"));
     }
 
     failures(): string[] {
-        const f = path.join(this.dir, "failures.txt");
-        return fs.existsSync(f) ? fs.readFileSync(f, "utf8").split("\n").filter(Boolean) : [];
+        return readLines(path.join(this.dir, "failures.txt"));
+    }
+
+    /** Waits until the producers have sent `count` messages; JVMs start slowly on busy cores, so no fixed sleep. */
+    async sending(count: number, timeoutMs: number): Promise<void> {
+        await until(`the producers to send ${count} messages`, timeoutMs, () => this.sends().length >= count);
     }
 
     async stopProducers(): Promise<void> {
@@ -252,4 +252,83 @@ export function greenShare(sends: readonly Send[], from: number, to: number, gre
     const window = sends.filter((s) => s.at >= from && s.at < to);
     const toGreen = window.filter((s) => green.has(s.brokerName)).length;
     return { share: window.length === 0 ? NaN : (100 * toGreen) / window.length, count: window.length };
+}
+
+/** How many of each kind of message a {@link PendingLoad} sends, and at which delay levels. */
+export interface PendingMix {
+    delayed: number;
+    delayLevel: number;
+    transactions: number;
+    retried: number;
+    retryLevel: number;
+}
+
+/**
+ * Messages no group's lag shows while they wait on a broker: delayed ones,
+ * transactional ones left unsettled until {@link commit}, and plain ones its
+ * consumer of `group` fails (so they wait as retries) until {@link release}.
+ */
+export class PendingLoad extends ClientProcess {
+    constructor(
+        runtime: RocketMQRuntime,
+        dir: string,
+        nameServers: string,
+        topic: string,
+        readonly group: string,
+        mix: PendingMix,
+        routeRefreshMs = CLIENT_DEFAULT_ROUTE_REFRESH_MS,
+    ) {
+        super(
+            runtime,
+            dir,
+            [
+                "pending",
+                nameServers,
+                topic,
+                group,
+                dir,
+                String(mix.delayed),
+                String(mix.delayLevel),
+                String(mix.transactions),
+                String(mix.retried),
+                String(mix.retryLevel),
+            ],
+            routeRefreshMs,
+        );
+    }
+
+    /** Resolves once every message was sent (or failed to be). */
+    async sent(timeoutMs: number): Promise<void> {
+        await until("the pending messages to be sent", timeoutMs, () => fs.existsSync(path.join(this.dir, "sent")));
+    }
+
+    sends(): Send[] {
+        return readSends(path.join(this.dir, "sends.csv"));
+    }
+
+    failures(): string[] {
+        return readLines(path.join(this.dir, "failures.txt"));
+    }
+
+    /** The broker's next check-back of each open transaction commits it. */
+    commit(): void {
+        this.touch("commit");
+    }
+
+    /** The consumer stops failing: each waiting retry is consumed when it is next due. */
+    release(): void {
+        this.touch("release");
+    }
+
+    /** Waits until every sent key was consumed (or the timeout), stops, and returns the client's counts. */
+    async drainAndStop(timeoutMs: number): Promise<Record<string, number>> {
+        const sent = this.sends().length;
+        await until(
+            `${this.group} to consume ${sent} messages`,
+            timeoutMs,
+            () => this.progress(this.group) >= sent,
+        ).catch(() => undefined);
+        this.touch(`stop-${this.group}`);
+        return this.result();
+    }
 }

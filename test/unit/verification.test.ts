@@ -73,7 +73,9 @@ class FakeCluster implements VerificationAdmin {
     }
     async pullFromQueue(queue: QueueAddress, offset: number, max: number) {
         const stored = this.queues.get(`${queue.topic}/${queue.brokerName}/${queue.queueId}`) ?? [];
-        return stored.slice(offset, offset + max).map((body, i) => ({ queueOffset: offset + i, body }));
+        return stored
+            .slice(offset, offset + max)
+            .map((body, i) => ({ queueOffset: offset + i, storeTimestamp: 0, properties: {}, body }));
     }
     async groupBacklogs() {
         return this.backlogs.shift() ?? new Map<string, number>();

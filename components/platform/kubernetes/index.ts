@@ -33,6 +33,7 @@ import type {
     TrafficPiece,
     VerificationOptions,
     VerificationPiece,
+    RetirementGate,
 } from "../types";
 import { pinnedPluginVersion } from "./plugin";
 import {
@@ -690,13 +691,8 @@ export class KubernetesPlatform implements ClusterPlatform {
         };
     }
 
-    drainCheck(
-        name: string,
-        blue: ClusterRef,
-        timeoutSeconds: number,
-        ctx: OperationContext,
-        quietSeconds?: number,
-    ): pulumi.Resource {
+    drainCheck(name: string, blue: ClusterRef, gate: RetirementGate, ctx: OperationContext): pulumi.Resource {
+        const { timeoutSeconds, quietSeconds } = gate;
         return this.job(
             name,
             {

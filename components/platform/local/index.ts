@@ -26,6 +26,7 @@ import type {
     TrafficPiece,
     VerificationOptions,
     VerificationPiece,
+    RetirementGate,
 } from "../types";
 import { AddressServer, MetadataSync } from "./addressServer";
 import { ClusterBackup, ClusterVerification } from "./operations";
@@ -268,16 +269,16 @@ export class LocalPlatform implements ClusterPlatform {
         };
     }
 
-    drainCheck(
-        name: string,
-        blue: ClusterRef,
-        timeoutSeconds: number,
-        ctx: OperationContext,
-        quietSeconds?: number,
-    ): pulumi.Resource {
+    drainCheck(name: string, blue: ClusterRef, gate: RetirementGate, ctx: OperationContext): pulumi.Resource {
         return new DrainCheck(
             name,
-            { nameServers: blue.plan.nameServerList, blue: colourOf(blue), timeoutSeconds, quietSeconds },
+            {
+                nameServers: blue.plan.nameServerList,
+                blue: colourOf(blue),
+                timeoutSeconds: gate.timeoutSeconds,
+                quietSeconds: gate.quietSeconds,
+                stranded: gate.stranded,
+            },
             { parent: ctx.parent, dependsOn: ctx.dependsOn },
         );
     }

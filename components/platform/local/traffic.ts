@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { StrandedSettings } from "../../../runtime/strandedMessages";
 import type { DeclaredTopic, MasterRef } from "../../plan/trafficPlan";
 
 /** One colour as the traffic resources see it. */
@@ -66,6 +67,8 @@ export interface DrainCheckArgs {
     timeoutSeconds: pulumi.Input<number>;
     /** Isolated routing (blue stays writable): no write may have reached blue for this long. */
     quietSeconds?: pulumi.Input<number>;
+    /** Whether to wait for scheduled, half and dead-letter messages on blue, and whether dead letters count. */
+    stranded: pulumi.Input<StrandedSettings>;
 }
 
 /** Succeeds only once no consumer group has unconsumed messages on blue. */

@@ -1,0 +1,134 @@
+/**
+ * Counting what a broker holds outside every group's lag (runtime/strandedMessages.ts):
+ * the parsers on the shapes brokers answer with, and the whole count on a fake admin API.
+ */
+import * as assert from "assert";
+import type { PulledMessage, QueueAddress } from "../../runtime/adminSession";
+import {
+    countStranded,
+    delayLevelMillis,
+    HALF_TOPIC,
+    OP_TOPIC,
+    openTransactions,
+    resolvedHalfOffsets,
+    SCHEDULE_TOPIC,
+    scheduledFromRuntimeStats,
+    StrandedAdmin,
+    strandedSummary,
+    TRANSACTION_CHECKER_GROUP,
+} from "../../runtime/strandedMessages";
+
+const msg = (queueOffset: number, extra: Partial<PulledMessage> = {}): PulledMessage => ({
+    queueOffset,
+    storeTimestamp: 0,
+    properties: {},
+    ...extra,
+});
+
+describe("counting messages a broker holds outside every group's lag", () => {
+    it("reads each delay level's delay offset and max offset from runtime stats", () => {
+        // As `brokerStatus` prints them on 4.9.7 and 5.5.0: one entry per level the schedule service has seen.
+        const stats = {
+            brokerVersionDesc: "V4_9_7",
+            scheduleMessageOffset_3: "12,12",
+            scheduleMessageOffset_7: "0,20",
+            scheduleMessageOffset_16: "4, 9",
+            putTps: "0.0 0.0 0.0",
+        };
+        assert.deepStrictEqual(scheduledFromRuntimeStats(stats), [
+            { level: 3, delayOffset: 12, maxOffset: 12 },
+            { level: 7, delayOffset: 0, maxOffset: 20 },
+            { level: 16, delayOffset: 4, maxOffset: 9 },
+        ]);
+    });
+
+    it("turns messageDelayLevel into milliseconds per level, and names a bad part", () => {
+        const levels = delayLevelMillis("1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h");
+        assert.strictEqual(levels.length, 18);
+        assert.strictEqual(levels[6], 180_000);
+        assert.strictEqual(levels[17], 7_200_000);
+        assert.deepStrictEqual(delayLevelMillis("1d"), [86_400_000]);
+        assert.throws(() => delayLevelMillis("1s 5x"), /"5x" is not a number with s, m, h or d/);
+    });
+
+    it("reads resolved half offsets from op bodies, single (4.9) or batched (5.x)", () => {
+        assert.deepStrictEqual(
+            [...resolvedHalfOffsets(["7", "8,9,10", "", "x"])].sort((a, b) => a - b),
+            [7, 8, 9, 10],
+        );
+    });
+
+    it("counts an open transaction once, even when the checker put it back at the end of the queue", () => {
+        const half = [
+            msg(4, { properties: { UNIQ_KEY: "A" } }),
+            msg(5, { properties: { UNIQ_KEY: "B" } }),
+            msg(6, { properties: { UNIQ_KEY: "A" } }),
+            msg(7, { properties: { UNIQ_KEY: "C" } }),
+        ];
+        assert.strictEqual(openTransactions(half, new Set()), 3);
+        // B committed; C's copy at 7 rolled back.
+        assert.strictEqual(openTransactions(half, new Set([5, 7])), 1);
+        // A's second copy resolved: the first copy does not keep it open.
+        assert.strictEqual(openTransactions(half, new Set([5, 6, 7])), 0);
+    });
+
+    it("counts scheduled, half and dead-letter messages on one master, and names them per broker", async () => {
+        const stored = 1_796_000_000_000;
+        const queues = new Map<string, PulledMessage[]>([
+            [`${SCHEDULE_TOPIC}/6`, [msg(3, { storeTimestamp: stored - 50_000 }), msg(4, { storeTimestamp: stored })]],
+            [
+                `${HALF_TOPIC}/0`,
+                [msg(10, { properties: { UNIQ_KEY: "t1" } }), msg(11, { properties: { UNIQ_KEY: "t2" } })],
+            ],
+            [`${OP_TOPIC}/0`, [msg(3, { body: "11" })]],
+        ]);
+        const fake: StrandedAdmin = {
+            // Level 7 delivered 4 of 24 so far; level 3 everything.
+            runtimeStats: async () => ({ scheduleMessageOffset_7: "4,24", scheduleMessageOffset_3: "5,5" }),
+            brokerConfig: async () => ({ messageDelayLevel: "1s 5s 10s 30s 1m 2m 3m" }),
+            topics: async () => [
+                { topicName: "Orders", readQueueNums: 8, writeQueueNums: 8, perm: 6 },
+                { topicName: "%DLQ%OrderGroup", readQueueNums: 1, writeQueueNums: 1, perm: 6 },
+                { topicName: "%DLQ%Empty", readQueueNums: 1, writeQueueNums: 1, perm: 6 },
+            ],
+            topicStats: async (topic: string) => {
+                const offsets: Record<string, [number, number]> = {
+                    [HALF_TOPIC]: [0, 12],
+                    [OP_TOPIC]: [0, 4],
+                    "%DLQ%OrderGroup": [2, 42],
+                    "%DLQ%Empty": [0, 0],
+                };
+                const [minOffset, maxOffset] = offsets[topic];
+                return [
+                    { brokerName: "blue-a", queueId: 0, minOffset, maxOffset },
+                    { brokerName: "blue-b", queueId: 0, minOffset: 0, maxOffset: 999 },
+                ];
+            },
+            consumeStats: async (_broker: string, group: string, topic?: string) => {
+                assert.strictEqual(group, TRANSACTION_CHECKER_GROUP);
+                const consumerOffset = topic === HALF_TOPIC ? 10 : 3;
+                return [{ topic: topic!, brokerName: "blue-a", queueId: 0, brokerOffset: 0, consumerOffset }];
+            },
+            pullFromQueue: async (q: QueueAddress, offset: number, max: number) =>
+                (queues.get(`${q.topic}/${q.queueId}`) ?? []).filter((m) => m.queueOffset >= offset).slice(0, max),
+        };
+        const counts = await countStranded(fake, { brokerName: "blue-a", address: "127.0.0.1:1" });
+        assert.deepStrictEqual(counts, {
+            brokerName: "blue-a",
+            scheduled: [{ level: 7, pending: 20, nextDueAt: stored + 180_000 }],
+            half: { pending: 1, atLeast: false },
+            deadLetters: [{ topic: "%DLQ%OrderGroup", messages: 40 }],
+        });
+        assert.strictEqual(
+            strandedSummary([counts], stored + 60_000, true),
+            "blue-a holds 20 scheduled message(s) (delay level 7, next due in 2m), 1 transactional half message(s), " +
+                "40 message(s) in %DLQ%OrderGroup",
+        );
+        assert.strictEqual(
+            strandedSummary([counts], stored + 60_000, false),
+            "blue-a holds 20 scheduled message(s) (delay level 7, next due in 2m), 1 transactional half message(s)",
+        );
+        const empty = { brokerName: "blue-b", scheduled: [], half: { pending: 0, atLeast: false }, deadLetters: [] };
+        assert.strictEqual(strandedSummary([empty], 0, true), "");
+    });
+});
