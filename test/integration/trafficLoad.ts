@@ -104,6 +104,20 @@ class ClientProcess {
         fs.writeFileSync(path.join(this.dir, name), "");
     }
 
+    /** Waits until `group` consumed `count` distinct keys (or the timeout), then asks the client to stop via `stopFile`. */
+    protected async stopOnceConsumed(
+        group: string,
+        count: number,
+        stopFile: string,
+        timeoutMs: number,
+    ): Promise<Record<string, number>> {
+        await until(`${group} to consume ${count} messages`, timeoutMs, () => this.progress(group) >= count).catch(
+            () => undefined,
+        );
+        this.touch(stopFile);
+        return this.result();
+    }
+
     protected async result(): Promise<Record<string, number>> {
         const out = await this.exited;
         const line = out
@@ -208,14 +222,7 @@ export class TrafficLoad extends ClientProcess {
 
     /** Waits until the consumers have seen as many distinct keys as were sent, then stops them. */
     async drainAndStop(timeoutMs: number): Promise<Record<string, number>> {
-        const sent = this.sends().length;
-        await until(
-            `${this.group} to consume ${sent} messages`,
-            timeoutMs,
-            () => this.progress(this.group) >= sent,
-        ).catch(() => undefined);
-        this.touch("stop-consumers");
-        return this.result();
+        return this.stopOnceConsumed(this.group, this.sends().length, "stop-consumers", timeoutMs);
     }
 }
 
@@ -236,13 +243,7 @@ export class GroupConsumer extends ClientProcess {
 
     /** Waits for at least `count` distinct keys (or the timeout), then stops. */
     async stopAfter(count: number, timeoutMs: number): Promise<Set<string>> {
-        await until(
-            `${this.group} to consume ${count} messages`,
-            timeoutMs,
-            () => this.progress(this.group) >= count,
-        ).catch(() => undefined);
-        this.touch(`stop-${this.group}`);
-        await this.result();
+        await this.stopOnceConsumed(this.group, count, `stop-${this.group}`, timeoutMs);
         return this.consumed(this.group);
     }
 }
@@ -322,13 +323,6 @@ export class PendingLoad extends ClientProcess {
 
     /** Waits until every sent key was consumed (or the timeout), stops, and returns the client's counts. */
     async drainAndStop(timeoutMs: number): Promise<Record<string, number>> {
-        const sent = this.sends().length;
-        await until(
-            `${this.group} to consume ${sent} messages`,
-            timeoutMs,
-            () => this.progress(this.group) >= sent,
-        ).catch(() => undefined);
-        this.touch(`stop-${this.group}`);
-        return this.result();
+        return this.stopOnceConsumed(this.group, this.sends().length, `stop-${this.group}`, timeoutMs);
     }
 }
