@@ -8,6 +8,7 @@ import { latestColours, parseClientLog } from "../components/plan/addressPlan";
 import { nextStage, soakRemaining } from "../components/plan/stages";
 import { isSystemGroup, MasterRef, reservedTopicNames, topicKind } from "../components/plan/trafficPlan";
 import type { AdminSession } from "../runtime/adminSession";
+import { countStranded, SCHEDULE_TOPIC } from "../runtime/strandedMessages";
 import { backlogOn, routeShare } from "../runtime/traffic";
 
 export interface ColourStatus {
@@ -21,6 +22,10 @@ export interface ColourStatus {
     putTps: number;
     /** Unconsumed messages on the colour's masters, summed over consumer groups. */
     backlog: number;
+    /** What no group's lag shows, summed over the masters (runtime/strandedMessages.ts); undefined if unreadable. */
+    pending?: { scheduled: number; half: number; deadLetters: number };
+    /** Masters that cannot take writes, each with why: its own brokerPermission, or the name servers' routes. */
+    writeBlocked: string[];
 }
 
 export interface RolloutStatus {
@@ -36,6 +41,24 @@ export interface RolloutStatus {
     greenVerified: boolean;
     /** Isolated routing: the client instances that polled the address server since the weight was applied. */
     clients?: { url: string; polled: number; onGreen: number };
+}
+
+/** The broker's write bit: a permission without it (4) is read-only. */
+const PERM_WRITE = 2;
+
+/** Why a master cannot take writes, if it cannot. Pure. */
+export function writeBlock(
+    brokerName: string,
+    brokerPermission: number | undefined,
+    routePerm: number | undefined,
+): string | undefined {
+    if (brokerPermission !== undefined && (brokerPermission & PERM_WRITE) === 0) {
+        return `${brokerName} (brokerPermission ${brokerPermission})`;
+    }
+    if (routePerm !== undefined && (routePerm & PERM_WRITE) === 0) {
+        return `${brokerName} (write permission wiped on the name servers)`;
+    }
+    return undefined;
 }
 
 /** Why `promote` must not move on, one line per reason; empty when it may. Pure. */
@@ -80,7 +103,7 @@ export function formatStatus(s: RolloutStatus): string {
     const colours = [s.blue, ...(s.green ? [s.green] : [])];
     lines.push(
         pad([
-            ["colour", "cluster", "version", "registered", "put TPS", "backlog"],
+            ["colour", "cluster", "version", "registered", "put TPS", "backlog", "scheduled", "half", "dead letters"],
             ...colours.map((c, i) => [
                 i === 0 ? "blue" : "green",
                 c.clusterName,
@@ -88,9 +111,15 @@ export function formatStatus(s: RolloutStatus): string {
                 `${c.registered.length}/${c.expected.length}`,
                 c.putTps.toFixed(1),
                 String(c.backlog),
+                c.pending ? String(c.pending.scheduled) : "?",
+                c.pending ? String(c.pending.half) : "?",
+                c.pending ? String(c.pending.deadLetters) : "?",
             ]),
         ]),
     );
+    for (const c of colours.filter((x) => x.writeBlocked.length > 0)) {
+        lines.push(`${c.clusterName}: no write permission on ${c.writeBlocked.join(", ")}`);
+    }
     if (s.clients) {
         const { url, polled, onGreen } = s.clients;
         lines.push("");
@@ -147,6 +176,29 @@ async function colourStatus(
         }
     }
     const backlog = (await backlogOn(session, masters, groups).catch(() => [])).reduce((n, l) => n + l.lag, 0);
+    let pending: ColourStatus["pending"] = { scheduled: 0, half: 0, deadLetters: 0 };
+    // Every broker routes the schedule topic and no traffic change touches it: its perm shows a name-server wipe.
+    const routePerms = new Map(
+        ((await session.route(SCHEDULE_TOPIC).catch(() => undefined)) ?? []).map((q) => [q.brokerName, q.perm]),
+    );
+    const writeBlocked: string[] = [];
+    for (const m of masters) {
+        const counts = await countStranded(session, m).catch(() => undefined);
+        if (counts && pending) {
+            pending.scheduled += counts.scheduled.reduce((n, l) => n + l.pending, 0);
+            pending.half += counts.half.pending;
+            pending.deadLetters += counts.deadLetters.reduce((n, d) => n + d.messages, 0);
+        } else {
+            // One master that cannot be counted makes the colour's count unknown, never a low number.
+            pending = undefined;
+        }
+        const config = await session.brokerConfig(m.address).catch(() => undefined);
+        const permission = config?.brokerPermission === undefined ? undefined : Number(config.brokerPermission);
+        const blocked = writeBlock(m.brokerName, permission, routePerms.get(m.brokerName));
+        if (blocked) {
+            writeBlocked.push(blocked);
+        }
+    }
     const expected = Object.values(c.brokers)
         .flat()
         .map((b) => `${b.brokerName}/${b.brokerId}`);
@@ -157,6 +209,8 @@ async function colourStatus(
         registered: expected.filter((b) => listed.has(b)),
         putTps,
         backlog,
+        pending,
+        writeBlocked,
     };
 }
 

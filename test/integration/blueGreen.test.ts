@@ -335,6 +335,17 @@ describe("blue-green with shared routing: canary stages, rollback, retirement, n
             (x) => x.type === "rocketmq:local:Process" && /::blue-broker-/.test(x.urn),
         );
         assert.ok(blue.length === 4 && blue.every((x) => isAlive(Number(x.outputs?.pid))), "blue was touched");
+        // `npm run status` shows the same counts per colour.
+        const status = rollout(dir, "status");
+        assert.strictEqual(status.status, 0, status.output);
+        const row = /^blue\s+blue\s+4\.9\.7\s+4\/4\s+\S+\s+\d+\s+(\d+)\s+(\d+)\s+(\d+)\s*$/m.exec(status.output);
+        assert.ok(row, status.output);
+        const delayedOnBlue = onBlue("delayed-", "blue-a") + onBlue("delayed-", "blue-b");
+        assert.ok(
+            Number(row[1]) >= delayedOnBlue,
+            `status shows ${row[1]} scheduled on blue, ${delayedOnBlue} were sent there`,
+        );
+        assert.strictEqual(Number(row[2]), onBlue("tx-", "blue-a") + onBlue("tx-", "blue-b"), status.output);
         // Settle what the test held open: the next check-back commits, the next delivery of each retry succeeds.
         pending!.commit();
         pending!.release();

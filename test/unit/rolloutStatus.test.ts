@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { formatStatus, promotionBlockers, RolloutStatus } from "../../scripts/rolloutStatus";
+import { formatStatus, promotionBlockers, RolloutStatus, writeBlock } from "../../scripts/rolloutStatus";
 
 function healthy(): RolloutStatus {
     const colour = (clusterName: string, version: string) => ({
@@ -9,6 +9,8 @@ function healthy(): RolloutStatus {
         registered: [`${clusterName}-a/0`, `${clusterName}-a/1`],
         putTps: 12.5,
         backlog: 0,
+        pending: { scheduled: 0, half: 0, deadLetters: 0 },
+        writeBlocked: [] as string[],
     });
     return {
         weight: 10,
@@ -46,5 +48,27 @@ describe("promotion gate", () => {
         assert.match(text, /^stage: weight 10% of \[10, 30, 50, 100\]; next: 30/);
         assert.match(text, /green\s+green\s+5\.5\.0\s+2\/2\s+12\.5\s+0/);
         assert.match(text, /Orders\s+10\.0%/);
+    });
+
+    it("shows each colour's pending scheduled, half and dead-letter counts, and every master without writes", () => {
+        const s = healthy();
+        s.blue.pending = { scheduled: 120, half: 3, deadLetters: 40 };
+        s.blue.writeBlocked = ["blue-a (write permission wiped on the name servers)"];
+        s.green!.pending = undefined;
+        const text = formatStatus(s);
+        assert.match(
+            text,
+            /colour\s+cluster\s+version\s+registered\s+put TPS\s+backlog\s+scheduled\s+half\s+dead letters/,
+        );
+        assert.match(text, /blue\s+blue\s+4\.9\.7\s+2\/2\s+12\.5\s+0\s+120\s+3\s+40/);
+        assert.match(text, /green\s+green\s+5\.5\.0\s+2\/2\s+12\.5\s+0\s+\?\s+\?\s+\?/);
+        assert.match(text, /blue: no write permission on blue-a \(write permission wiped on the name servers\)/);
+    });
+
+    it("tells a broker's own read-only permission from a name-server wipe", () => {
+        assert.strictEqual(writeBlock("blue-a", 4, 6), "blue-a (brokerPermission 4)");
+        assert.strictEqual(writeBlock("blue-a", 6, 4), "blue-a (write permission wiped on the name servers)");
+        assert.strictEqual(writeBlock("blue-a", 6, 6), undefined);
+        assert.strictEqual(writeBlock("blue-a", undefined, undefined), undefined);
     });
 });
