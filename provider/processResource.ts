@@ -116,7 +116,36 @@ function readOnly(inputs: ProcessInputs): ProcessInputs {
     return { ...inputs, config: `${inputs.config.trimEnd()}\nbrokerPermission=4\n` };
 }
 
+/**
+ * A start that failed only because the cluster answered slowly, so a second
+ * start can succeed: a 5.x proxy creates its system topics on the brokers at
+ * startup and exits if their routes do not show up within a few seconds,
+ * which happens on busy cores right after the brokers started. Pure.
+ */
+export function retryableStartFailure(role: string, message: string): boolean {
+    return role === "proxy" && /create system (broadcast )?topic \S+ failed/.test(message);
+}
+
+const START_ATTEMPTS = 3;
+
 async function start(ctx: HandlerContext, inputs: ProcessInputs): Promise<Record<string, unknown>> {
+    for (let attempt = 1; ; attempt++) {
+        try {
+            return await startOnce(ctx, inputs);
+        } catch (err) {
+            const message = (err as Error).message;
+            if (attempt >= START_ATTEMPTS || !retryableStartFailure(inputs.role, message)) {
+                throw err;
+            }
+            ctx.progress(
+                `${inputs.role} in ${inputs.dir} exited while creating its system topics (attempt ${attempt} of ${START_ATTEMPTS}); starting it again`,
+            );
+            await new Promise((r) => setTimeout(r, 3000));
+        }
+    }
+}
+
+async function startOnce(ctx: HandlerContext, inputs: ProcessInputs): Promise<Record<string, unknown>> {
     const runtime = await resolveRuntime(inputs.version, ctx.progress);
     if (!(await portIsFree(inputs.servicePort))) {
         throw new Error(
