@@ -9,6 +9,7 @@ import * as path from "path";
 import { downgradeBlockers, DowngradeInspection, takeDownRefusal } from "../components/plan/rollPlan";
 import { supportedUpgrade } from "../components/plan/compatibility";
 import type { AdminSession } from "./adminSession";
+import { transactionRecords } from "./strandedMessages";
 import { versionLabel } from "./mqadmin";
 import { offsetOf, reportedVersion } from "./roll";
 import { compareVersions, mustParseVersion, parseVersion } from "./versions";
@@ -122,6 +123,7 @@ export async function inspectForDowngrade(
         pendingTimerMessages: 0,
         pendingPopCheckpoints: {},
         storeTypes: {},
+        transactionRecords: {},
     };
     const names = new Set<string>();
     for (const b of brokers) {
@@ -136,6 +138,7 @@ export async function inspectForDowngrade(
         for (const t of await session.topics(b.address)) {
             names.add(t.topicName);
         }
+        inspection.transactionRecords[label] = await transactionRecords(session, b);
         const revive = await session.consumeStats(b.address, REVIVE_GROUP, reviveTopic(clusterName)).catch(() => []);
         inspection.pendingPopCheckpoints[label] = revive.reduce(
             (sum, q) => sum + Math.max(0, q.brokerOffset - q.consumerOffset),

@@ -283,6 +283,19 @@ async function countDeadLetters(
     return held;
 }
 
+/** Open transactions on `master`, and the transaction records (op messages) its checker has not processed yet. */
+export async function transactionRecords(
+    admin: StrandedAdmin,
+    master: MasterRef,
+): Promise<{ open: number; unprocessed: number }> {
+    const open = (await countHalf(admin, master)).pending;
+    if (!(await routed(admin, OP_TOPIC))) {
+        return { open, unprocessed: 0 };
+    }
+    const op = await checkerWindow(admin, master, OP_TOPIC);
+    return { open, unprocessed: Math.max(0, op.to - op.from) };
+}
+
 /** Everything `master` holds that retiring it would strand. */
 export async function countStranded(admin: StrandedAdmin, master: MasterRef): Promise<StrandedCounts> {
     return {

@@ -184,7 +184,7 @@ describe("blue-green with shared routing: canary stages, rollback, retirement, n
         const out = outputs();
         ns = String(out.nameServers);
         assert.strictEqual(out.nameServerVersion, "5.5.0");
-        assert.deepStrictEqual(out.effectiveShares, { [TOPIC]: 0 });
+        assert.deepStrictEqual(out.effectiveShares, { [TOPIC]: 0, [PENDING_TOPIC]: 0 });
         const route = await mqadmin(runtime, ["topicRoute", "-n", ns, "-t", TOPIC]);
         for (const broker of ["blue-a", "blue-b", "green-a", "green-b"]) {
             assert.match(route, new RegExp(`"brokerName":"${broker}"`), route);

@@ -84,6 +84,8 @@ describe("rolling upgrade plan", () => {
                 pendingTimerMessages: 0,
                 pendingPopCheckpoints: { "c-a": 0 },
                 storeTypes: { a: "default" },
+                // Records with no open transaction are processed at once, and at the 5.x broker's stop.
+                transactionRecords: { "c-a": { open: 0, unprocessed: 4 }, "c-b": { open: 2, unprocessed: 0 } },
             }),
             [],
         );
@@ -92,12 +94,17 @@ describe("rolling upgrade plan", () => {
             pendingTimerMessages: 3,
             pendingPopCheckpoints: { "c-a": 7 },
             storeTypes: { "c-a": "defaultRocksDB" },
+            transactionRecords: { "c-a": { open: 1, unprocessed: 3 } },
         });
-        assert.strictEqual(blockers.length, 4);
+        assert.strictEqual(blockers.length, 5);
         assert.match(blockers[0], /128 chars\) exceed 4\.9's 127-character limit/);
         assert.match(blockers[1], /3 timer message\(s\) are pending/);
         assert.match(blockers[2], /c-a \(7\) hold POP consumption state/);
-        assert.match(blockers[3], /c-a use a RocksDB store/);
+        assert.match(
+            blockers[3],
+            /c-a \(1 open transaction\(s\), 3 record\(s\)\) hold transaction records 4\.9 cannot read, so 4\.9 would commit those transactions a second time/,
+        );
+        assert.match(blockers[4], /c-a use a RocksDB store/);
     });
 
     it("reads a broker's release label and refuses a jump the table does not cover, either way", () => {
