@@ -240,7 +240,13 @@ async function checkRoundTrips(
             if (sent.status !== "SEND_OK") {
                 detail = `send to ${master.brokerName} did not return SEND_OK: ${sent.status}`;
             } else {
-                const read = await admin.pullFromQueue(queue, sent.queueOffset, 1);
+                // SEND_OK means stored in the commit log; the queue's index follows a moment later (dispatch), so a read
+                // straight after may find nothing yet.
+                let read = await admin.pullFromQueue(queue, sent.queueOffset, 1);
+                for (let i = 0; i < 25 && !read.some((m) => m.body === body); i++) {
+                    await sleep(200);
+                    read = await admin.pullFromQueue(queue, sent.queueOffset, 1);
+                }
                 ok = read.some((m) => m.body === body);
                 detail = ok
                     ? `sent and consumed a message on ${master.brokerName}`

@@ -146,7 +146,12 @@ describe("admin session on a shared 5.5.0 name server with 4.9.7 and 5.5.0 broke
             const second = await session!.sendToQueue(queue, `second on ${brokerName}`);
             assert.strictEqual(first.status, "SEND_OK");
             assert.strictEqual(second.queueOffset, first.queueOffset + 1);
-            const read = await session!.pullFromQueue(queue, second.queueOffset, 8);
+            // Stored is not yet indexed: the consume queue follows the commit log a moment later, so read until it shows.
+            let read = await session!.pullFromQueue(queue, second.queueOffset, 8);
+            for (let i = 0; i < 25 && read.length === 0; i++) {
+                await new Promise((r) => setTimeout(r, 200));
+                read = await session!.pullFromQueue(queue, second.queueOffset, 8);
+            }
             assert.deepStrictEqual(
                 read.map((m) => ({ queueOffset: m.queueOffset, body: m.body })),
                 [{ queueOffset: second.queueOffset, body: `second on ${brokerName}` }],

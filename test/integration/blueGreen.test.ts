@@ -36,11 +36,11 @@ const LATE_GROUP = "LateReaders";
 const PENDING_TOPIC = "Deferred";
 const PENDING_GROUP = "DeferredReaders";
 /**
- * Sent at the forced 50 stage, so about half land on blue: delayed 3 minutes (level 7), long enough to be still
+ * Sent at the forced 50 stage, so about half land on blue: delayed 4 minutes (level 8), long enough to be still
  * waiting at the first retirement attempt; retries wait 30 s (level 4) each time the consumer fails them.
  */
-const PENDING_MIX: PendingMix = { delayed: 20, delayLevel: 7, transactions: 10, retried: 10, retryLevel: 4 };
-const DELAY_LEVEL_MS = 180_000;
+const PENDING_MIX: PendingMix = { delayed: 20, delayLevel: 8, transactions: 10, retried: 10, retryLevel: 4 };
+const DELAY_LEVEL_MS = 240_000;
 /** The clients' route refresh; a stage's share is measured once every producer has the new route. */
 const ROUTE_REFRESH_MS = TEST_ROUTE_REFRESH_MS;
 /** A send in flight, and a refresh the JVM runs late on 2 busy cores. */
@@ -306,52 +306,59 @@ describe("blue-green with shared routing: canary stages, rollback, retirement, n
 
     it("refuses to retire blue while anything there is unconsumed, delayed, retrying or unsettled, naming each kind and count", () => {
         mustPulumi(dir, "config", "set", "retireBlue", "true");
-        const r = pulumi(dir, "up");
-        assert.notStrictEqual(r.status, 0, r.output);
-        const refusal = /retireBlue refused[^\n]*/.exec(r.output)?.[0] ?? "";
-        console.log(`      ${refusal}`);
-        assert.match(refusal, new RegExp(`group ${LATE_GROUP} has \\d+ unconsumed on blue-[ab]`));
-        // Counted from the brokers: each blue master's share of what was sent, exactly.
-        const onBlue = (prefix: string, broker: string) =>
-            pending!.sends().filter((x) => x.key.startsWith(prefix) && x.brokerName === broker).length;
-        for (const broker of ["blue-a", "blue-b"]) {
-            const delayed = onBlue("delayed-", broker);
-            const open = onBlue("tx-", broker);
-            const held = new RegExp(`${broker} holds [^;]*`).exec(refusal)?.[0] ?? `${broker} holds nothing`;
-            if (delayed > 0) {
-                assert.match(
-                    held,
-                    new RegExp(`\\b${delayed} scheduled message\\(s\\) \\(delay level 7, next due in \\d+[smh]`),
-                );
+        try {
+            const r = pulumi(dir, "up");
+            assert.notStrictEqual(r.status, 0, r.output);
+            const refusal = /retireBlue refused[^\n]*/.exec(r.output)?.[0] ?? "";
+            console.log(`      ${refusal}`);
+            assert.match(refusal, new RegExp(`group ${LATE_GROUP} has \\d+ unconsumed on blue-[ab]`));
+            // Counted from the brokers: each blue master's share of what was sent, exactly.
+            const onBlue = (prefix: string, broker: string) =>
+                pending!.sends().filter((x) => x.key.startsWith(prefix) && x.brokerName === broker).length;
+            for (const broker of ["blue-a", "blue-b"]) {
+                const delayed = onBlue("delayed-", broker);
+                const open = onBlue("tx-", broker);
+                const held = new RegExp(`${broker} holds [^;]*`).exec(refusal)?.[0] ?? `${broker} holds nothing`;
+                if (delayed > 0) {
+                    assert.match(
+                        held,
+                        new RegExp(`\\b${delayed} scheduled message\\(s\\) \\(delay level 8, next due in \\d+[smh]`),
+                    );
+                }
+                if (open > 0) {
+                    assert.match(held, new RegExp(`\\b${open} transactional half message\\(s\\)`));
+                }
             }
-            if (open > 0) {
-                assert.match(held, new RegExp(`\\b${open} transactional half message\\(s\\)`));
+            assert.ok(
+                onBlue("delayed-", "blue-a") + onBlue("delayed-", "blue-b") > 0,
+                "no delayed message went to blue",
+            );
+            assert.ok(onBlue("tx-", "blue-a") + onBlue("tx-", "blue-b") > 0, "no transaction went to blue");
+            if (onBlue("retry-", "blue-a") + onBlue("retry-", "blue-b") > 0) {
+                // A failed message goes back to the broker it came from and waits there at the consumer's level.
+                assert.match(refusal, /scheduled message\(s\) \(delay level 4, next due in/);
             }
+            const blue = stackResources(dir).filter(
+                (x) => x.type === "rocketmq:local:Process" && /::blue-broker-/.test(x.urn),
+            );
+            assert.ok(blue.length === 4 && blue.every((x) => isAlive(Number(x.outputs?.pid))), "blue was touched");
+            // `npm run status` shows the same counts per colour.
+            const status = rollout(dir, "status");
+            assert.strictEqual(status.status, 0, status.output);
+            const row = /^blue\s+blue\s+4\.9\.7\s+4\/4\s+\S+\s+\d+\s+(\d+)\s+(\d+)\s+(\d+)\s*$/m.exec(status.output);
+            assert.ok(row, status.output);
+            const delayedOnBlue = onBlue("delayed-", "blue-a") + onBlue("delayed-", "blue-b");
+            assert.ok(
+                Number(row[1]) >= delayedOnBlue,
+                `status shows ${row[1]} scheduled on blue, ${delayedOnBlue} were sent there`,
+            );
+            assert.strictEqual(Number(row[2]), onBlue("tx-", "blue-a") + onBlue("tx-", "blue-b"), status.output);
+        } finally {
+            // Settle what the test held open, pass or fail: the next check-back commits, the next delivery of each
+            // retry succeeds.
+            pending!.commit();
+            pending!.release();
         }
-        assert.ok(onBlue("delayed-", "blue-a") + onBlue("delayed-", "blue-b") > 0, "no delayed message went to blue");
-        assert.ok(onBlue("tx-", "blue-a") + onBlue("tx-", "blue-b") > 0, "no transaction went to blue");
-        if (onBlue("retry-", "blue-a") + onBlue("retry-", "blue-b") > 0) {
-            // A failed message goes back to the broker it came from and waits there at the consumer's level.
-            assert.match(refusal, /scheduled message\(s\) \(delay level 4, next due in/);
-        }
-        const blue = stackResources(dir).filter(
-            (x) => x.type === "rocketmq:local:Process" && /::blue-broker-/.test(x.urn),
-        );
-        assert.ok(blue.length === 4 && blue.every((x) => isAlive(Number(x.outputs?.pid))), "blue was touched");
-        // `npm run status` shows the same counts per colour.
-        const status = rollout(dir, "status");
-        assert.strictEqual(status.status, 0, status.output);
-        const row = /^blue\s+blue\s+4\.9\.7\s+4\/4\s+\S+\s+\d+\s+(\d+)\s+(\d+)\s+(\d+)\s*$/m.exec(status.output);
-        assert.ok(row, status.output);
-        const delayedOnBlue = onBlue("delayed-", "blue-a") + onBlue("delayed-", "blue-b");
-        assert.ok(
-            Number(row[1]) >= delayedOnBlue,
-            `status shows ${row[1]} scheduled on blue, ${delayedOnBlue} were sent there`,
-        );
-        assert.strictEqual(Number(row[2]), onBlue("tx-", "blue-a") + onBlue("tx-", "blue-b"), status.output);
-        // Settle what the test held open: the next check-back commits, the next delivery of each retry succeeds.
-        pending!.commit();
-        pending!.release();
     });
 
     it("a group that never saw green's new queues reads their first messages when it comes back", async () => {

@@ -121,7 +121,9 @@ describe("verification checks on a fake admin API", () => {
         ]);
     });
 
-    it("fails the round trip on a read-only verify topic without rewriting it, and on a message not read back", async () => {
+    it("fails the round trip on a read-only verify topic without rewriting it, and on a message not read back", async function () {
+        // A message not read back is read again for 5 s: the broker indexes it a moment after SEND_OK.
+        this.timeout(15_000);
         const fake = new FakeCluster();
         fake.perms.set("blue-a", 4);
         fake.perms.set("blue-b", 6);
