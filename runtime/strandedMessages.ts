@@ -5,8 +5,8 @@
  * not yet committed or rolled back, and dead letters nobody consumes.
  *
  * Counted from the brokers through the admin protocol, never guessed:
- * - scheduled: the broker's runtime stats give, per delay level, the schedule
- *   queue's max offset and the broker's delay offset (how far delivery got);
+ * - scheduled: per delay level, the schedule queue's max offset against the
+ *   broker's delay offset from its runtime stats (how far delivery got);
  * - half: the half queue from the transaction checker's committed offset,
  *   less the half offsets the op queue records as committed or rolled back;
  * - dead letters: each `%DLQ%` queue's max minus min offset.
@@ -215,10 +215,32 @@ async function routed(admin: StrandedAdmin, topic: string): Promise<boolean> {
     }
 }
 
+/**
+ * Per delay level, where delivery stands and what was written: the schedule queue's offsets (queue = level - 1),
+ * and the broker's delay offset where its runtime stats have one. A level never delivered from has no stats entry
+ * (the broker records a delay offset only once it has delivered at that level), and its delivery starts at the
+ * queue's first message. Pure.
+ */
+export function scheduledBacklog(
+    queues: ReadonlyArray<{ queueId: number; minOffset: number; maxOffset: number }>,
+    stats: ReadonlyArray<{ level: number; delayOffset: number }>,
+): Array<{ level: number; from: number; pending: number }> {
+    const delivered = new Map(stats.map((l) => [l.level, l.delayOffset]));
+    return queues
+        .map((q) => {
+            const level = q.queueId + 1;
+            const from = Math.max(delivered.get(level) ?? q.minOffset, q.minOffset);
+            return { level, from, pending: Math.max(0, q.maxOffset - from) };
+        })
+        .filter((l) => l.pending > 0)
+        .sort((x, y) => x.level - y.level);
+}
+
 async function countScheduled(admin: StrandedAdmin, master: MasterRef): Promise<ScheduledLevel[]> {
-    const pending = scheduledFromRuntimeStats(await admin.runtimeStats(master.address)).filter(
-        (l) => l.maxOffset > l.delayOffset,
+    const queues = (await admin.topicStats(SCHEDULE_TOPIC).catch(() => [])).filter(
+        (q) => q.brokerName === master.brokerName,
     );
+    const pending = scheduledBacklog(queues, scheduledFromRuntimeStats(await admin.runtimeStats(master.address)));
     if (pending.length === 0) {
         return [];
     }
@@ -226,12 +248,12 @@ async function countScheduled(admin: StrandedAdmin, master: MasterRef): Promise<
     const delays = delayLevelMillis(config.messageDelayLevel || DEFAULT_DELAY_LEVELS);
     const levels: ScheduledLevel[] = [];
     for (const l of pending) {
-        const level: ScheduledLevel = { level: l.level, pending: l.maxOffset - l.delayOffset };
-        // The oldest undelivered message of the level is at the delay offset; it is due a level's delay after it was stored.
+        const level: ScheduledLevel = { level: l.level, pending: l.pending };
+        // The oldest undelivered message of the level is where delivery stands; it is due a level's delay after it was stored.
         const [oldest] = await admin
             .pullFromQueue(
                 { topic: SCHEDULE_TOPIC, brokerName: master.brokerName, queueId: l.level - 1 },
-                l.delayOffset,
+                l.from,
                 1,
                 false,
             )

@@ -76,6 +76,7 @@ describe("counting messages a broker holds outside every group's lag", () => {
         const stored = 1_796_000_000_000;
         const queues = new Map<string, PulledMessage[]>([
             [`${SCHEDULE_TOPIC}/6`, [msg(3, { storeTimestamp: stored - 50_000 }), msg(4, { storeTimestamp: stored })]],
+            [`${SCHEDULE_TOPIC}/8`, [msg(0, { storeTimestamp: stored })]],
             [
                 `${HALF_TOPIC}/0`,
                 [msg(10, { properties: { UNIQ_KEY: "t1" } }), msg(11, { properties: { UNIQ_KEY: "t2" } })],
@@ -85,13 +86,22 @@ describe("counting messages a broker holds outside every group's lag", () => {
         const fake: StrandedAdmin = {
             // Level 7 delivered 4 of 24 so far; level 3 everything.
             runtimeStats: async () => ({ scheduleMessageOffset_7: "4,24", scheduleMessageOffset_3: "5,5" }),
-            brokerConfig: async () => ({ messageDelayLevel: "1s 5s 10s 30s 1m 2m 3m" }),
+            brokerConfig: async () => ({ messageDelayLevel: "1s 5s 10s 30s 1m 2m 3m 4m 5m" }),
             topics: async () => [
                 { topicName: "Orders", readQueueNums: 8, writeQueueNums: 8, perm: 6 },
                 { topicName: "%DLQ%OrderGroup", readQueueNums: 1, writeQueueNums: 1, perm: 6 },
                 { topicName: "%DLQ%Empty", readQueueNums: 1, writeQueueNums: 1, perm: 6 },
             ],
             topicStats: async (topic: string) => {
+                if (topic === SCHEDULE_TOPIC) {
+                    // Levels 3, 7 and 9; level 9 was never delivered from, so its stats have no entry.
+                    return [
+                        { brokerName: "blue-a", queueId: 2, minOffset: 0, maxOffset: 5 },
+                        { brokerName: "blue-a", queueId: 6, minOffset: 0, maxOffset: 24 },
+                        { brokerName: "blue-a", queueId: 8, minOffset: 0, maxOffset: 50 },
+                        { brokerName: "blue-b", queueId: 6, minOffset: 0, maxOffset: 999 },
+                    ];
+                }
                 const offsets: Record<string, [number, number]> = {
                     [HALF_TOPIC]: [0, 12],
                     [OP_TOPIC]: [0, 4],
@@ -115,18 +125,22 @@ describe("counting messages a broker holds outside every group's lag", () => {
         const counts = await countStranded(fake, { brokerName: "blue-a", address: "127.0.0.1:1" });
         assert.deepStrictEqual(counts, {
             brokerName: "blue-a",
-            scheduled: [{ level: 7, pending: 20, nextDueAt: stored + 180_000 }],
+            scheduled: [
+                { level: 7, pending: 20, nextDueAt: stored + 180_000 },
+                { level: 9, pending: 50, nextDueAt: stored + 300_000 },
+            ],
             half: { pending: 1, atLeast: false },
             deadLetters: [{ topic: "%DLQ%OrderGroup", messages: 40 }],
         });
         assert.strictEqual(
             strandedSummary([counts], stored + 60_000, true),
-            "blue-a holds 20 scheduled message(s) (delay level 7, next due in 2m), 1 transactional half message(s), " +
-                "40 message(s) in %DLQ%OrderGroup",
+            "blue-a holds 20 scheduled message(s) (delay level 7, next due in 2m), 50 scheduled message(s) (delay level 9, " +
+                "next due in 4m), 1 transactional half message(s), 40 message(s) in %DLQ%OrderGroup",
         );
         assert.strictEqual(
             strandedSummary([counts], stored + 60_000, false),
-            "blue-a holds 20 scheduled message(s) (delay level 7, next due in 2m), 1 transactional half message(s)",
+            "blue-a holds 20 scheduled message(s) (delay level 7, next due in 2m), 50 scheduled message(s) (delay level 9, " +
+                "next due in 4m), 1 transactional half message(s)",
         );
         const empty = { brokerName: "blue-b", scheduled: [], half: { pending: 0, atLeast: false }, deadLetters: [] };
         assert.strictEqual(strandedSummary([empty], 0, true), "");
