@@ -11,8 +11,13 @@
  *   less the half offsets the op queue records as committed or rolled back;
  * - dead letters: each `%DLQ%` queue's max minus min offset.
  */
-import type { MasterRef } from "../components/plan/trafficPlan";
 import type { AdminSession, PulledMessage } from "./adminSession";
+
+/** A broker group's master: all the counting needs (runtime code does not reach up into components/). */
+export interface MasterRef {
+    brokerName: string;
+    address: string;
+}
 
 export const SCHEDULE_TOPIC = "SCHEDULE_TOPIC_XXXX";
 export const HALF_TOPIC = "RMQ_SYS_TRANS_HALF_TOPIC";
