@@ -34,6 +34,11 @@ export interface RocketMQClusterArgs {
      * turn of the roll with these limits.
      */
     rolling?: RollSettings;
+    /**
+     * The backup taken before the roll: each turn compares the brokers'
+     * metadata with the record kept there before it takes a broker down.
+     */
+    rollBaselineDir?: pulumi.Input<string>;
 }
 
 /** A broker's address, as clients and mqadmin name it. */
@@ -88,6 +93,7 @@ export class RocketMQCluster extends pulumi.ComponentResource {
             dependsOn: [...after.map((n) => byName.get(n)!), ...extra],
             stopped: args.retired !== undefined,
             roll: args.rolling,
+            rollBaselineDir: args.rollBaselineDir,
         });
         const order = args.rolling ? rollOrder(plan) : { brokers: plan.brokers, proxyAfter: undefined };
         for (const b of order.brokers) {

@@ -78,6 +78,7 @@ export class RollingRocketMQ extends pulumi.ComponentResource {
                 nameServers: this.nameServers,
                 after: [preflight.resource],
                 rolling: args.roll,
+                rollBaselineDir: preflight.backupDir,
             },
             { parent: this },
         );

@@ -21,11 +21,14 @@
  * - delete stops it, waits for it to exit and removes its directory.
  */
 import * as fs from "fs";
+import * as path from "path";
 import * as provider from "@pulumi/pulumi/provider";
 import { mustParseVersion, compareVersions } from "../runtime/versions";
 import {
+    launchedAs,
     portAccepts,
     portIsFree,
+    runningLaunch,
     runningPid,
     ServerRole,
     startServer,
@@ -36,6 +39,7 @@ import { brokerConfigKeys, unknownKeys } from "../runtime/configKeys";
 import { resolveRuntime } from "../runtime/maven";
 import { brokerIsListed, mqadmin, parseClusterList } from "../runtime/mqadmin";
 import { withAdminSession } from "../runtime/adminSession";
+import { METADATA_FILE, readMetadataRecord } from "../runtime/brokerMetadata";
 import { rollBroker, RollSettings } from "../runtime/roll";
 import { engineLog } from "./engineLog";
 import { changedKeys, HandlerContext, ResourceHandler } from "./resourceTypes";
@@ -65,6 +69,8 @@ export interface BrokerRollInputs {
     /** The rest of its group: the master for a slave, the slaves for a master. */
     peers: { brokerId: number; address: string }[];
     settings: RollSettings;
+    /** The pre-roll backup, whose metadata record the turn compares the brokers with ("" for none). */
+    baselineDir?: string;
 }
 
 const ROLES: readonly ServerRole[] = ["namesrv", "broker", "proxy"];
@@ -273,6 +279,12 @@ function stoppedOutputs(inputs: Record<string, unknown>): Record<string, unknown
     };
 }
 
+/** The metadata record of the pre-roll backup, with the file it came from. */
+function baselineOf(backupDir: string | undefined) {
+    const record = backupDir ? readMetadataRecord(backupDir) : undefined;
+    return record && { record, source: path.join(backupDir!, METADATA_FILE) };
+}
+
 /** A running broker's turn of the roll; its report lands in the outputs as `lastRoll`. */
 async function rollTurn(
     ctx: HandlerContext,
@@ -281,7 +293,19 @@ async function rollTurn(
     roll: BrokerRollInputs,
     reg: NonNullable<ProcessInputs["registration"]>,
 ): Promise<Record<string, unknown>> {
-    let outs: Record<string, unknown> = {};
+    // An interrupted run may have restarted it already, writable or (a master) read-only.
+    const launch = runningLaunch(oldDir);
+    const runsTarget = launch !== undefined && (launchedAs(launch, inputs) || launchedAs(launch, readOnly(inputs)));
+    let outs: Record<string, unknown> = runsTarget
+        ? {
+              ...inputs,
+              pid: launch.pid,
+              running: true,
+              startedAt: launch.startedAt,
+              stdoutLog: `${inputs.dir}/${STDOUT_LOG}`,
+              logDir: `${inputs.dir}/logs/rocketmqlogs`,
+          }
+        : {};
     const report = await withAdminSession(reg.nameServers, ctx.progress, (session) =>
         rollBroker(
             session,
@@ -295,12 +319,17 @@ async function rollTurn(
             },
             roll.settings,
             {
+                runsTarget,
                 stop: () => stop(ctx, oldDir, inputs.role),
                 start: async (withoutWrites) => {
                     outs = { ...(await start(ctx, withoutWrites ? readOnly(inputs) : inputs)), config: inputs.config };
                 },
                 progress: ctx.progress,
                 note: (message) => engineLog(ctx.urn, message),
+            },
+            {
+                startedAt: launch ? Date.parse(launch.startedAt) : undefined,
+                baseline: baselineOf(roll.baselineDir),
             },
         ),
     );

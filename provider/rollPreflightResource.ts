@@ -19,6 +19,7 @@
  * target: the gate passes without a backup.
  */
 import { withAdminSession } from "../runtime/adminSession";
+import { METADATA_FILE, recordMetadata } from "../runtime/brokerMetadata";
 import { BackupProcess, pruneBackups, takeBackup } from "../runtime/backup";
 import { BenchmarkResult, BenchmarkSettings, runProducerBenchmark } from "../runtime/benchmark";
 import { portAccepts } from "../runtime/launcher";
@@ -149,8 +150,15 @@ async function gate(
         );
         baseline = await runProducerBenchmark(runtime, inputs.nameServers, inputs.clusterName, inputs.benchmark);
     }
+    // Each turn of the roll compares the brokers with this record before it takes one down.
+    const metadata = await withAdminSession(inputs.nameServers, ctx.progress, (session) =>
+        recordMetadata(session, inputs.brokers),
+    );
     const { dir, manifest } = await takeBackup({
-        extraFiles: baseline ? { "baseline.json": JSON.stringify(baseline, null, 2) + "\n" } : {},
+        extraFiles: {
+            [METADATA_FILE]: JSON.stringify(metadata, null, 2) + "\n",
+            ...(baseline ? { "baseline.json": JSON.stringify(baseline, null, 2) + "\n" } : {}),
+        },
         runtime,
         nameServers: inputs.nameServers,
         clusterName: inputs.clusterName,

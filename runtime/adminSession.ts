@@ -248,6 +248,11 @@ export class AdminSession {
     }
 
     /** The broker's live configuration, every key as a string. */
+    /** 5.x timer messages not yet due on the broker, per topic; undefined from a broker without timers (4.x). */
+    async timerMetrics(broker: string): Promise<Record<string, number> | undefined> {
+        return ((await this.request({ op: "timerMetrics", broker })) as Record<string, number> | null) ?? undefined;
+    }
+
     brokerConfig(broker: string): Promise<Record<string, string>> {
         return this.request({ op: "brokerConfig", broker }) as Promise<Record<string, string>>;
     }

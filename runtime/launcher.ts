@@ -5,6 +5,7 @@
  * stdout log and its pid file.
  */
 import { spawn } from "child_process";
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
@@ -49,6 +50,58 @@ export interface ServerProcessSpec {
 
 export const STDOUT_LOG = "stdout.log";
 export const PID_FILE = "process.pid";
+/** What the running process was started with (a {@link LaunchRecord}), written beside its pid file. */
+export const LAUNCH_FILE = "launch.json";
+
+/**
+ * What a process was started with. A run interrupted after a restart leaves
+ * state that still describes the process before it; this record lets the
+ * next run tell that the running JVM is already the declared one. The config
+ * is kept as a hash: the broker rewrites its own config file when settings
+ * change at run time, so the file cannot tell.
+ */
+export interface LaunchRecord {
+    pid: number;
+    version: string;
+    heapMb: number;
+    servicePort: number;
+    configSha256: string;
+    /** ISO time of the start. */
+    startedAt: string;
+}
+
+/** What a declared process would be started with; compared with a {@link LaunchRecord}. */
+export interface LaunchShape {
+    version: string;
+    heapMb: number;
+    servicePort: number;
+    config: string;
+}
+
+export function configHash(config: string): string {
+    return createHash("sha256").update(config).digest("hex");
+}
+
+/** Whether a process started as `record` says is the one `declared` describes. Pure. */
+export function launchedAs(record: LaunchRecord, declared: LaunchShape): boolean {
+    return (
+        record.version === declared.version &&
+        record.heapMb === declared.heapMb &&
+        record.servicePort === declared.servicePort &&
+        record.configSha256 === configHash(declared.config)
+    );
+}
+
+/** The launch record of the process running in `dir`; undefined when none runs or it was started without one. */
+export function runningLaunch(dir: string): LaunchRecord | undefined {
+    const pid = runningPid(dir);
+    try {
+        const record = JSON.parse(fs.readFileSync(path.join(dir, LAUNCH_FILE), "utf8")) as LaunchRecord;
+        return pid !== undefined && record.pid === pid ? record : undefined;
+    } catch {
+        return undefined;
+    }
+}
 
 export function configFileName(role: ServerRole): string {
     return role === "proxy" ? "rmq-proxy.json" : `${role}.conf`;
@@ -187,6 +240,15 @@ export async function startServer(
     }
     child.unref();
     fs.writeFileSync(path.join(spec.dir, PID_FILE), `${pid}\n`);
+    const record: LaunchRecord = {
+        pid,
+        version: runtime.version.text,
+        heapMb: spec.heapMb,
+        servicePort: spec.servicePort,
+        configSha256: configHash(spec.config),
+        startedAt: new Date().toISOString(),
+    };
+    fs.writeFileSync(path.join(spec.dir, LAUNCH_FILE), `${JSON.stringify(record)}\n`);
 
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {

@@ -13,11 +13,29 @@
  *
  * A failure after writes were taken away gives them back before it is
  * reported, so a stopped roll leaves the cluster serving.
+ *
+ * A broker an interrupted run already restarted on the target (the platform
+ * tells, from what the running process was started with) is not restarted
+ * again: its turn resumes after the restart.
  */
 import { takeDownRefusal, GroupState } from "../components/plan/rollPlan";
 import type { AdminSession } from "./adminSession";
+
+/** What a turn asks of the cluster: the admin session's calls it uses (a fake in unit tests). */
+export type RollAdmin = Pick<
+    AdminSession,
+    | "runtimeStats"
+    | "route"
+    | "topics"
+    | "groups"
+    | "consumeStats"
+    | "setBrokerConfig"
+    | "wipeWritePerm"
+    | "addWritePerm"
+>;
 import { versionLabel } from "./mqadmin";
 import { isSystemGroup } from "../components/plan/trafficPlan";
+import { MetadataRecord, metadataRegressions, recordMetadata } from "./brokerMetadata";
 
 /** Limits of one broker's turn. */
 export interface RollSettings {
@@ -52,6 +70,13 @@ export interface RollTarget {
 
 /** How the broker is stopped and started; the platform provides it. */
 export interface RollHooks {
+    /**
+     * The running process was already started on the target release with the
+     * declared settings: an earlier run restarted it and was interrupted before
+     * it could record that. The turn then checks it and gives writes back,
+     * without a second restart.
+     */
+    runsTarget: boolean;
     stop(): Promise<void>;
     /** Starts the broker on the target release; `readOnly` starts it without write permission. */
     start(readOnly: boolean): Promise<void>;
@@ -67,14 +92,20 @@ export interface RollReport {
     from: string;
     to: string;
     steps: { action: string; seconds: number; detail?: string }[];
-    /** Master only: seconds from taking write permission away to giving it back. */
+    /**
+     * Master only: seconds from taking write permission away to giving it back.
+     * For a resumed turn, counted from the interrupted run's restart (the
+     * moment of its wipe is not known), so the real figure is larger.
+     */
     writeBlockedSeconds?: number;
+    /** The turn found the broker already restarted on the target by an interrupted run. */
+    resumed?: boolean;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The broker's commit-log offset, or undefined when it does not answer. */
-export async function offsetOf(session: AdminSession, address: string): Promise<number | undefined> {
+export async function offsetOf(session: RollAdmin, address: string): Promise<number | undefined> {
     try {
         const value = Number((await session.runtimeStats(address)).commitLogMaxOffset);
         return Number.isFinite(value) ? value : undefined;
@@ -84,7 +115,7 @@ export async function offsetOf(session: AdminSession, address: string): Promise<
 }
 
 /** The group's replication state as seen now. */
-export async function groupState(session: AdminSession, target: RollTarget): Promise<GroupState> {
+export async function groupState(session: RollAdmin, target: RollTarget): Promise<GroupState> {
     const own = await offsetOf(session, target.address);
     const master =
         target.brokerId === 0 ? own : await offsetOf(session, target.peers.find((p) => p.brokerId === 0)!.address);
@@ -100,7 +131,7 @@ export async function groupState(session: AdminSession, target: RollTarget): Pro
 }
 
 /** The release label the broker reports (e.g. V5_5_0), or "" when it does not answer. */
-export async function reportedVersion(session: AdminSession, address: string): Promise<string> {
+export async function reportedVersion(session: RollAdmin, address: string): Promise<string> {
     try {
         return (await session.runtimeStats(address)).brokerVersionDesc ?? "";
     } catch {
@@ -131,7 +162,7 @@ async function waitUntil(
 }
 
 /** Unconsumed messages on `address` per consumer group with any, system groups left out. */
-async function consumerBacklog(session: AdminSession, address: string): Promise<Record<string, number>> {
+async function consumerBacklog(session: RollAdmin, address: string): Promise<Record<string, number>> {
     const backlog: Record<string, number> = {};
     for (const g of await session.groups(address)) {
         if (isSystemGroup(g.groupName)) {
@@ -186,7 +217,7 @@ class Turn {
  * not a stop.
  */
 async function refuseUnlessSafe(
-    session: AdminSession,
+    session: RollAdmin,
     target: RollTarget,
     settings: RollSettings,
     hooks: RollHooks,
@@ -206,7 +237,7 @@ async function refuseUnlessSafe(
  * SYNC_MASTER all of them, under ASYNC_MASTER at least one. Otherwise it says
  * who is behind.
  */
-function slavesHold(session: AdminSession, target: RollTarget) {
+function slavesHold(session: RollAdmin, target: RollTarget) {
     const slaves = target.peers.filter((p) => p.brokerId !== 0);
     return async (): Promise<string | undefined> => {
         if (slaves.length === 0) {
@@ -231,17 +262,23 @@ function slavesHold(session: AdminSession, target: RollTarget) {
     };
 }
 
-async function rollSlave(
-    session: AdminSession,
+async function rollSlave(session: RollAdmin, target: RollTarget, settings: RollSettings, hooks: RollHooks, turn: Turn) {
+    await turn.step("check", () => refuseUnlessSafe(session, target, settings, hooks));
+    await turn.step("stop", () => hooks.stop());
+    await turn.step("start-on-target", () => hooks.start(false));
+    await awaitSlaveCaughtUp(session, target, settings, hooks, turn);
+    await turn.step("verify", () => verifyRelease(session, target));
+}
+
+/** A restarted slave's wait until it holds what its master held when the wait began. */
+async function awaitSlaveCaughtUp(
+    session: RollAdmin,
     target: RollTarget,
     settings: RollSettings,
     hooks: RollHooks,
     turn: Turn,
-) {
+): Promise<void> {
     const master = target.peers.find((p) => p.brokerId === 0)!;
-    await turn.step("check", () => refuseUnlessSafe(session, target, settings, hooks));
-    await turn.step("stop", () => hooks.stop());
-    await turn.step("start-on-target", () => hooks.start(false));
     await turn.step(
         "await-replication",
         async () => {
@@ -267,10 +304,9 @@ async function rollSlave(
         },
         (want) => `holds the master's ${want} bytes`,
     );
-    await turn.step("verify", () => verifyRelease(session, target));
 }
 
-async function verifyRelease(session: AdminSession, target: RollTarget): Promise<void> {
+async function verifyRelease(session: RollAdmin, target: RollTarget): Promise<void> {
     const reported = await reportedVersion(session, target.address);
     if (reported !== versionLabel(target.targetVersion)) {
         throw new Error(
@@ -283,20 +319,29 @@ async function verifyRelease(session: AdminSession, target: RollTarget): Promise
 const READ_ONLY = "4";
 const READ_WRITE = "6";
 
-async function giveWritesBack(session: AdminSession, target: RollTarget): Promise<void> {
+async function giveWritesBack(session: RollAdmin, target: RollTarget): Promise<void> {
     await session.setBrokerConfig(target.address, "brokerPermission", READ_WRITE);
     await session.addWritePerm(target.brokerName);
 }
 
 /** Whether the name servers route writes to the master: the route of its own topic (every broker has one) says so. */
-async function routedWritable(session: AdminSession, brokerName: string): Promise<boolean> {
+async function routedWritable(session: RollAdmin, brokerName: string): Promise<boolean> {
     const route = await session.route(brokerName).catch(() => undefined);
     const own = route?.find((q) => q.brokerName === brokerName);
     return own !== undefined && (own.perm & 2) === 2;
 }
 
+async function awaitWritableRoute(session: RollAdmin, target: RollTarget, hooks: RollHooks): Promise<void> {
+    const late = await waitUntil(30, hooks, "waiting for the route", async () =>
+        (await routedWritable(session, target.brokerName)) ? undefined : "the name servers still route it read-only",
+    );
+    if (late) {
+        throw new Error(`${target.brokerName}/0 serves, but ${late}`);
+    }
+}
+
 async function rollMaster(
-    session: AdminSession,
+    session: RollAdmin,
     target: RollTarget,
     settings: RollSettings,
     hooks: RollHooks,
@@ -372,16 +417,7 @@ async function rollMaster(
             );
         });
         await turn.step("add-write-perm", () => giveWritesBack(session, target));
-        await turn.step("verify-route", async () => {
-            const late = await waitUntil(30, hooks, "waiting for the route", async () =>
-                (await routedWritable(session, target.brokerName))
-                    ? undefined
-                    : "the name servers still route it read-only",
-            );
-            if (late) {
-                throw new Error(`${target.brokerName}/0 serves, but ${late}`);
-            }
-        });
+        await turn.step("verify-route", () => awaitWritableRoute(session, target, hooks));
         turn.report.writeBlockedSeconds = Math.round((Date.now() - wiped) / 100) / 10;
     } catch (err) {
         // The roll stops here, but the group keeps taking writes.
@@ -394,19 +430,125 @@ async function rollMaster(
     }
 }
 
-/** Takes one broker through its turn; throws, with the cluster serving, when a step fails. */
-export async function rollBroker(
-    session: AdminSession,
+/**
+ * The rest of a turn an interrupted run began: the broker already runs the
+ * target, so only what follows the restart is left: verify it, let the
+ * slaves (or this slave) catch up, and give a master its writes back.
+ */
+async function resumeTurn(
+    session: RollAdmin,
     target: RollTarget,
     settings: RollSettings,
     hooks: RollHooks,
+    turn: Turn,
+    restartedAt: number,
+) {
+    turn.report.resumed = true;
+    hooks.note(
+        `roll ${turn.report.broker}: already runs ${turn.report.to} as declared (an interrupted run restarted it); ` +
+            `resuming after the restart, no second restart`,
+    );
+    if (target.brokerId !== 0) {
+        await awaitSlaveCaughtUp(session, target, settings, hooks, turn);
+        await turn.step("verify", () => verifyRelease(session, target));
+        return;
+    }
+    try {
+        await turn.step("verify", async () => {
+            await verifyRelease(session, target);
+            const late = await waitUntil(
+                settings.catchUpSeconds,
+                hooks,
+                "slaves reconnecting",
+                slavesHold(session, target),
+            );
+            if (late) {
+                throw new Error(
+                    `${target.brokerName}/0 runs ${target.targetVersion}, but its slaves do not replicate from it: ${late}`,
+                );
+            }
+        });
+        await turn.step("add-write-perm", () => giveWritesBack(session, target));
+        await turn.step("verify-route", () => awaitWritableRoute(session, target, hooks));
+        turn.report.writeBlockedSeconds = Math.round((Date.now() - restartedAt) / 100) / 10;
+    } catch (err) {
+        // As in a full turn: a stopped roll leaves the group taking writes.
+        await giveWritesBack(session, target).catch((restoreErr: Error) =>
+            hooks.note(`could not give ${target.brokerName}/0 its write permission back: ${restoreErr.message}`),
+        );
+        throw err;
+    }
+}
+
+/** What a turn knows beyond its broker and limits. */
+export interface TurnContext {
+    /** When the running process started (ms since the epoch): a resumed turn counts its write block from it. */
+    startedAt?: number;
+    /** The brokers' metadata recorded before the roll, and where it is kept (named in a refusal). */
+    baseline?: { record: MetadataRecord; source: string };
+}
+
+function metadataFailure(what: string, findings: readonly string[]): Error {
+    return new Error(`${what}:\n  - ${findings.join("\n  - ")}`);
+}
+
+/**
+ * Takes one broker through its turn; throws, with the cluster serving, when a
+ * step fails. With a baseline, the brokers' metadata is compared with it
+ * before the broker goes down (what changed behind the roll's back, e.g.
+ * between two runs), and again after the turn with what it was just before.
+ */
+export async function rollBroker(
+    session: RollAdmin,
+    target: RollTarget,
+    settings: RollSettings,
+    hooks: RollHooks,
+    context: TurnContext = {},
 ): Promise<RollReport> {
     const from = await reportedVersion(session, target.address);
     const turn = new Turn(hooks, target, from || "(not answering)");
-    if (target.brokerId === 0) {
+    const baseline = context.baseline;
+    const subjects = baseline?.record.brokers.map((b) => {
+        const [brokerName, brokerId] = b.broker.split("/");
+        return { brokerName, brokerId: Number(brokerId), address: b.address };
+    });
+    const before =
+        baseline &&
+        (await turn.step(
+            "compare-metadata",
+            async () => {
+                const now = await recordMetadata(session, subjects!);
+                const findings = metadataRegressions(baseline.record, now, { queueShapesMayChange: false });
+                if (findings.length > 0) {
+                    throw metadataFailure(
+                        `roll stopped before ${turn.report.broker} went down: the brokers' metadata differs from the ` +
+                            `record taken before the roll (${baseline.source})`,
+                        findings,
+                    );
+                }
+                return now;
+            },
+            (now) => `${now.brokers.length} broker(s) as recorded before the roll`,
+        ));
+    if (hooks.runsTarget) {
+        await resumeTurn(session, target, settings, hooks, turn, context.startedAt ?? Date.now());
+    } else if (target.brokerId === 0) {
         await rollMaster(session, target, settings, hooks, turn);
     } else {
         await rollSlave(session, target, settings, hooks, turn);
+    }
+    if (before) {
+        await turn.step("compare-metadata-after", async () => {
+            const findings = metadataRegressions(before, await recordMetadata(session, subjects!), {
+                queueShapesMayChange: false,
+            });
+            if (findings.length > 0) {
+                throw metadataFailure(
+                    `${turn.report.broker} serves after its turn, but its group's metadata changed`,
+                    findings,
+                );
+            }
+        });
     }
     return turn.report;
 }

@@ -4,12 +4,10 @@
  * whether the jump is supported, whether a rollback to 4.9 would lose data,
  * and whether any group's slave lags.
  */
-import * as fs from "fs";
-import * as path from "path";
 import { downgradeBlockers, DowngradeInspection, takeDownRefusal } from "../components/plan/rollPlan";
 import { supportedUpgrade } from "../components/plan/compatibility";
 import type { AdminSession } from "./adminSession";
-import { transactionRecords } from "./strandedMessages";
+import { pendingTimerMessages, transactionRecords } from "./strandedMessages";
 import { versionLabel } from "./mqadmin";
 import { offsetOf, reportedVersion } from "./roll";
 import { compareVersions, mustParseVersion, parseVersion } from "./versions";
@@ -92,22 +90,6 @@ export function rollJumpProblem(from: string, to: string): string | undefined {
     return `rolling ${a.text} to ${b.text} is not a supported jump (see docs/compatibility.md)`;
 }
 
-/** Sum of the per-topic counts in a 5.x broker's timer metrics file: timer messages not yet delivered. */
-function pendingTimerMessages(brokerDir: string): number {
-    const file = path.join(brokerDir, "store", "config", "timermetrics");
-    if (!fs.existsSync(file)) {
-        return 0;
-    }
-    try {
-        const metrics = JSON.parse(fs.readFileSync(file, "utf8")) as {
-            timingCount?: Record<string, { count?: number }>;
-        };
-        return Object.values(metrics.timingCount ?? {}).reduce((sum, m) => sum + Math.max(0, m.count ?? 0), 0);
-    } catch {
-        return 0;
-    }
-}
-
 /** 5.x POP bookkeeping: the revive log per cluster and the group that replays it. */
 const REVIVE_GROUP = "CID_RMQ_SYS_REVIVE_GROUP";
 const reviveTopic = (clusterName: string) => `rmq_sys_REVIVE_LOG_${clusterName}`;
@@ -134,7 +116,7 @@ export async function inspectForDowngrade(
             continue;
         }
         // Slaves mirror their master's timer counts; the master's are the ones that count.
-        inspection.pendingTimerMessages += pendingTimerMessages(b.dir);
+        inspection.pendingTimerMessages += await pendingTimerMessages(session, b.address).catch(() => 0);
         for (const t of await session.topics(b.address)) {
             names.add(t.topicName);
         }

@@ -54,13 +54,28 @@ export interface StrandedCounts {
     brokerName: string;
     scheduled: ScheduledLevel[];
     half: { pending: number; atLeast: boolean };
+    /** 5.x timer messages not yet due (0 on 4.x, which has no timers). */
+    timers: number;
     deadLetters: Array<{ topic: string; messages: number }>;
 }
 
 export type StrandedAdmin = Pick<
     AdminSession,
-    "runtimeStats" | "brokerConfig" | "topics" | "topicStats" | "consumeStats" | "pullFromQueue"
+    "runtimeStats" | "brokerConfig" | "topics" | "topicStats" | "consumeStats" | "pullFromQueue" | "timerMetrics"
 >;
+
+/**
+ * 5.x timer messages not yet due on a broker: the broker's own timer metrics,
+ * summed over topics (what a 5.x slave syncs from its master). 0 from a 4.x
+ * broker, which answers that it has no such request.
+ */
+export async function pendingTimerMessages(
+    admin: Pick<AdminSession, "timerMetrics">,
+    address: string,
+): Promise<number> {
+    const metrics = await admin.timerMetrics(address);
+    return Object.values(metrics ?? {}).reduce((sum, n) => sum + Math.max(0, n), 0);
+}
 
 /** `scheduleMessageOffset_<level>: "<delayOffset>,<maxOffset>"` entries of a broker's runtime stats. Pure. */
 export function scheduledFromRuntimeStats(
@@ -146,6 +161,9 @@ export function strandedParts(counts: StrandedCounts, now: number, deadLettersHo
     for (const s of counts.scheduled) {
         const due = s.nextDueAt === undefined ? "" : `, next due in ${humanDuration(s.nextDueAt - now)}`;
         parts.push(`${s.pending} scheduled message(s) (delay level ${s.level}${due})`);
+    }
+    if (counts.timers > 0) {
+        parts.push(`${counts.timers} timer message(s) not yet due`);
     }
     if (counts.half.pending > 0) {
         parts.push(`${counts.half.atLeast ? "at least " : ""}${counts.half.pending} transactional half message(s)`);
@@ -329,6 +347,7 @@ export async function countStranded(admin: StrandedAdmin, master: MasterRef): Pr
         brokerName: master.brokerName,
         scheduled: await countScheduled(admin, master),
         half: await countHalf(admin, master),
+        timers: await pendingTimerMessages(admin, master.address),
         deadLetters: await countDeadLetters(admin, master),
     };
 }

@@ -23,7 +23,7 @@ export interface ColourStatus {
     /** Unconsumed messages on the colour's masters, summed over consumer groups. */
     backlog: number;
     /** What no group's lag shows, summed over the masters (runtime/strandedMessages.ts); undefined if unreadable. */
-    pending?: { scheduled: number; half: number; deadLetters: number };
+    pending?: { scheduled: number; half: number; timers: number; deadLetters: number };
     /** Masters that cannot take writes, each with why: its own brokerPermission, or the name servers' routes. */
     writeBlocked: string[];
 }
@@ -103,7 +103,18 @@ export function formatStatus(s: RolloutStatus): string {
     const colours = [s.blue, ...(s.green ? [s.green] : [])];
     lines.push(
         pad([
-            ["colour", "cluster", "version", "registered", "put TPS", "backlog", "scheduled", "half", "dead letters"],
+            [
+                "colour",
+                "cluster",
+                "version",
+                "registered",
+                "put TPS",
+                "backlog",
+                "scheduled",
+                "half",
+                "timer",
+                "dead letters",
+            ],
             ...colours.map((c, i) => [
                 i === 0 ? "blue" : "green",
                 c.clusterName,
@@ -113,6 +124,7 @@ export function formatStatus(s: RolloutStatus): string {
                 String(c.backlog),
                 c.pending ? String(c.pending.scheduled) : "?",
                 c.pending ? String(c.pending.half) : "?",
+                c.pending ? String(c.pending.timers) : "?",
                 c.pending ? String(c.pending.deadLetters) : "?",
             ]),
         ]),
@@ -176,7 +188,7 @@ async function colourStatus(
         }
     }
     const backlog = (await backlogOn(session, masters, groups).catch(() => [])).reduce((n, l) => n + l.lag, 0);
-    let pending: ColourStatus["pending"] = { scheduled: 0, half: 0, deadLetters: 0 };
+    let pending: ColourStatus["pending"] = { scheduled: 0, half: 0, timers: 0, deadLetters: 0 };
     // Every broker routes the schedule topic and no traffic change touches it: its perm shows a name-server wipe.
     const routePerms = new Map(
         ((await session.route(SCHEDULE_TOPIC).catch(() => undefined)) ?? []).map((q) => [q.brokerName, q.perm]),
@@ -187,6 +199,7 @@ async function colourStatus(
         if (counts && pending) {
             pending.scheduled += counts.scheduled.reduce((n, l) => n + l.pending, 0);
             pending.half += counts.half.pending;
+            pending.timers += counts.timers;
             pending.deadLetters += counts.deadLetters.reduce((n, d) => n + d.messages, 0);
         } else {
             // One master that cannot be counted makes the colour's count unknown, never a low number.

@@ -25,6 +25,8 @@ export interface PieceContext {
     readonly stopped: boolean;
     /** Set for a rolling-strategy cluster: a running broker's restart is its turn of the roll. */
     readonly roll?: RollSettings;
+    /** With `roll`: the pre-roll backup, whose metadata record each turn compares the brokers with. */
+    readonly rollBaselineDir?: pulumi.Input<string>;
 }
 
 /** What a name server needs: its set's name, release and heap. */

@@ -16,6 +16,9 @@ import org.apache.rocketmq.common.TopicConfig;
 import org.apache.rocketmq.common.message.Message;
 import org.apache.rocketmq.common.message.MessageExt;
 import org.apache.rocketmq.common.message.MessageQueue;
+import org.apache.rocketmq.remoting.protocol.RemotingCommand;
+import org.apache.rocketmq.remoting.protocol.RequestCode;
+import org.apache.rocketmq.remoting.protocol.ResponseCode;
 import org.apache.rocketmq.remoting.protocol.admin.ConsumeStats;
 import org.apache.rocketmq.remoting.protocol.admin.OffsetWrapper;
 import org.apache.rocketmq.remoting.protocol.body.ClusterInfo;
@@ -50,6 +53,8 @@ import org.apache.rocketmq.tools.admin.DefaultMQAdminExt;
  *   send         topic, brokerName, queueId, body   one message to one queue: {status, queueOffset}
  *   pull         topic, brokerName, queueId, offset, max[, withBody]  up to max messages from offset:
  *                                    [{queueOffset, storeTimestamp, properties, body}]
+ *   timerMetrics broker             5.x: the broker's timer messages not yet due, per topic ({topic: count});
+ *                                    null from a broker without timers (4.x answers the request as unsupported)
  *   groupBacklogs                    every group with a consumer online (this session's reader aside):
  *                                    {group: total backlog}, as `mqadmin consumerProgress` lists them
  */
@@ -98,6 +103,27 @@ public final class AdminSession {
             }
             admin.shutdown();
         }
+    }
+
+    /** The admin API has no call for it; this is the request a 5.x slave sends its master to sync the counts. */
+    private static Object timerMetrics(DefaultMQAdminExt admin, String broker) throws Exception {
+        RemotingCommand request = RemotingCommand.createRequestCommand(RequestCode.GET_TIMER_METRICS, null);
+        RemotingCommand response = admin.getDefaultMQAdminExtImpl().getMqClientInstance().getMQClientAPIImpl()
+            .getRemotingClient().invokeSync(broker, request, 15_000);
+        if (response.getCode() == ResponseCode.REQUEST_CODE_NOT_SUPPORTED) {
+            return null;
+        }
+        if (response.getCode() != ResponseCode.SUCCESS) {
+            throw new IllegalStateException("timer metrics from " + broker + ": code " + response.getCode() + ", " + response.getRemark());
+        }
+        JSONObject counts = new JSONObject();
+        JSONObject timing = JSON.parseObject(new String(response.getBody(), StandardCharsets.UTF_8)).getJSONObject("timingCount");
+        if (timing != null) {
+            for (String topic : timing.keySet()) {
+                counts.put(topic, timing.getJSONObject(topic).getLongValue("count"));
+            }
+        }
+        return counts;
     }
 
     private static Object handle(DefaultMQAdminExt admin, JSONObject req) throws Exception {
@@ -149,6 +175,8 @@ public final class AdminSession {
                 }
                 return changed;
             }
+            case "timerMetrics":
+                return timerMetrics(admin, req.getString("broker"));
             case "brokerConfig":
                 return new JSONObject(new java.util.HashMap<String, Object>((Map) admin.getBrokerConfig(req.getString("broker"))));
             case "setBrokerConfig": {

@@ -4,8 +4,11 @@
  * consumers that know only the name servers run the whole time.
  *
  * A slave killed while the first master is down stops the roll before the
- * second master goes down, with that master still taking writes; the next
- * `up` resumes. While slaves already run 5.5.0 and their masters 4.9.7, a
+ * second master goes down, with that master still taking writes. A topic
+ * the dead slave loses meanwhile stops the next `up` before that master's
+ * turn; once it is back, the `up` after resumes. The rollback's `up` is
+ * killed in a master's turn; the rerun names the lock, and after
+ * `cancel` it finishes without restarting that master again. While slaves already run 5.5.0 and their masters 4.9.7, a
  * slave must catch up with its master. At the end every message sent was
  * consumed, and failed sends (after the client's own retries) are counted.
  */
@@ -22,6 +25,7 @@ import {
     mustPulumi,
     pulumi,
     pulumiInBackground,
+    pulumiInterruptible,
     Run,
     stackOutputs,
     stackResources,
@@ -62,17 +66,24 @@ function longestGap(sends: readonly Send[], brokerName: string): { ms: number; f
 
 /**
  * Adds each master's last turn (its write-blocked seconds) to `turns`, by group; call it once after every roll
- * that turned every master. Fails on a broker with no report, or a master report without the figure.
+ * that turned every master. Fails on a broker with no report, or a master report without the figure. A turn
+ * that an interrupted run began is measured by the test (`measured`, seconds by group): its report counts only
+ * from the restart.
  */
-function recordMasterTurns(dir: string, turns: MasterTurns): void {
+function recordMasterTurns(dir: string, turns: MasterTurns, measured: Record<string, number> = {}): void {
     const reports = stackResources(dir)
         .filter((r) => r.type === "rocketmq:local:Process" && r.urn.includes("blue-broker-"))
-        .map((r) => r.outputs?.lastRoll as { broker: string; to: string; writeBlockedSeconds?: number } | undefined);
+        .map(
+            (r) =>
+                r.outputs?.lastRoll as
+                    { broker: string; to: string; writeBlockedSeconds?: number; resumed?: boolean } | undefined,
+        );
     for (const report of reports) {
         assert.ok(report, "a broker has no roll report");
         const [group, id] = report.broker.split("/");
+        assert.strictEqual(report.resumed === true, group in measured && id === "0", `${report.broker} resumed?`);
         if (id === "0") {
-            const blocked = report.writeBlockedSeconds;
+            const blocked = measured[group] ?? report.writeBlockedSeconds;
             assert.ok(
                 typeof blocked === "number" && blocked > 0 && blocked < 300,
                 `${report.broker}: write-blocked ${String(blocked)}s`,
@@ -118,6 +129,12 @@ describe("rolling in-place upgrade and rollback under load, no message lost", fu
             () => "",
         );
         return `${brokerName}/${brokerId}/${/^brokerVersionDesc\s*:\s*(\S+)/m.exec(status)?.[1] ?? "down"}`;
+    }
+
+    /** The permission the name servers route for the group (its own topic), or -1 when there is no route. */
+    async function routePerm(group: string): Promise<number> {
+        const route = await mqadmin(runtime, ["topicRoute", "-n", ns, "-t", group]).catch(() => "");
+        return Number(/"perm"\s*:\s*(\d+)/.exec(route)?.[1] ?? -1);
     }
 
     /** Waits until the slave's commit log holds what its master held when asked. */
@@ -229,11 +246,51 @@ describe("rolling in-place upgrade and rollback under load, no message lost", fu
         );
     });
 
-    it("resumes on the next `up`: the dead slave comes back, then the last master rolls", async () => {
+    it("brings the dead slave back, then refuses the next master while that slave lacks a topic it had", async () => {
+        // Behind the roll's back: the dead slave's topic table loses the roll's topic. Its data version stays the
+        // master's, so the master's periodic sync sees nothing to copy and the topic stays missing.
+        const topicsFile = path.join(brokerDir("blue-broker-b-1"), "store", "config", "topics.json");
+        const table = JSON.parse(fs.readFileSync(topicsFile, "utf8")) as { topicConfigTable: Record<string, unknown> };
+        assert.ok(table.topicConfigTable[TOPIC], `${TOPIC} is not in ${topicsFile}`);
+        delete table.topicConfigTable[TOPIC];
+        fs.writeFileSync(topicsFile, JSON.stringify(table));
+        const masterB = pidOf("blue-broker-b-0");
+        const refused = pulumi(dir, "up");
+        assert.notStrictEqual(refused.status, 0, "the roll went on with a slave missing a topic");
+        assert.match(refused.output, /rocketmq:local:Process\s+blue-broker-b-1\s+updated/);
+        assert.match(
+            refused.output,
+            /roll stopped before blue-b\/0 went down: the brokers' metadata differs from the record taken before the roll \(\S+metadata\.json\)/,
+        );
+        assert.match(refused.output, new RegExp(`topic ${TOPIC} vanished from blue-b/1`));
+        assert.strictEqual(pidOf("blue-broker-b-0"), masterB, "master b went down anyway");
+        assert.strictEqual(await versionOf("blue-b", 0), "blue-b/0/V4_9_7");
+        // The operator's repair: the topic again on the master, whose next sync gives it back to the slave.
+        await mqadmin(await resolveRuntime("4.9.7"), [
+            "updateTopic",
+            "-n",
+            ns,
+            "-b",
+            addressOf("blue-b", 0),
+            "-t",
+            TOPIC,
+            "-r",
+            "4",
+            "-w",
+            "4",
+        ]);
+        const restored = () =>
+            TOPIC in (JSON.parse(fs.readFileSync(topicsFile, "utf8")) as typeof table).topicConfigTable;
+        for (let i = 0; i < 90 && !restored(); i++) {
+            await sleep(1000);
+        }
+        assert.ok(restored(), `the slave never synced ${TOPIC} back from its master`);
+    });
+
+    it("resumes on the next `up`: the last master rolls", async () => {
         const masterA = pidOf("blue-broker-a-0");
         const slaveA = pidOf("blue-broker-a-1");
         const out = mustPulumi(dir, "up");
-        assert.match(out, /rocketmq:local:Process\s+blue-broker-b-1\s+updated/);
         assert.match(out, /roll blue-b\/0 V4_9_7 → V5_5_0: add-write-perm done/);
         assert.strictEqual(pidOf("blue-broker-a-0"), masterA, "master a was rolled twice");
         assert.strictEqual(pidOf("blue-broker-a-1"), slaveA, "slave a was rolled twice");
@@ -315,22 +372,68 @@ describe("rolling in-place upgrade and rollback under load, no message lost", fu
         assert.strictEqual(pending(), 0, "the timer messages were never delivered");
     });
 
-    it("rolls back to 4.9.7 in the same order, name servers kept on 5.5.0", async () => {
-        const out = mustPulumi(dir, "up");
-        const order = ["blue-broker-a-1", "blue-broker-b-1", "blue-broker-a-0", "blue-broker-b-0"].map((n) =>
-            out.indexOf(`rocketmq:local:Process ${n} updating`),
+    it("rolls back to 4.9.7 in the same order, name servers kept on 5.5.0, through an `up` killed in a master's turn", async () => {
+        // The rollback's `up` is killed, process group and all, once master a was wiped and restarted on 4.9.7.
+        const interrupted = pulumiInterruptible(dir, "up");
+        background = interrupted.done;
+        let wipedAt = 0;
+        const deadline = Date.now() + 15 * 60_000;
+        try {
+            while (
+                Date.now() < deadline &&
+                !/roll blue-a\/0 V5_5_0 → V4_9_7: start-on-target done/.test(interrupted.output())
+            ) {
+                if (!wipedAt && /roll blue-a\/0 V5_5_0 → V4_9_7: wipe-write-perm done/.test(interrupted.output())) {
+                    wipedAt = Date.now();
+                }
+                await sleep(250);
+            }
+            assert.ok(wipedAt > 0, `master a was never wiped:\n${interrupted.output()}`);
+            interrupted.kill();
+        } catch (err) {
+            interrupted.kill();
+            await interrupted.done;
+            throw err;
+        }
+        const killed = await interrupted.done;
+        assert.notStrictEqual(killed.status, 0);
+        const order = ["blue-broker-a-1", "blue-broker-b-1", "blue-broker-a-0"].map((n) =>
+            killed.output.indexOf(`rocketmq:local:Process ${n} updating`),
         );
         assert.ok(
             order.every((at, i) => at >= 0 && (i === 0 || at > order[i - 1])),
             `not slaves first, one at a time: ${order.join(", ")}`,
         );
+        const restartedA = pidOf("blue-broker-a-0");
+        assert.ok(restartedA, "master a is not running after the kill");
+        assert.strictEqual(await versionOf("blue-a", 0), "blue-a/0/V4_9_7");
+        assert.strictEqual(await routePerm("blue-a"), 4, "master a should still be read-only after the kill");
+
+        const locked = pulumi(dir, "up");
+        assert.notStrictEqual(locked.status, 0, "an `up` ran on a stack a killed run left locked");
+        assert.match(locked.output, /the stack is currently locked by 1 lock\(s\)/);
+        assert.match(locked.output, /no longer runs/);
+        assert.match(locked.output, /Clear it with `npm run pulumi -- cancel --stack local`/);
+        mustPulumi(dir, "cancel", "--stack", "local");
+
+        const slaveB = pidOf("blue-broker-b-1");
+        const out = mustPulumi(dir, "up");
+        const resumedAt = Date.now();
+        assert.match(out, /roll blue-a\/0: already runs V4_9_7 as declared/);
+        assert.match(out, /roll blue-b\/0 V5_5_0 → V4_9_7: add-write-perm done/);
+        assert.strictEqual(pidOf("blue-broker-a-0"), restartedA, "master a was restarted a second time");
+        assert.strictEqual(pidOf("blue-broker-b-1"), slaveB, "slave b was rolled twice");
         assert.deepStrictEqual(await versions(), [
             "blue-a/0/V4_9_7",
             "blue-a/1/V4_9_7",
             "blue-b/0/V4_9_7",
             "blue-b/1/V4_9_7",
         ]);
-        recordMasterTurns(dir, masterTurns);
+        for (const group of ["blue-a", "blue-b"]) {
+            assert.strictEqual(await routePerm(group), 6, `${group} is not writable after the resumed roll`);
+        }
+        // Master a's turn counts from its wipe in the killed run to the end of the resumed one.
+        recordMasterTurns(dir, masterTurns, { "blue-a": Math.ceil((resumedAt - wipedAt) / 1000) + 1 });
     });
 
     it("consumed every message sent through the roll, its stop, its resume and the rollback", async () => {

@@ -136,6 +136,32 @@ export function pulumiInBackground(dir: string, ...args: string[]): Promise<Run>
     });
 }
 
+/** A `pulumi` run in its own process group, watched while it runs and killed as a laptop dying would kill it. */
+export interface InterruptibleRun {
+    /** Everything it printed so far. */
+    output(): string;
+    /** SIGKILL to the whole process group: the CLI, the program and the provider plugin, with no chance to clean up. */
+    kill(): void;
+    done: Promise<Run>;
+}
+
+export function pulumiInterruptible(dir: string, ...args: string[]): InterruptibleRun {
+    const child = spawn("bash", [path.join(dir, "scripts", "pulumi.sh"), ...args], {
+        cwd: dir,
+        detached: true,
+        env: { ...process.env, PULUMI_CONFIG_PASSPHRASE: "" },
+    });
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+    const done = new Promise<Run>((resolve) => child.on("exit", (code) => resolve({ status: code ?? -1, output })));
+    return {
+        output: () => output,
+        kill: () => process.kill(-child.pid!, "SIGKILL"),
+        done,
+    };
+}
+
 export function mustPulumi(dir: string, ...args: string[]): string {
     const r = pulumi(dir, ...args);
     assert.strictEqual(r.status, 0, `pulumi ${args.join(" ")} failed:\n${r.output}`);

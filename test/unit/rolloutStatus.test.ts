@@ -9,7 +9,7 @@ function healthy(): RolloutStatus {
         registered: [`${clusterName}-a/0`, `${clusterName}-a/1`],
         putTps: 12.5,
         backlog: 0,
-        pending: { scheduled: 0, half: 0, deadLetters: 0 },
+        pending: { scheduled: 0, half: 0, timers: 0, deadLetters: 0 },
         writeBlocked: [] as string[],
     });
     return {
@@ -50,18 +50,18 @@ describe("promotion gate", () => {
         assert.match(text, /Orders\s+10\.0%/);
     });
 
-    it("shows each colour's pending scheduled, half and dead-letter counts, and every master without writes", () => {
+    it("shows each colour's pending scheduled, half, timer and dead-letter counts, and every master without writes", () => {
         const s = healthy();
-        s.blue.pending = { scheduled: 120, half: 3, deadLetters: 40 };
+        s.blue.pending = { scheduled: 120, half: 3, timers: 7, deadLetters: 40 };
         s.blue.writeBlocked = ["blue-a (write permission wiped on the name servers)"];
         s.green!.pending = undefined;
         const text = formatStatus(s);
         assert.match(
             text,
-            /colour\s+cluster\s+version\s+registered\s+put TPS\s+backlog\s+scheduled\s+half\s+dead letters/,
+            /colour\s+cluster\s+version\s+registered\s+put TPS\s+backlog\s+scheduled\s+half\s+timer\s+dead letters/,
         );
-        assert.match(text, /blue\s+blue\s+4\.9\.7\s+2\/2\s+12\.5\s+0\s+120\s+3\s+40/);
-        assert.match(text, /green\s+green\s+5\.5\.0\s+2\/2\s+12\.5\s+0\s+\?\s+\?\s+\?/);
+        assert.match(text, /blue\s+blue\s+4\.9\.7\s+2\/2\s+12\.5\s+0\s+120\s+3\s+7\s+40/);
+        assert.match(text, /green\s+green\s+5\.5\.0\s+2\/2\s+12\.5\s+0\s+\?\s+\?\s+\?\s+\?/);
         assert.match(text, /blue: no write permission on blue-a \(write permission wiped on the name servers\)/);
     });
 

@@ -10,6 +10,7 @@ import {
     HALF_TOPIC,
     OP_TOPIC,
     openTransactions,
+    pendingTimerMessages,
     resolvedHalfOffsets,
     SCHEDULE_TOPIC,
     scheduledFromRuntimeStats,
@@ -121,6 +122,8 @@ describe("counting messages a broker holds outside every group's lag", () => {
             },
             pullFromQueue: async (q: QueueAddress, offset: number, max: number) =>
                 (queues.get(`${q.topic}/${q.queueId}`) ?? []).filter((m) => m.queueOffset >= offset).slice(0, max),
+            // A 5.x broker's timer metrics: per topic, messages not yet due.
+            timerMetrics: async () => ({ Orders: 7, Reminders: 2 }),
         };
         const counts = await countStranded(fake, { brokerName: "blue-a", address: "127.0.0.1:1" });
         assert.deepStrictEqual(counts, {
@@ -130,19 +133,28 @@ describe("counting messages a broker holds outside every group's lag", () => {
                 { level: 9, pending: 50, nextDueAt: stored + 300_000 },
             ],
             half: { pending: 1, atLeast: false },
+            timers: 9,
             deadLetters: [{ topic: "%DLQ%OrderGroup", messages: 40 }],
         });
         assert.strictEqual(
             strandedSummary([counts], stored + 60_000, true),
             "blue-a holds 20 scheduled message(s) (delay level 7, next due in 2m), 50 scheduled message(s) (delay level 9, " +
-                "next due in 4m), 1 transactional half message(s), 40 message(s) in %DLQ%OrderGroup",
+                "next due in 4m), 9 timer message(s) not yet due, 1 transactional half message(s), 40 message(s) in %DLQ%OrderGroup",
         );
         assert.strictEqual(
             strandedSummary([counts], stored + 60_000, false),
             "blue-a holds 20 scheduled message(s) (delay level 7, next due in 2m), 50 scheduled message(s) (delay level 9, " +
-                "next due in 4m), 1 transactional half message(s)",
+                "next due in 4m), 9 timer message(s) not yet due, 1 transactional half message(s)",
         );
-        const empty = { brokerName: "blue-b", scheduled: [], half: { pending: 0, atLeast: false }, deadLetters: [] };
+        // A 4.x broker answers that it has no timer metrics: no timers, not an error.
+        assert.strictEqual(await pendingTimerMessages({ timerMetrics: async () => undefined }, "127.0.0.1:1"), 0);
+        const empty = {
+            brokerName: "blue-b",
+            scheduled: [],
+            half: { pending: 0, atLeast: false },
+            timers: 0,
+            deadLetters: [],
+        };
         assert.strictEqual(strandedSummary([empty], 0, true), "");
     });
 });

@@ -139,6 +139,7 @@ export class LocalPlatform implements ClusterPlatform {
                               .filter((p) => p.brokerName === b.brokerName && p.brokerId !== b.brokerId)
                               .map((p) => ({ brokerId: p.brokerId, address: p.address })),
                           settings: ctx.roll,
+                          baselineDir: ctx.rollBaselineDir ?? "",
                       }
                     : undefined,
                 stopped: ctx.stopped,

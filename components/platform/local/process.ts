@@ -27,6 +27,8 @@ export interface RocketMQProcessArgs {
         address: string;
         peers: { brokerId: number; address: string }[];
         settings: RollSettings;
+        /** The pre-roll backup, whose metadata record the turn compares the brokers with ("" for none). */
+        baselineDir: pulumi.Input<string>;
     }>;
     /** Keep the process stopped (its directory stays): how a retired colour's servers are held. */
     stopped?: pulumi.Input<boolean>;

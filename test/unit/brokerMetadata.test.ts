@@ -1,0 +1,60 @@
+import * as assert from "assert";
+import { BrokerMetadata, metadataRegressions, MetadataRecord } from "../../runtime/brokerMetadata";
+
+const slave: BrokerMetadata = {
+    broker: "blue-a/1",
+    address: "127.0.0.1:10921",
+    topics: { Orders: { readQueueNums: 4, writeQueueNums: 4, perm: 6 } },
+    groups: { OrderReaders: { retryMaxTimes: 16, retryQueueNums: 1, consumeBroadcastEnable: true } },
+    consumerOffsets: { "OrderReaders Orders 0": 120, "OrderReaders %RETRY%OrderReaders 0": 3 },
+    delayOffsets: { "3": 40, "8": 2 },
+};
+const record = (...brokers: BrokerMetadata[]): MetadataRecord => ({ takenAt: "t", brokers });
+const roll = { queueShapesMayChange: false };
+
+describe("metadata compared around a change", () => {
+    it("finds nothing when only offsets moved forward and topics, groups and delay levels were added", () => {
+        const after: BrokerMetadata = {
+            ...slave,
+            topics: { ...slave.topics, rmq_sys_wheel_timer: { readQueueNums: 1, writeQueueNums: 1, perm: 6 } },
+            groups: { ...slave.groups, NewReaders: {} },
+            consumerOffsets: { ...slave.consumerOffsets, "OrderReaders Orders 0": 180, "NewReaders Orders 1": 5 },
+            delayOffsets: { "3": 41, "8": 2, "16": 1 },
+        };
+        assert.deepStrictEqual(metadataRegressions(record(slave), record(after), roll), []);
+    });
+
+    it("names a vanished topic and group, a changed retry setting, and offsets that went back, each with its broker", () => {
+        const after: BrokerMetadata = {
+            ...slave,
+            topics: {},
+            groups: {},
+            consumerOffsets: { "OrderReaders Orders 0": 100, "OrderReaders %RETRY%OrderReaders 0": 3 },
+            delayOffsets: { "3": 12, "8": 2 },
+        };
+        assert.deepStrictEqual(metadataRegressions(record(slave), record(after), roll), [
+            "topic Orders vanished from blue-a/1",
+            "subscription group OrderReaders vanished from blue-a/1",
+            "consumer offset of OrderReaders on Orders queue 0 at blue-a/1 went back from 120 to 100 (those messages would be consumed again)",
+            "delay offset of level 3 at blue-a/1 went back from 40 to 12 (scheduled messages would be delivered again)",
+        ]);
+        const retry = { ...slave, groups: { OrderReaders: { ...slave.groups.OrderReaders, retryMaxTimes: 3 } } };
+        assert.deepStrictEqual(metadataRegressions(record(slave), record(retry), roll), [
+            "subscription group OrderReaders on blue-a/1: retryMaxTimes 16 → 3",
+        ]);
+    });
+
+    it("flags a topic's queue counts and permission in a roll, not in a blue-green stage", () => {
+        const after = { ...slave, topics: { Orders: { readQueueNums: 4, writeQueueNums: 0, perm: 4 } } };
+        assert.deepStrictEqual(metadataRegressions(record(slave), record(after), roll), [
+            "topic Orders on blue-a/1: writeQueueNums 4 → 0",
+            "topic Orders on blue-a/1: perm 6 → 4",
+        ]);
+        assert.deepStrictEqual(metadataRegressions(record(slave), record(after), { queueShapesMayChange: true }), []);
+    });
+
+    it("leaves out a broker that was not recorded on both sides (down, or new)", () => {
+        assert.deepStrictEqual(metadataRegressions(record(slave), record(), roll), []);
+        assert.deepStrictEqual(metadataRegressions(record(), record({ ...slave, topics: {} }), roll), []);
+    });
+});
