@@ -11,7 +11,8 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { BackupProcess, MANIFEST, pruneBackups, takeBackup } from "../runtime/backup";
+import { withAdminSession } from "../runtime/adminSession";
+import { adminRecords, BackupProcess, MANIFEST, pruneBackups, takeBackup } from "../runtime/backup";
 import { BenchmarkResult, BenchmarkSettings, runProducerBenchmark } from "../runtime/benchmark";
 import { resolveRuntime } from "../runtime/maven";
 import type * as S3Upload from "../runtime/s3Upload";
@@ -50,8 +51,17 @@ async function backUp(
         );
         baseline = await runProducerBenchmark(runtime, String(inputs.nameServers), clusterName, settings);
     }
+    const records = await withAdminSession(String(inputs.nameServers), progress, async (session) =>
+        adminRecords(
+            session,
+            (await session.cluster()).filter((b) => b.cluster === clusterName),
+        ),
+    );
     const { dir, manifest } = await takeBackup({
-        extraFiles: baseline ? { "baseline.json": JSON.stringify(baseline, null, 2) + "\n" } : {},
+        extraFiles: {
+            ...records.files,
+            ...(baseline ? { "baseline.json": JSON.stringify(baseline, null, 2) + "\n" } : {}),
+        },
         runtime,
         nameServers: String(inputs.nameServers),
         clusterName,
@@ -75,6 +85,8 @@ async function backUp(
         prunedBackups: pruned,
         uploadedTo: upload?.url ?? "",
         baseline: baseline ?? null,
+        deadLetters: records.deadLetters,
+        deadLettersPartial: records.partial,
     };
 }
 

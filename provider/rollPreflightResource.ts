@@ -19,8 +19,8 @@
  * target: the gate passes without a backup.
  */
 import { withAdminSession } from "../runtime/adminSession";
-import { METADATA_FILE, recordMetadata } from "../runtime/brokerMetadata";
-import { BackupProcess, pruneBackups, takeBackup } from "../runtime/backup";
+import { engineLog } from "./engineLog";
+import { adminRecords, BackupProcess, pruneBackups, takeBackup } from "../runtime/backup";
 import { BenchmarkResult, BenchmarkSettings, runProducerBenchmark } from "../runtime/benchmark";
 import { portAccepts } from "../runtime/launcher";
 import { resolveRuntime } from "../runtime/maven";
@@ -151,12 +151,15 @@ async function gate(
         baseline = await runProducerBenchmark(runtime, inputs.nameServers, inputs.clusterName, inputs.benchmark);
     }
     // Each turn of the roll compares the brokers with this record before it takes one down.
-    const metadata = await withAdminSession(inputs.nameServers, ctx.progress, (session) =>
-        recordMetadata(session, inputs.brokers),
+    const records = await withAdminSession(inputs.nameServers, ctx.progress, (session) =>
+        adminRecords(session, inputs.brokers),
     );
+    for (const p of records.partial) {
+        engineLog(ctx.urn, `backup: dead letters exported in part: ${p}`);
+    }
     const { dir, manifest } = await takeBackup({
         extraFiles: {
-            [METADATA_FILE]: JSON.stringify(metadata, null, 2) + "\n",
+            ...records.files,
             ...(baseline ? { "baseline.json": JSON.stringify(baseline, null, 2) + "\n" } : {}),
         },
         runtime,

@@ -141,17 +141,24 @@ export const drainCheckHandler: ResourceHandler = {
 
     async create(ctx, inputs) {
         const blue = inputs.blue as ColourRef;
-        const { groups } = await withAdminSession(String(inputs.nameServers), ctx.progress, (s) =>
-            checkDrained(
-                s,
-                blue,
-                Number(inputs.timeoutSeconds),
-                ctx.progress,
-                typeof inputs.quietSeconds === "number" ? inputs.quietSeconds : undefined,
-                { ...DEFAULT_STRANDED_SETTINGS, ...(inputs.stranded as Partial<StrandedSettings> | undefined) },
-            ),
+        const { groups, deadLettersExportedTo } = await withAdminSession(
+            String(inputs.nameServers),
+            ctx.progress,
+            (s) =>
+                checkDrained(
+                    s,
+                    blue,
+                    Number(inputs.timeoutSeconds),
+                    ctx.progress,
+                    typeof inputs.quietSeconds === "number" ? inputs.quietSeconds : undefined,
+                    { ...DEFAULT_STRANDED_SETTINGS, ...(inputs.stranded as Partial<StrandedSettings> | undefined) },
+                    typeof inputs.deadLetterExportRoot === "string" ? inputs.deadLetterExportRoot : undefined,
+                ),
         );
-        return { id: `drained-${blue.clusterName}`, outs: { ...inputs, groups, drainedAt: new Date().toISOString() } };
+        return {
+            id: `drained-${blue.clusterName}`,
+            outs: { ...inputs, groups, deadLettersExportedTo, drainedAt: new Date().toISOString() },
+        };
     },
 
     async read(_ctx, id, props) {

@@ -63,6 +63,8 @@ export interface PulledMessage {
     storeTimestamp: number;
     properties: Record<string, string>;
     body?: string;
+    /** The body's exact bytes, when asked for (an export). */
+    bodyBase64?: string;
 }
 
 export interface QueueOffsets {
@@ -271,8 +273,14 @@ export class AdminSession {
      * Reads up to `max` messages of one queue from `offset`, without committing anything. System topics (the
      * schedule, half and op topics) are routed like any other and read the same way.
      */
-    pullFromQueue(queue: QueueAddress, offset: number, max: number, withBody = true): Promise<PulledMessage[]> {
-        return this.request({ op: "pull", ...queue, offset, max, withBody }) as Promise<PulledMessage[]>;
+    pullFromQueue(
+        queue: QueueAddress,
+        offset: number,
+        max: number,
+        withBody = true,
+        base64 = false,
+    ): Promise<PulledMessage[]> {
+        return this.request({ op: "pull", ...queue, offset, max, withBody, base64 }) as Promise<PulledMessage[]>;
     }
 
     /** Every group with a consumer online and its total backlog: the groups `mqadmin consumerProgress` lists. */

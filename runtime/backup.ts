@@ -10,6 +10,8 @@ import { configFileName, ServerRole } from "./launcher";
 import { RocketMQRuntime } from "./maven";
 import { mqadmin } from "./mqadmin";
 import { hasExportMetadata } from "./versions";
+import { METADATA_FILE, MetadataAdmin, MetadataSubject, recordMetadata } from "./brokerMetadata";
+import { DeadLetterAdmin, exportDeadLetters } from "./deadLetters";
 
 export const MANIFEST = "manifest.json";
 /** A broker's metadata under store/config that a restore needs: topics, groups and offsets. */
@@ -214,4 +216,26 @@ export function pruneBackups(
         fs.rmSync(path.join(clusterDir, id), { recursive: true, force: true });
     }
     return removable;
+}
+
+/**
+ * What a backup keeps from the admin API beside the files it copies: every
+ * broker's metadata record (compared after the change) and the dead letters
+ * of its masters. Files by their path inside the backup; `partial` names a
+ * dead-letter queue too long to export whole.
+ */
+export async function adminRecords(
+    admin: MetadataAdmin & DeadLetterAdmin,
+    brokers: readonly MetadataSubject[],
+): Promise<{ files: Record<string, string>; deadLetters: number; partial: string[] }> {
+    const metadata = await recordMetadata(admin, brokers);
+    const dead = await exportDeadLetters(
+        admin,
+        brokers.filter((b) => b.brokerId === 0),
+    );
+    return {
+        files: { [METADATA_FILE]: JSON.stringify(metadata, null, 2) + "\n", ...dead.files },
+        deadLetters: dead.messages,
+        partial: dead.partial,
+    };
 }

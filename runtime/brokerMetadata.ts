@@ -12,7 +12,7 @@ import type { AdminSession } from "./adminSession";
 import { scheduledFromRuntimeStats } from "./strandedMessages";
 
 /** The record's file in a backup. */
-export const METADATA_FILE = "metadata.json";
+export const METADATA_FILE = "broker-metadata.json";
 
 /** The admin calls a record needs (a fake in unit tests). */
 export type MetadataAdmin = Pick<AdminSession, "topics" | "groups" | "consumeStats" | "runtimeStats">;

@@ -22,9 +22,12 @@ import {
     TrafficPlan,
 } from "../components/plan/trafficPlan";
 import type { AdminSession, GroupConfigData } from "./adminSession";
+import { metadataRegressions, recordMetadata } from "./brokerMetadata";
+import { exportDeadLetters, writeDeadLetters } from "./deadLetters";
 import {
     countStranded,
     DEFAULT_STRANDED_SETTINGS,
+    StrandedCounts,
     StrandedSettings,
     strandedParts,
     strandedSummary,
@@ -345,12 +348,18 @@ export async function applyTraffic(session: AdminSession, req: TrafficRequest, l
     log(`reading topics and groups on ${req.blue.clusterName} and ${req.green.clusterName}`);
     const blue = await readColour(session, req.blue);
     let green = await readColour(session, req.green);
+    const masters = [...req.blue.masters, ...req.green.masters].map((m) => ({ ...m, brokerId: 0 }));
+    const metadataBefore = await recordMetadata(session, masters);
 
     fs.mkdirSync(req.snapshotDir, { recursive: true });
     const snapshotFile = path.join(req.snapshotDir, `routes-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
     fs.writeFileSync(
         snapshotFile,
-        JSON.stringify({ takenAt: new Date().toISOString(), targetWeight: req.weight, blue, green }, null, 2) + "\n",
+        JSON.stringify(
+            { takenAt: new Date().toISOString(), targetWeight: req.weight, blue, green, metadata: metadataBefore },
+            null,
+            2,
+        ) + "\n",
     );
 
     pruneSnapshots(req.snapshotDir, KEPT_SNAPSHOTS);
@@ -391,6 +400,16 @@ export async function applyTraffic(session: AdminSession, req: TrafficRequest, l
         orderedPauses[move.topic] = Math.round((Date.now() - began) / 1000);
     }
     await verifyRoutes(session, plan);
+    // Queue counts and permissions are what a stage changes; anything else that went missing or back is a fault.
+    const regressions = metadataRegressions(metadataBefore, await recordMetadata(session, masters), {
+        queueShapesMayChange: true,
+    });
+    if (regressions.length > 0) {
+        throw new Error(
+            `trafficWeight ${req.weight} is applied, but the masters' metadata changed around it (the record from ` +
+                `before is in ${snapshotFile}):\n  - ${regressions.join("\n  - ")}`,
+        );
+    }
     const effectiveShares = Object.fromEntries(plan.topics.map((t) => [t.topic, t.effectiveShare]));
     return {
         weight: req.weight,
@@ -475,7 +494,9 @@ export async function checkDrained(
     /** Isolated routing keeps blue writable: then no write may reach blue for this long instead. */
     quietSeconds?: number,
     stranded: StrandedSettings = DEFAULT_STRANDED_SETTINGS,
-): Promise<{ groups: string[] }> {
+    /** Where dead letters that do not hold retirement back are exported before blue goes (a new directory in it). */
+    deadLetterExportRoot?: string,
+): Promise<{ groups: string[]; deadLettersExportedTo: string }> {
     const groups = new Set<string>();
     for (const list of Object.values(await readGroups(session, blue))) {
         for (const g of list) {
@@ -502,8 +523,17 @@ export async function checkDrained(
         }
     }
     const list = [...groups].sort();
-    await waitForRetirable(session, blue, list, stranded, timeoutSeconds, log);
-    return { groups: list };
+    const counts = await waitForRetirable(session, blue, list, stranded, timeoutSeconds, log);
+    let deadLettersExportedTo = "";
+    if (deadLetterExportRoot && counts.some((c) => c.deadLetters.length > 0)) {
+        // Dead letters that do not hold retirement back go with blue's store: a copy stays where the operator can replay it.
+        const exported = await exportDeadLetters(session, blue.masters);
+        deadLettersExportedTo = path.join(deadLetterExportRoot, new Date().toISOString().replace(/[:.]/g, "-"));
+        writeDeadLetters(deadLettersExportedTo, exported);
+        const partial = exported.partial.length > 0 ? `; in part only: ${exported.partial.join(", ")}` : "";
+        log(`retireBlue: ${exported.messages} dead letter(s) exported to ${deadLettersExportedTo}${partial}`);
+    }
+    return { groups: list, deadLettersExportedTo };
 }
 
 /**
@@ -520,7 +550,7 @@ async function waitForRetirable(
     settings: StrandedSettings,
     timeoutSeconds: number,
     log: Log,
-): Promise<void> {
+): Promise<StrandedCounts[]> {
     const began = Date.now();
     for (;;) {
         const lags = await backlogOn(session, blue.masters, groups);
@@ -534,12 +564,14 @@ async function waitForRetirable(
         }
         const now = Date.now();
         for (const c of counts.filter((x) => x.deadLetters.length > 0 && !settings.deadLettersHold)) {
-            log(`retireBlue: ${c.brokerName} holds ${strandedParts(c, now, true).join(", ")}; they are lost with blue`);
+            log(
+                `retireBlue: ${c.brokerName} holds ${strandedParts(c, now, true).join(", ")}; they do not hold it back`,
+            );
         }
         const lagText = lags.map((l) => `group ${l.group} has ${l.lag} unconsumed on ${l.brokerName}`).join("; ");
         const strandedText = strandedSummary(counts, now, settings.deadLettersHold);
         if (!lagText && !strandedText) {
-            return;
+            return counts;
         }
         const waited = Math.round((now - began) / 1000);
         const shown = [lagText, strandedText].filter(Boolean).join("; ");

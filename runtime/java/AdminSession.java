@@ -51,8 +51,8 @@ import org.apache.rocketmq.tools.admin.DefaultMQAdminExt;
  *   brokerConfig  broker            the broker's live config (every key, as strings)
  *   setBrokerConfig broker, key, value  change one key of the broker's config; the broker persists it
  *   send         topic, brokerName, queueId, body   one message to one queue: {status, queueOffset}
- *   pull         topic, brokerName, queueId, offset, max[, withBody]  up to max messages from offset:
- *                                    [{queueOffset, storeTimestamp, properties, body}]
+ *   pull         topic, brokerName, queueId, offset, max[, withBody][, base64]  up to max messages from offset:
+ *                                    [{queueOffset, storeTimestamp, properties, body[, bodyBase64]}]
  *   timerMetrics broker             5.x: the broker's timer messages not yet due, per topic ({topic: count});
  *                                    null from a broker without timers (4.x answers the request as unsupported)
  *   groupBacklogs                    every group with a consumer online (this session's reader aside):
@@ -237,6 +237,10 @@ public final class AdminSession {
                 o.put("properties", m.getProperties());
                 if (withBody) {
                     o.put("body", new String(m.getBody(), StandardCharsets.UTF_8));
+                }
+                if (Boolean.TRUE.equals(req.getBoolean("base64"))) {
+                    // An exported message keeps its exact bytes, whatever its encoding.
+                    o.put("bodyBase64", java.util.Base64.getEncoder().encodeToString(m.getBody()));
                 }
                 list.add(o);
             }

@@ -159,6 +159,7 @@ describe("backup and verification on the blue cluster", () => {
             "cluster/statsAll.txt",
             "cluster/metadata.json",
             "cluster/configs.json",
+            "broker-metadata.json",
             "processes/namesrv-0/namesrv.conf",
             "processes/blue-broker-a-0/broker.conf",
             "processes/blue-broker-a-0/config/topics.json",
@@ -169,6 +170,20 @@ describe("backup and verification on the blue cluster", () => {
             assert.ok(files.includes(f), `backup lacks ${f}; it has ${files.join(", ")}`);
         }
         assert.match(fs.readFileSync(path.join(backupDir, "cluster/topicList.txt"), "utf8"), /LoadTopic/);
+        // The record later changes are compared with: every broker, the load's topic on each.
+        const record = JSON.parse(fs.readFileSync(path.join(backupDir, "broker-metadata.json"), "utf8")) as {
+            brokers: { broker: string; topics: Record<string, unknown> }[];
+        };
+        assert.deepStrictEqual(record.brokers.map((b) => b.broker).sort(), [
+            "blue-a/0",
+            "blue-a/1",
+            "blue-b/0",
+            "blue-b/1",
+        ]);
+        assert.ok(
+            record.brokers.every((b) => "LoadTopic" in b.topics),
+            `LoadTopic missing from a broker's record: ${JSON.stringify(record.brokers.map((b) => Object.keys(b.topics)))}`,
+        );
 
         // A tampered file is caught by the manifest.
         const victim = path.join(backupDir, "cluster/topicList.txt");

@@ -260,7 +260,7 @@ describe("rolling in-place upgrade and rollback under load, no message lost", fu
         assert.match(refused.output, /rocketmq:local:Process\s+blue-broker-b-1\s+updated/);
         assert.match(
             refused.output,
-            /roll stopped before blue-b\/0 went down: the brokers' metadata differs from the record taken before the roll \(\S+metadata\.json\)/,
+            /roll stopped before blue-b\/0 went down: the brokers' metadata differs from the record taken before the roll \(\S+broker-metadata\.json\)/,
         );
         assert.match(refused.output, new RegExp(`topic ${TOPIC} vanished from blue-b/1`));
         assert.strictEqual(pidOf("blue-broker-b-0"), masterB, "master b went down anyway");

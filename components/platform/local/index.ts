@@ -279,6 +279,7 @@ export class LocalPlatform implements ClusterPlatform {
                 timeoutSeconds: gate.timeoutSeconds,
                 quietSeconds: gate.quietSeconds,
                 stranded: gate.stranded,
+                deadLetterExportRoot: path.join(this.args.dataRoot, "backups", blue.plan.clusterName, "dead-letters"),
             },
             { parent: ctx.parent, dependsOn: ctx.dependsOn },
         );

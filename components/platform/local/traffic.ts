@@ -69,6 +69,8 @@ export interface DrainCheckArgs {
     quietSeconds?: pulumi.Input<number>;
     /** Whether to wait for scheduled, half and dead-letter messages on blue, and whether dead letters count. */
     stranded: pulumi.Input<StrandedSettings>;
+    /** Dead letters that do not hold retirement back are exported into a new directory here before blue goes. */
+    deadLetterExportRoot?: pulumi.Input<string>;
 }
 
 /** Succeeds only once no consumer group has unconsumed messages on blue. */
@@ -76,8 +78,15 @@ export class DrainCheck extends pulumi.CustomResource {
     /** The consumer groups that were checked. */
     public readonly groups!: pulumi.Output<string[]>;
     public readonly drainedAt!: pulumi.Output<string>;
+    /** Where blue's dead letters were exported ("" when it held none). */
+    public readonly deadLettersExportedTo!: pulumi.Output<string>;
 
     constructor(name: string, args: DrainCheckArgs, opts?: pulumi.CustomResourceOptions) {
-        super("rocketmq:local:DrainCheck", name, { ...args, groups: undefined, drainedAt: undefined }, opts);
+        super(
+            "rocketmq:local:DrainCheck",
+            name,
+            { ...args, groups: undefined, drainedAt: undefined, deadLettersExportedTo: undefined },
+            opts,
+        );
     }
 }
