@@ -46,9 +46,14 @@ export interface BenchmarkResult {
     tps: number;
     avgRtMs: number;
     maxRtMs: number;
-    /** Sends that failed during the run (the tool's cumulative counters at the end). */
+    /**
+     * Sends that failed after the warm-up second (the tool's cumulative counters at the end, less those at the
+     * warm-up report): each thread's first send can fail while the producer still learns the topic's route.
+     */
     sendFailed: number;
     responseFailed: number;
+    /** The first exception line the tool printed, if any: what a failed send said. */
+    firstError?: string;
 }
 
 const REPORT =
@@ -63,7 +68,7 @@ function median(xs: number[]): number {
 /**
  * Parses the tool's one-second reports (`Current Time: … | Send TPS: … |
  * Max RT(ms): … | Average RT(ms): … | Send Failed: … | Response Failed: …`).
- * The first report is warm-up and dropped; medians resist the machine's noise. Pure.
+ * The first report is warm-up and dropped, its failures too; medians resist the machine's noise. Pure.
  */
 export function parseBenchmarkReports(output: string): BenchmarkResult {
     const reports = output
@@ -85,13 +90,19 @@ export function parseBenchmarkReports(output: string): BenchmarkResult {
         );
     }
     const last = reports[reports.length - 1];
+    const warmUp = reports[0];
+    const firstError = output
+        .split("\n")
+        .find((l) => /Exception/.test(l))
+        ?.trim();
     return {
+        ...(firstError ? { firstError: firstError.slice(0, 300) } : {}),
         samples: measured.length,
         tps: median(measured.map((r) => r.tps)),
         avgRtMs: median(measured.map((r) => r.avgRt)),
         maxRtMs: Math.max(...measured.map((r) => r.maxRt)),
-        sendFailed: last.failed,
-        responseFailed: last.respFailed,
+        sendFailed: last.failed - warmUp.failed,
+        responseFailed: last.respFailed - warmUp.respFailed,
     };
 }
 
@@ -180,7 +191,9 @@ export function compareToBaseline(
         );
     }
     if (after.sendFailed > 0) {
-        problems.push(`${after.sendFailed} sends failed`);
+        problems.push(
+            `${after.sendFailed} sends failed${after.firstError ? ` (first error: ${after.firstError})` : ""}`,
+        );
     }
     return {
         ok: problems.length === 0,

@@ -31,7 +31,7 @@ import {
     stackResources,
     TEST_ROUTE_REFRESH_MS,
 } from "./support";
-import { Send, TrafficLoad } from "./trafficLoad";
+import { PendingLoad, Send, TrafficLoad } from "./trafficLoad";
 
 const TOPIC = "RollTopic";
 const GROUP = "RollReaders";
@@ -42,6 +42,10 @@ const CATCH_UP_SECONDS = 30;
  * producers learn the writes are back) and what a send in flight takes.
  */
 const GAP_SLACK_MS = TEST_ROUTE_REFRESH_MS + 5_000;
+/** Delayed (level 6, 2 min) just before the rollback: due while its masters roll back. */
+const DELAYED_TOPIC = "RollDelayed";
+const DELAYED_GROUP = "RollDelayedReaders";
+const DELAYED_MIX = { delayed: 20, delayLevel: 6, transactions: 0, retried: 0, retryLevel: 4 };
 /** 5.x timer messages sent before the rollback's preview: due after it has read them as pending. */
 const TIMER_DELAY_MS = 60_000;
 
@@ -102,6 +106,7 @@ describe("rolling in-place upgrade and rollback under load, no message lost", fu
     let runtime: RocketMQRuntime;
     let ns: string;
     let load: TrafficLoad | undefined;
+    let delayed: PendingLoad | undefined;
     /** An `up` still running in the background; teardown waits for it, or destroy would find the stack locked. */
     let background: Promise<Run> | undefined;
     const brokerDir = (name: string) => path.join(dir, ".pulumi", "local", "local", "blue", name);
@@ -165,6 +170,7 @@ describe("rolling in-place upgrade and rollback under load, no message lost", fu
 
     after(async () => {
         load?.kill();
+        delayed?.kill();
         await background;
         if (dir) {
             pulumi(dir, "destroy");
@@ -373,6 +379,20 @@ describe("rolling in-place upgrade and rollback under load, no message lost", fu
     });
 
     it("rolls back to 4.9.7 in the same order, name servers kept on 5.5.0, through an `up` killed in a master's turn", async () => {
+        // Delayed messages written on 5.5.0 and due while the masters roll back: 4.9.7 delivers them from the same
+        // schedule queues and delay offsets, each once.
+        await updateTopic(runtime, ns, "blue", DELAYED_TOPIC, { readQueues: 2, writeQueues: 2, perm: 6 });
+        delayed = new PendingLoad(
+            runtime,
+            path.join(dir, "delayed"),
+            ns,
+            DELAYED_TOPIC,
+            DELAYED_GROUP,
+            DELAYED_MIX,
+            TEST_ROUTE_REFRESH_MS,
+        );
+        await delayed.sent(120_000);
+        assert.strictEqual(delayed.sends().length, DELAYED_MIX.delayed, delayed.failures().join("\n"));
         // The rollback's `up` is killed, process group and all, once master a was wiped and restarted on 4.9.7.
         const interrupted = pulumiInterruptible(dir, "up");
         background = interrupted.done;
@@ -458,6 +478,18 @@ describe("rolling in-place upgrade and rollback under load, no message lost", fu
         assert.strictEqual(consumed.size, sends.length);
         assert.strictEqual(failures.length, 0, `sends failed after retries:\n${failures.slice(0, 5).join("\n")}`);
         assert.strictEqual(result.failed, 0, "the client counted sends that failed after its retries");
+        // The delayed messages sent on 5.5.0 and due during the rollback: each consumed.
+        const delayedKeys = delayed!.sends().map((s) => s.key);
+        const delayedResult = await delayed!.drainAndStop(300_000);
+        const delayedConsumed = delayed!.consumed(DELAYED_GROUP);
+        delayed = undefined;
+        assert.strictEqual(delayedKeys.length, DELAYED_MIX.delayed);
+        assert.strictEqual(delayedResult.failed, 0, "delayed sends failed after the client's retries");
+        assert.deepStrictEqual(
+            delayedKeys.filter((k) => !delayedConsumed.has(k)),
+            [],
+            "delayed messages never delivered",
+        );
         // Each group was without writes only while its master was: the roll gave them back.
         for (const group of ["blue-a", "blue-b"]) {
             const blocked = masterTurns.get(group) ?? [];
