@@ -129,6 +129,15 @@ export function describeCliFailure(
     return lines.join("\n");
 }
 
+/**
+ * The program's exports that have a value: an output of a strategy or routing
+ * the stack does not use is left out rather than exported as undefined,
+ * which the engine warns about on every run. Pure.
+ */
+export function definedOutputs(exports: Record<string, unknown>): Record<string, unknown> {
+    return Object.fromEntries(Object.entries(exports).filter(([, value]) => value !== undefined));
+}
+
 function isRunning(pid: number): boolean {
     try {
         process.kill(pid, 0);
@@ -150,8 +159,7 @@ async function main(): Promise<void> {
     const program = async () => {
         // require, not import(): the program must load through ts-node's CommonJS hook.
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const outputs: Record<string, unknown> = { ...require("../index") };
-        return outputs;
+        return definedOutputs(require("../index") as Record<string, unknown>);
     };
     const stack = await LocalWorkspace.createOrSelectStack(
         { stackName: opts.stack, projectName: "rocketmq-upgrade", program },

@@ -93,7 +93,9 @@ describe("the blue cluster on the local stack", () => {
     });
 
     it("comes up with `pulumi up`: 4 brokers at 4.9.7 in clusterList", async () => {
-        mustPulumi(dir, "up");
+        const up = mustPulumi(dir, "up");
+        // Outputs of a strategy or routing this stack does not use are left out, not exported undefined.
+        assert.doesNotMatch(up, /Undefined value/);
         ns = String(stackOutputs(dir).nameServers);
         assert.strictEqual(ns, `127.0.0.1:${ports.nameServer};127.0.0.1:${ports.nameServer + 1}`);
         const rows = parseClusterList(await mqadmin(runtime, ["clusterList", "-n", ns]));

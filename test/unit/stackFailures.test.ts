@@ -4,7 +4,7 @@
  * holds the lock and the safe way to clear it.
  */
 import * as assert from "assert";
-import { cliStderr, describeCliFailure } from "../../scripts/stack";
+import { cliStderr, definedOutputs, describeCliFailure } from "../../scripts/stack";
 
 const LOCKED =
     "error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file with `pulumi cancel`.\n" +
@@ -46,6 +46,20 @@ describe("the wrapper's message for a failed CLI run", () => {
         assert.strictEqual(
             describeCliFailure("", "local", { host: "h", isRunning: () => false }),
             "the pulumi command failed (diagnostics above)",
+        );
+    });
+});
+
+describe("the program's stack outputs", () => {
+    it("leaves out what a strategy or routing does not use, and keeps falsy values", () => {
+        assert.deepStrictEqual(
+            definedOutputs({
+                nameServers: "127.0.0.1:9876",
+                greenNameServers: undefined,
+                trafficWeight: 0,
+                blueRetired: false,
+            }),
+            { nameServers: "127.0.0.1:9876", trafficWeight: 0, blueRetired: false },
         );
     });
 });
