@@ -8,7 +8,11 @@
  * - scheduled: per delay level, the schedule queue's max offset against the
  *   broker's delay offset from its runtime stats (how far delivery got);
  * - half: the half queue from the transaction checker's committed offset,
- *   less the half offsets the op queue records as committed or rolled back;
+ *   less the half offsets the op queue records as committed or rolled back
+ *   (5.x; on 4.9.7 the op topic has no topic config, so no route and no
+ *   read: a settled transaction leaves the count once the checker's next
+ *   pass moves past it, up to two check intervals, 2 min by default);
+ * - timer (5.x): the broker's timer metrics;
  * - dead letters: each `%DLQ%` queue's max minus min offset.
  */
 import type { AdminSession, PulledMessage } from "./adminSession";
@@ -22,8 +26,12 @@ export interface MasterRef {
 export const SCHEDULE_TOPIC = "SCHEDULE_TOPIC_XXXX";
 export const HALF_TOPIC = "RMQ_SYS_TRANS_HALF_TOPIC";
 export const OP_TOPIC = "RMQ_SYS_TRANS_OP_HALF_TOPIC";
-/** The broker's transaction checker commits its progress on the half and op queues as this group. */
-export const TRANSACTION_CHECKER_GROUP = "CID_SYS_RMQ_TRANS";
+/**
+ * The group the broker's transaction checker commits its progress on the half and op queues as: the value of
+ * RocketMQ's MixAll.CID_SYS_RMQ_TRANS (the constant's name and its value differ; under the name no broker has
+ * offsets, and every half message ever written looked open).
+ */
+export const TRANSACTION_CHECKER_GROUP = "CID_RMQ_SYS_TRANS";
 export const DLQ_PREFIX = "%DLQ%";
 /** RocketMQ's default `messageDelayLevel`, for a broker whose config does not say. */
 export const DEFAULT_DELAY_LEVELS = "1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h";

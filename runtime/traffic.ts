@@ -556,11 +556,7 @@ async function waitForRetirable(
         const lags = await backlogOn(session, blue.masters, groups);
         const counts = [];
         for (const m of blue.masters) {
-            const c = await countStranded(session, m);
-            // Half messages do not hold retirement back yet: in a real run their count did not drop after the
-            // producer committed them through the check-back, so the gate would have refused for ever. They are
-            // still counted by `npm run status` and the rollback preflight.
-            counts.push({ ...c, half: { pending: 0, atLeast: false } });
+            counts.push(await countStranded(session, m));
         }
         const now = Date.now();
         for (const c of counts.filter((x) => x.deadLetters.length > 0 && !settings.deadLettersHold)) {

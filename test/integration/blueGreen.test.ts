@@ -317,12 +317,18 @@ describe("blue-green with shared routing: canary stages, rollback, retirement, n
                 pending!.sends().filter((x) => x.key.startsWith(prefix) && x.brokerName === broker).length;
             for (const broker of ["blue-a", "blue-b"]) {
                 const delayed = onBlue("delayed-", broker);
+                const open = onBlue("tx-", broker);
                 const held = new RegExp(`${broker} holds [^;]*`).exec(refusal)?.[0] ?? `${broker} holds nothing`;
                 if (delayed > 0) {
                     assert.match(
                         held,
                         new RegExp(`\\b${delayed} scheduled message\\(s\\) \\(delay level 8, next due in \\d+[smh]`),
                     );
+                }
+                if (open > 0) {
+                    assert.match(held, new RegExp(`\\b${open} transactional half message\\(s\\)`));
+                } else {
+                    assert.doesNotMatch(held, /transactional half/);
                 }
             }
             assert.ok(
@@ -341,7 +347,10 @@ describe("blue-green with shared routing: canary stages, rollback, retirement, n
             // `npm run status` shows the same counts per colour.
             const status = rollout(dir, "status");
             assert.strictEqual(status.status, 0, status.output);
-            const row = /^blue\s+blue\s+4\.9\.7\s+4\/4\s+\S+\s+\d+\s+(\d+)\s+(\d+)\s+(\d+)\s*$/m.exec(status.output);
+            // Columns: scheduled, half, timer (none on 4.9.7), dead letters.
+            const row = /^blue\s+blue\s+4\.9\.7\s+4\/4\s+\S+\s+\d+\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*$/m.exec(
+                status.output,
+            );
             assert.ok(row, status.output);
             const delayedOnBlue = onBlue("delayed-", "blue-a") + onBlue("delayed-", "blue-b");
             assert.ok(
@@ -349,6 +358,7 @@ describe("blue-green with shared routing: canary stages, rollback, retirement, n
                 `status shows ${row[1]} scheduled on blue, ${delayedOnBlue} were sent there`,
             );
             assert.strictEqual(Number(row[2]), onBlue("tx-", "blue-a") + onBlue("tx-", "blue-b"), status.output);
+            assert.strictEqual(Number(row[3]), 0, `a 4.9.7 blue has no timer messages:\n${status.output}`);
         } finally {
             // Settle what the test held open, pass or fail: the next check-back commits, the next delivery of each
             // retry succeeds.
