@@ -200,14 +200,21 @@ describe("rolling in-place upgrade and rollback under load, no message lost", fu
         const masterA = pidOf("blue-broker-a-0")!;
         const slaveB = pidOf("blue-broker-b-1")!;
         const rolling = (background = pulumiInBackground(dir, "up"));
+        let ended: Run | undefined;
+        void rolling.then((r) => (ended = r));
         let killedAt = 0;
         try {
             const deadline = Date.now() + 15 * 60_000;
             const until = async (what: string, done: () => boolean) => {
-                while (!done() && Date.now() < deadline) {
+                while (!done() && Date.now() < deadline && !ended) {
                     await sleep(500);
                 }
-                assert.ok(done(), `timed out waiting for ${what}`);
+                assert.ok(
+                    done(),
+                    ended
+                        ? `the roll's \`up\` ended before ${what}:\n${ended.output}`
+                        : `timed out waiting for ${what}`,
+                );
             };
             // Slaves go first: once slave b runs 5.5.0, its 4.9.7 master must replicate to it.
             await until("slave b to restart", () => {
@@ -396,11 +403,14 @@ describe("rolling in-place upgrade and rollback under load, no message lost", fu
         // The rollback's `up` is killed, process group and all, once master a was wiped and restarted on 4.9.7.
         const interrupted = pulumiInterruptible(dir, "up");
         background = interrupted.done;
+        let ended = false;
+        void interrupted.done.then(() => (ended = true));
         let wipedAt = 0;
         const deadline = Date.now() + 15 * 60_000;
         try {
             while (
                 Date.now() < deadline &&
+                !ended &&
                 !/roll blue-a\/0 V5_5_0 → V4_9_7: start-on-target done/.test(interrupted.output())
             ) {
                 if (!wipedAt && /roll blue-a\/0 V5_5_0 → V4_9_7: wipe-write-perm done/.test(interrupted.output())) {
@@ -408,7 +418,7 @@ describe("rolling in-place upgrade and rollback under load, no message lost", fu
                 }
                 await sleep(250);
             }
-            assert.ok(wipedAt > 0, `master a was never wiped:\n${interrupted.output()}`);
+            assert.ok(wipedAt > 0 && !ended, `master a was never wiped and restarted:\n${interrupted.output()}`);
             interrupted.kill();
         } catch (err) {
             interrupted.kill();

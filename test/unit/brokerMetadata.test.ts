@@ -53,6 +53,28 @@ describe("metadata compared around a change", () => {
         assert.deepStrictEqual(metadataRegressions(record(slave), record(after), { queueShapesMayChange: true }), []);
     });
 
+    it("holds a slave to what its master holds: a topic its master never had may go, one the master has may not", () => {
+        const master: BrokerMetadata = { ...slave, broker: "blue-a/0", address: "127.0.0.1:10911" };
+        const withOwn = {
+            ...slave,
+            topics: { ...slave.topics, rmq_sys_wheel_timer: { readQueueNums: 1, writeQueueNums: 1, perm: 6 } },
+        };
+        // The master's sync dropped the slave's own system topic: no loss.
+        assert.deepStrictEqual(metadataRegressions(record(master, withOwn), record(master, slave), roll), []);
+        // The slave lost a topic its master still holds.
+        assert.deepStrictEqual(
+            metadataRegressions(record(master, slave), record(master, { ...slave, topics: {} }), roll),
+            ["topic Orders vanished from blue-a/1"],
+        );
+        // Gone from the master too: reported once, at the master.
+        const bothGone = metadataRegressions(
+            record(master, slave),
+            record({ ...master, topics: {} }, { ...slave, topics: {} }),
+            roll,
+        );
+        assert.deepStrictEqual(bothGone, ["topic Orders vanished from blue-a/0"]);
+    });
+
     it("leaves out a broker that was not recorded on both sides (down, or new)", () => {
         assert.deepStrictEqual(metadataRegressions(record(slave), record(), roll), []);
         assert.deepStrictEqual(metadataRegressions(record(), record({ ...slave, topics: {} }), roll), []);
