@@ -408,12 +408,10 @@ describe("rolling in-place upgrade and rollback under load, no message lost", fu
         let wipedAt = 0;
         const deadline = Date.now() + 15 * 60_000;
         try {
-            while (
-                Date.now() < deadline &&
-                !ended &&
-                !/roll blue-a\/0 V5_5_0 → V4_9_7: start-on-target done/.test(interrupted.output())
-            ) {
-                if (!wipedAt && /roll blue-a\/0 V5_5_0 → V4_9_7: wipe-write-perm done/.test(interrupted.output())) {
+            // The CLI streams each step's start as the resource's status ("blue-a/0: verify"); the step notes only
+            // come with the diagnostics at the end. The step after the wipe, and the one after the restart:
+            while (Date.now() < deadline && !ended && !/blue-a\/0: verify/.test(interrupted.output())) {
+                if (!wipedAt && /blue-a\/0: await-writes-stopped/.test(interrupted.output())) {
                     wipedAt = Date.now();
                 }
                 await sleep(250);
@@ -421,7 +419,9 @@ describe("rolling in-place upgrade and rollback under load, no message lost", fu
             assert.ok(wipedAt > 0 && !ended, `master a was never wiped and restarted:\n${interrupted.output()}`);
             interrupted.kill();
         } catch (err) {
-            interrupted.kill();
+            if (!ended) {
+                interrupted.kill();
+            }
             await interrupted.done;
             throw err;
         }
