@@ -169,6 +169,7 @@ export class BlueGreenRocketMQ extends pulumi.ComponentResource {
                 trigger: changeTrigger(args.blue),
                 settings: verifySettings(args.blue),
                 after: [this.blueBackup],
+                metadataRecordDir: this.blueBackup.backupDir,
                 baseline: blueBenchmark
                     ? { result: this.blueBackup.baseline, benchmark: blueBenchmark, tolerance: baselineTolerance }
                     : undefined,

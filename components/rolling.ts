@@ -100,6 +100,8 @@ export class RollingRocketMQ extends pulumi.ComponentResource {
                 settings: { ...checkSettings, verifyTopic: `${DEFAULT_VERIFICATION.verifyTopic}_${spec.clusterName}` },
                 after: [this.blueBackup],
                 baseline: benchmark ? { result: baseline, benchmark, tolerance: baselineTolerance } : undefined,
+                // What the roll must have kept: the record taken before its first broker went down.
+                metadataRecordDir: preflight.backupDir,
             },
             { parent: this },
         );

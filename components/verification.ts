@@ -19,12 +19,18 @@ export interface UpgradeVerificationArgs {
      * `tolerance` (0.3 = 30 %). A negative tolerance demands an improvement.
      */
     baseline?: { result: pulumi.Input<BenchmarkResult | null>; benchmark: BenchmarkSettings; tolerance: number };
+    /**
+     * A backup whose record of every broker's metadata the cluster must still
+     * hold: no topic or group gone, no offset gone back ("" for none).
+     */
+    metadataRecordDir?: pulumi.Input<string>;
 }
 
 /**
  * The seed's §3.3 checks: every broker registered, every broker at the target
  * version, every slave caught up with its master, a real send and consume on
- * every broker group, and no consumer group falling behind. A failed check
+ * every broker group, no consumer group falling behind, and (given a backup)
+ * every broker still holding the metadata it recorded. A failed check
  * fails `pulumi up`, naming the check, the broker and the numbers; the full
  * report is written as JSON.
  */
@@ -37,7 +43,12 @@ export class UpgradeVerification extends pulumi.ComponentResource {
         const piece = args.cluster.platform.verification(
             `${name}-checks`,
             args.cluster,
-            { trigger: args.trigger, settings: { ...DEFAULT_VERIFICATION, ...args.settings }, baseline: args.baseline },
+            {
+                trigger: args.trigger,
+                settings: { ...DEFAULT_VERIFICATION, ...args.settings },
+                baseline: args.baseline,
+                metadataRecordDir: args.metadataRecordDir,
+            },
             { parent: this, dependsOn: [args.cluster, ...(args.after ?? [])] },
         );
         this.reportFile = piece.reportFile;

@@ -11,9 +11,16 @@ import { withAdminSession } from "../runtime/adminSession";
 import { resolveRuntime } from "../runtime/maven";
 import { failureMessage, VerificationSettings, VerifiedBroker, verifyCluster } from "../runtime/verification";
 import { backupIdAt } from "../runtime/backup";
+import { METADATA_FILE, readMetadataRecord } from "../runtime/brokerMetadata";
 import { changedKeys, ResourceHandler } from "./resourceTypes";
 
 export const VERIFICATION_TYPE = "rocketmq:local:Verification";
+
+/** The broker-metadata record of a backup, with its file, when the backup has one. */
+function metadataRecordIn(dir: unknown) {
+    const record = typeof dir === "string" && dir !== "" ? readMetadataRecord(dir) : undefined;
+    return record && { record, source: path.join(String(dir), METADATA_FILE) };
+}
 
 async function verify(
     inputs: Record<string, unknown>,
@@ -26,7 +33,13 @@ async function verify(
     const results = await withAdminSession(nameServers, progress, (admin) =>
         verifyCluster(
             admin,
-            { nameServers, clusterName, expectedVersion: version, brokers: inputs.brokers as VerifiedBroker[] },
+            {
+                nameServers,
+                clusterName,
+                expectedVersion: version,
+                brokers: inputs.brokers as VerifiedBroker[],
+                metadataRecord: metadataRecordIn(inputs.metadataRecordDir),
+            },
             inputs.settings as VerificationSettings,
             progress,
         ),

@@ -3,6 +3,7 @@
  * numbers, not just a verdict, so a failure names the check, the broker and
  * what was measured against what was allowed.
  */
+import { MetadataRecord, metadataRegressions, recordMetadata } from "./brokerMetadata";
 import type { AdminSession } from "./adminSession";
 import { versionLabel } from "./mqadmin";
 
@@ -13,7 +14,14 @@ export interface VerifiedBroker {
 }
 
 export interface CheckResult {
-    check: "broker-count" | "broker-version" | "replication" | "round-trip" | "consumer-progress" | "baseline";
+    check:
+        | "broker-count"
+        | "broker-version"
+        | "replication"
+        | "round-trip"
+        | "consumer-progress"
+        | "baseline"
+        | "metadata";
     ok: boolean;
     /** The broker (brokerName/brokerId) or group the result is about, if any. */
     subject?: string;
@@ -47,6 +55,8 @@ export interface ClusterUnderTest {
     clusterName: string;
     expectedVersion: string;
     brokers: VerifiedBroker[];
+    /** The brokers' metadata as a backup recorded it, and where: what they must still hold. */
+    metadataRecord?: { record: MetadataRecord; source: string };
 }
 
 /**
@@ -56,7 +66,16 @@ export interface ClusterUnderTest {
  */
 export type VerificationAdmin = Pick<
     AdminSession,
-    "cluster" | "runtimeStats" | "route" | "putTopic" | "sendToQueue" | "pullFromQueue" | "groupBacklogs"
+    | "cluster"
+    | "runtimeStats"
+    | "route"
+    | "putTopic"
+    | "sendToQueue"
+    | "pullFromQueue"
+    | "groupBacklogs"
+    | "topics"
+    | "groups"
+    | "consumeStats"
 >;
 
 /** A registered broker as the name servers list it, with the version it reports or why it reported none. */
@@ -266,6 +285,37 @@ async function checkConsumers(admin: VerificationAdmin, s: VerificationSettings)
     return growingBacklogs(first, await admin.groupBacklogs(), s.consumerDiffSlack);
 }
 
+/**
+ * Every broker in the record still holds what it held: no topic or group
+ * gone, no retry setting changed, no consumer or delay offset gone back.
+ */
+export async function checkMetadata(
+    admin: VerificationAdmin,
+    recorded: { record: MetadataRecord; source: string },
+): Promise<CheckResult[]> {
+    const subjects = recorded.record.brokers.map((b) => {
+        const [brokerName, brokerId] = b.broker.split("/");
+        return { brokerName, brokerId: Number(brokerId), address: b.address };
+    });
+    const now = await recordMetadata(admin, subjects);
+    const findings = metadataRegressions(recorded.record, now, { queueShapesMayChange: false });
+    if (findings.length === 0) {
+        return [
+            {
+                check: "metadata",
+                ok: true,
+                detail: `${now.brokers.length} broker(s) hold the topics, groups and offsets recorded in ${recorded.source}`,
+            },
+        ];
+    }
+    return findings.map((detail) => ({
+        check: "metadata",
+        ok: false,
+        subject: /(?:from|on|at) (\S+\/\d+)/.exec(detail)?.[1],
+        detail: `${detail} (recorded in ${recorded.source})`,
+    }));
+}
+
 /** Runs every check (none stops the others) through `admin` and returns them all. */
 export async function verifyCluster(
     admin: VerificationAdmin,
@@ -281,6 +331,10 @@ export async function verifyCluster(
     results.push(...(await checkRoundTrips(admin, target, settings)));
     progress(`verifying ${target.clusterName}: consumer progress over ${settings.consumerSampleSeconds}s`);
     results.push(...(await checkConsumers(admin, settings)));
+    if (target.metadataRecord) {
+        progress(`verifying ${target.clusterName}: metadata against ${target.metadataRecord.source}`);
+        results.push(...(await checkMetadata(admin, target.metadataRecord)));
+    }
     return results;
 }
 

@@ -77,6 +77,8 @@ export interface VerificationOptions {
     settings: VerificationSettings;
     /** Compare a fresh benchmark with this baseline. */
     baseline?: { result: pulumi.Input<BenchmarkResult | null>; benchmark: BenchmarkSettings; tolerance: number };
+    /** A backup whose metadata record the brokers are compared with ("" or absent: no comparison). */
+    metadataRecordDir?: pulumi.Input<string>;
 }
 
 export interface VerificationPiece {

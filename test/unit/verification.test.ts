@@ -4,6 +4,7 @@
  * be reported under.
  */
 import * as assert from "assert";
+import { recordMetadata } from "../../runtime/brokerMetadata";
 import type { QueueAddress, RouteQueueData, TopicConfigData } from "../../runtime/adminSession";
 import {
     checkBrokers,
@@ -79,6 +80,25 @@ class FakeCluster implements VerificationAdmin {
     }
     async groupBacklogs() {
         return this.backlogs.shift() ?? new Map<string, number>();
+    }
+    /** Topic names per broker address; every broker holds Orders unless a test takes it away. */
+    topicNames = new Map(target.brokers.map((b) => [b.address, ["Orders"]]));
+    async topics(address: string): Promise<TopicConfigData[]> {
+        return (this.topicNames.get(address) ?? []).map((topicName) => ({
+            topicName,
+            readQueueNums: 4,
+            writeQueueNums: 4,
+            perm: 6,
+        }));
+    }
+    async groups() {
+        return [{ groupName: "orders", retryMaxTimes: 16 }];
+    }
+    async consumeStats(address: string) {
+        return [{ topic: "Orders", brokerName: "x", queueId: 0, brokerOffset: 100, consumerOffset: 90 }].map((q) => ({
+            ...q,
+            brokerName: target.brokers.find((b) => b.address === address)!.brokerName,
+        }));
     }
 }
 
@@ -173,5 +193,19 @@ describe("verification checks on a fake admin API", () => {
             "verification of cluster blue failed (1 of 2 checks):\n  [replication blue-a/1] blue-a/1 is 300 bytes behind\nfull report: /r.json",
         );
         assert.strictEqual(failureMessage("blue", [{ check: "round-trip", ok: true, detail: "" }], "/r"), undefined);
+    });
+
+    it("checks the brokers against a backup's metadata record, naming a topic a slave lost", async () => {
+        const fake = new FakeCluster();
+        const record = await recordMetadata(fake, target.brokers);
+        const recorded = { record, source: "/backups/blue/x/broker-metadata.json" };
+        const healthy = await verifyCluster(fake, { ...target, metadataRecord: recorded }, settings);
+        assert.deepStrictEqual(failures(healthy), []);
+        assert.ok(healthy.some((r) => r.check === "metadata" && r.ok));
+        fake.topicNames.set("127.0.0.1:20024", []);
+        const lost = await verifyCluster(fake, { ...target, metadataRecord: recorded }, settings);
+        assert.deepStrictEqual(failures(lost), [
+            "[metadata blue-b/1] topic Orders vanished from blue-b/1 (recorded in /backups/blue/x/broker-metadata.json)",
+        ]);
     });
 });

@@ -237,6 +237,7 @@ export class LocalPlatform implements ClusterPlatform {
                 baseline: opts.baseline?.result,
                 benchmark: opts.baseline?.benchmark,
                 baselineTolerance: opts.baseline?.tolerance,
+                metadataRecordDir: opts.metadataRecordDir ?? "",
                 trigger: opts.trigger,
             },
             { parent: ctx.parent, dependsOn: ctx.dependsOn },

@@ -69,6 +69,8 @@ export interface ClusterVerificationArgs {
     benchmark?: pulumi.Input<BenchmarkSettings>;
     /** Allowed relative drop in TPS and rise in average latency against the baseline. */
     baselineTolerance?: pulumi.Input<number>;
+    /** A backup whose broker-metadata record the brokers are compared with ("" for none). */
+    metadataRecordDir?: pulumi.Input<string>;
     /** The checks run again whenever this changes. */
     trigger: pulumi.Input<string>;
 }
