@@ -162,6 +162,13 @@ export function pulumiInterruptible(dir: string, ...args: string[]): Interruptib
     };
 }
 
+/** The Diagnostics section of a CLI run's output (what failed and why), or its last 3,000 characters. */
+export function diagnosticsOf(output: string): string {
+    const from = output.indexOf("Diagnostics:");
+    const to = output.indexOf("\nOutputs:", from);
+    return from >= 0 ? output.slice(from, to > from ? to : undefined) : output.slice(-3000);
+}
+
 export function mustPulumi(dir: string, ...args: string[]): string {
     const r = pulumi(dir, ...args);
     assert.strictEqual(r.status, 0, `pulumi ${args.join(" ")} failed:\n${r.output}`);
