@@ -104,13 +104,18 @@ export async function takeBackup(req: BackupRequest): Promise<{ dir: string; man
         const commands = clusterCommands(req);
         await Promise.all(
             commands.map(async ([file, args]) => {
-                fs.writeFileSync(path.join(work, file), await mqadmin(req.runtime, args, { timeoutMs: 120_000 }));
+                fs.writeFileSync(
+                    path.join(work, file),
+                    await mqadmin(req.runtime, args, { timeoutMs: 120_000, attempts: 3 }),
+                );
             }),
         );
         if (hasExportMetadata(req.runtime.version)) {
             const n = ["-n", req.nameServers, "-c", req.clusterName];
-            await mqadmin(req.runtime, ["exportMetadata", ...n, "-s", "-f", path.join(work, "cluster")]);
-            await mqadmin(req.runtime, ["exportConfigs", ...n, "-f", path.join(work, "cluster")]);
+            await mqadmin(req.runtime, ["exportMetadata", ...n, "-s", "-f", path.join(work, "cluster")], {
+                attempts: 3,
+            });
+            await mqadmin(req.runtime, ["exportConfigs", ...n, "-f", path.join(work, "cluster")], { attempts: 3 });
         }
         for (const p of req.processes) {
             progress(`backup ${backupId}: copying ${p.name}`);

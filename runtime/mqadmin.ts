@@ -44,6 +44,16 @@ export function mqadminJavaArgs(runtime: RocketMQRuntime, userHome: string, args
 export interface MqadminOptions {
     /** Kill the call after this long; mqadmin has no overall timeout of its own. */
     timeoutMs?: number;
+    /**
+     * Read-only commands only: how many times to run it when a broker or name server did not answer in time
+     * (mqadmin waits 3 s per request, which a busy machine can miss). Default 1.
+     */
+    attempts?: number;
+}
+
+/** A failure that says only that a server answered too late or not at all. Pure. */
+export function transientRemotingFailure(message: string): boolean {
+    return /RemotingTimeoutException|RemotingConnectException|RemotingSendRequestException/.test(message);
 }
 
 /**
@@ -56,6 +66,19 @@ export async function mqadmin(
     args: readonly string[],
     opts: MqadminOptions = {},
 ): Promise<string> {
+    for (let attempt = 1; ; attempt++) {
+        try {
+            return await mqadminOnce(runtime, args, opts);
+        } catch (err) {
+            if (attempt >= (opts.attempts ?? 1) || !transientRemotingFailure((err as Error).message)) {
+                throw err;
+            }
+            await new Promise((r) => setTimeout(r, 2000));
+        }
+    }
+}
+
+async function mqadminOnce(runtime: RocketMQRuntime, args: readonly string[], opts: MqadminOptions): Promise<string> {
     const userHome = path.join(cacheRoot(), "mqadmin-home", runtime.version.text);
     fs.mkdirSync(userHome, { recursive: true });
     const shown = `mqadmin ${args.join(" ")}`;

@@ -7,7 +7,7 @@ import { parseStackConfig } from "../../components/config";
 import { changeTrigger } from "../../components/plan/triggers";
 import { backupIdAt, expiredBackups, MANIFEST, verifyBackup } from "../../runtime/backup";
 import { compareToBaseline, parseBenchmarkReports } from "../../runtime/benchmark";
-import { parseQueuePerms } from "../../runtime/mqadmin";
+import { parseQueuePerms, transientRemotingFailure } from "../../runtime/mqadmin";
 import { planRestore } from "../../runtime/restore";
 import { pruneSnapshots } from "../../runtime/traffic";
 
@@ -153,5 +153,17 @@ describe("route snapshots", () => {
             "routes-2026-11-25T02.json",
             "routes-2026-11-25T03.json",
         ]);
+    });
+});
+
+describe("which mqadmin failures are worth another run", () => {
+    it("retries a server that answered too late, never a refusal", () => {
+        assert.strictEqual(
+            transientRemotingFailure(
+                "mqadmin clusterList failed: ClusterListSubCommand command failed\nCaused by: org.apache.rocketmq.remoting.exception.RemotingTimeoutException: wait response on the channel </127.0.0.1:17249> timeout, 3368(ms)",
+            ),
+            true,
+        );
+        assert.strictEqual(transientRemotingFailure("CODE: 17  DESC: No topic route info in name server"), false);
     });
 });
