@@ -104,6 +104,9 @@ export interface RollReport {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** How long a resumed turn waits for a broker an interrupted run started: a broker's start limit. */
+const RESTARTED_BROKER_BOOT_SECONDS = 240;
+
 /** The broker's commit-log offset, or undefined when it does not answer. */
 export async function offsetOf(session: RollAdmin, address: string): Promise<number | undefined> {
     try {
@@ -448,6 +451,20 @@ async function resumeTurn(
         `roll ${turn.report.broker}: already runs ${turn.report.to} as declared (an interrupted run restarted it); ` +
             `resuming after the restart, no second restart`,
     );
+    // The interrupted run may have been stopped while the JVM still booted: give it the start's own time limit.
+    await turn.step("await-answer", async () => {
+        const late = await waitUntil(
+            RESTARTED_BROKER_BOOT_SECONDS,
+            hooks,
+            "waiting for the restarted broker to answer",
+            async () => ((await reportedVersion(session, target.address)) === "" ? "no answer yet" : undefined),
+        );
+        if (late) {
+            throw new Error(
+                `${target.brokerName}/${target.brokerId} was restarted by an interrupted run but does not answer after ${RESTARTED_BROKER_BOOT_SECONDS}s`,
+            );
+        }
+    });
     if (target.brokerId !== 0) {
         await awaitSlaveCaughtUp(session, target, settings, hooks, turn);
         await turn.step("verify", () => verifyRelease(session, target));

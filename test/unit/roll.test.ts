@@ -88,7 +88,7 @@ describe("a turn of the roll resumed after an interrupted run", function () {
         assert.strictEqual(report.resumed, true);
         assert.deepStrictEqual(
             report.steps.map((s) => s.action),
-            ["verify", "add-write-perm", "verify-route"],
+            ["await-answer", "verify", "add-write-perm", "verify-route"],
         );
         // Counted from the interrupted run's restart: at least the 40 s since.
         assert.ok(report.writeBlockedSeconds! >= 40, String(report.writeBlockedSeconds));
@@ -119,7 +119,7 @@ describe("a turn of the roll resumed after an interrupted run", function () {
         assert.deepStrictEqual(group.calls, []);
         assert.deepStrictEqual(
             report.steps.map((s) => s.action),
-            ["await-replication", "verify"],
+            ["await-answer", "await-replication", "verify"],
         );
     });
 
