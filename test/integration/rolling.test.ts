@@ -457,9 +457,15 @@ describe("rolling in-place upgrade and rollback under load, no message lost", fu
         );
         const restartedA = pidOf("blue-broker-a-0");
         assert.ok(restartedA, "master a is not running after the kill");
-        assert.strictEqual(await versionOf("blue-a", 0), "blue-a/0/V4_9_7");
         // Read-only, or not routed at all while its new JVM boots: never writable.
         assert.notStrictEqual(await routePerm("blue-a"), 6, "master a is writable right after the kill");
+        // The JVM the killed run started boots on by itself.
+        let reported = await versionOf("blue-a", 0);
+        for (let i = 0; i < 120 && reported === "blue-a/0/down"; i++) {
+            await sleep(1000);
+            reported = await versionOf("blue-a", 0);
+        }
+        assert.strictEqual(reported, "blue-a/0/V4_9_7");
 
         const locked = pulumi(dir, "up");
         assert.notStrictEqual(locked.status, 0, "an `up` ran on a stack a killed run left locked");
