@@ -470,7 +470,7 @@ describe("rolling in-place upgrade and rollback under load, no message lost", fu
         const locked = pulumi(dir, "up");
         assert.notStrictEqual(locked.status, 0, "an `up` ran on a stack a killed run left locked");
         assert.match(locked.output, /the stack is currently locked by 1 lock\(s\)/);
-        assert.match(locked.output, /no longer runs/);
+        assert.match(locked.output, /which is no longer running: an interrupted run/);
         assert.match(locked.output, /Clear it with `npm run pulumi -- cancel --stack local`/);
         mustPulumi(dir, "cancel", "--stack", "local");
 
