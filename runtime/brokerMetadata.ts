@@ -111,6 +111,14 @@ export async function brokerMetadata(
     return record;
 }
 
+/** The brokers a record covers, to read them again. Pure. */
+export function subjectsOf(record: MetadataRecord): MetadataSubject[] {
+    return record.brokers.map((b) => {
+        const [brokerName, brokerId] = b.broker.split("/");
+        return { brokerName, brokerId: Number(brokerId), address: b.address };
+    });
+}
+
 /** Every answering broker's metadata, in the order given. */
 export async function recordMetadata(
     admin: MetadataAdmin,

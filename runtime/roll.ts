@@ -35,7 +35,7 @@ export type RollAdmin = Pick<
 >;
 import { versionLabel } from "./mqadmin";
 import { isSystemGroup } from "../components/plan/trafficPlan";
-import { MetadataRecord, metadataRegressions, recordMetadata } from "./brokerMetadata";
+import { MetadataRecord, metadataRegressions, recordMetadata, subjectsOf } from "./brokerMetadata";
 
 /** Limits of one broker's turn. */
 export interface RollSettings {
@@ -525,10 +525,7 @@ export async function rollBroker(
     const from = await reportedVersion(session, target.address);
     const turn = new Turn(hooks, target, from || "(not answering)");
     const baseline = context.baseline;
-    const subjects = baseline?.record.brokers.map((b) => {
-        const [brokerName, brokerId] = b.broker.split("/");
-        return { brokerName, brokerId: Number(brokerId), address: b.address };
-    });
+    const subjects = baseline && subjectsOf(baseline.record);
     const before =
         baseline &&
         (await turn.step(

@@ -3,7 +3,7 @@
  * numbers, not just a verdict, so a failure names the check, the broker and
  * what was measured against what was allowed.
  */
-import { MetadataRecord, metadataRegressions, recordMetadata } from "./brokerMetadata";
+import { MetadataRecord, metadataRegressions, recordMetadata, subjectsOf } from "./brokerMetadata";
 import type { AdminSession } from "./adminSession";
 import { versionLabel } from "./mqadmin";
 
@@ -293,11 +293,7 @@ export async function checkMetadata(
     admin: VerificationAdmin,
     recorded: { record: MetadataRecord; source: string },
 ): Promise<CheckResult[]> {
-    const subjects = recorded.record.brokers.map((b) => {
-        const [brokerName, brokerId] = b.broker.split("/");
-        return { brokerName, brokerId: Number(brokerId), address: b.address };
-    });
-    const now = await recordMetadata(admin, subjects);
+    const now = await recordMetadata(admin, subjectsOf(recorded.record));
     const findings = metadataRegressions(recorded.record, now, { queueShapesMayChange: false });
     if (findings.length === 0) {
         return [
