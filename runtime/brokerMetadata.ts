@@ -64,11 +64,9 @@ export async function brokerMetadata(
 ): Promise<BrokerMetadata | undefined> {
     let topics, groups, stats;
     try {
-        [topics, groups, stats] = await Promise.all([
-            admin.topics(subject.address),
-            admin.groups(subject.address),
-            admin.runtimeStats(subject.address),
-        ]);
+        // One request first: a hung broker then costs one request timeout, not three in the session's queue.
+        topics = await admin.topics(subject.address);
+        [groups, stats] = await Promise.all([admin.groups(subject.address), admin.runtimeStats(subject.address)]);
     } catch {
         return undefined;
     }

@@ -1,5 +1,11 @@
 import * as assert from "assert";
-import { BrokerMetadata, metadataRegressions, MetadataRecord } from "../../runtime/brokerMetadata";
+import {
+    brokerMetadata,
+    BrokerMetadata,
+    MetadataAdmin,
+    metadataRegressions,
+    MetadataRecord,
+} from "../../runtime/brokerMetadata";
 
 const master: BrokerMetadata = {
     broker: "blue-a/0",
@@ -84,5 +90,22 @@ describe("metadata compared around a change", () => {
     it("leaves out a broker that was not recorded on both sides (down, or new)", () => {
         assert.deepStrictEqual(metadataRegressions(record(master), record(), roll), []);
         assert.deepStrictEqual(metadataRegressions(record(), record({ ...master, topics: {} }), roll), []);
+    });
+
+    it("asks a broker that does not answer once, not once per table: each request waits out a timeout", async () => {
+        const asked: string[] = [];
+        const hung = (what: string) => () => {
+            asked.push(what);
+            return Promise.reject(new Error(`${what}: no answer within 15s`));
+        };
+        const admin = {
+            topics: hung("topics"),
+            groups: hung("groups"),
+            runtimeStats: hung("runtimeStats"),
+            consumeStats: hung("consumeStats"),
+        } as unknown as MetadataAdmin;
+        const read = await brokerMetadata(admin, { brokerName: "blue-a", brokerId: 1, address: "127.0.0.1:10921" });
+        assert.strictEqual(read, undefined);
+        assert.deepStrictEqual(asked, ["topics"]);
     });
 });
