@@ -216,6 +216,9 @@ public final class TrafficLoad {
         c.setInstanceName(group + "-" + ProcessHandle.current().pid());
         c.setPollNameServerInterval(ROUTE_REFRESH_MS);
         c.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET);
+        // Held retries must outlast a slow run before release: the default 16 attempts would send them to the
+        // dead-letter queue after 16 retry delays.
+        c.setMaxReconsumeTimes(64);
         c.subscribe(topic, "*");
         c.registerMessageListener((List<MessageExt> msgs, ConsumeConcurrentlyContext ctx) -> {
             for (MessageExt m : msgs) {

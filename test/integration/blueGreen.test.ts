@@ -20,8 +20,10 @@ import { mqadmin, parseClusterList } from "../../runtime/mqadmin";
 import {
     copyProject,
     isolateStack,
+    diagnosticsOf,
     mustPulumi,
     pulumi,
+    pulumiInterruptible,
     rollout,
     stackOutputs,
     stackResources,
@@ -360,10 +362,9 @@ describe("blue-green with shared routing: canary stages, rollback, retirement, n
             assert.strictEqual(Number(row[2]), onBlue("tx-", "blue-a") + onBlue("tx-", "blue-b"), status.output);
             assert.strictEqual(Number(row[3]), 0, `a 4.9.7 blue has no timer messages:\n${status.output}`);
         } finally {
-            // Settle what the test held open, pass or fail: the next check-back commits, the next delivery of each
-            // retry succeeds.
+            // Settle the transactions, pass or fail: the next check-back commits them. The retries stay failing: the
+            // retirement below must be seen waiting on them.
             pending!.commit();
-            pending!.release();
         }
     });
 
@@ -382,21 +383,34 @@ describe("blue-green with shared routing: canary stages, rollback, retirement, n
         }
     });
 
-    it("retires blue once drained, waiting for its delayed messages: its brokers stop, green carries on", async () => {
+    it("retires blue once drained, waiting for its delayed messages and held retries: its brokers stop, green carries on", async () => {
+        const retriesOnBlue = pending!
+            .sends()
+            .filter((x) => x.key.startsWith("retry-") && x.brokerName.startsWith("blue-")).length;
+        assert.ok(retriesOnBlue > 0, "no retried message went to blue: the wait below would not be exercised");
         mustPulumi(dir, "config", "set", "--path", "retirement.waitForPending", "true");
         mustPulumi(dir, "config", "set", "drainTimeoutSeconds", "300");
-        const lastDue = Math.max(...pending!.sends().map((x) => x.at)) + DELAY_LEVEL_MS;
-        const began = Date.now();
-        const r = pulumi(dir, "up");
-        assert.strictEqual(r.status, 0, r.output);
-        if (began < lastDue - 10_000) {
-            // Delayed messages were still waiting on blue: the `up` must have waited for them, not retired over them.
-            assert.ok(
-                Date.now() >= lastDue - 5000,
-                `blue was retired ${(lastDue - Date.now()) / 1000}s before its delayed messages were due`,
-            );
-            assert.match(r.output, /retireBlue: waiting \(\d+s of 300s\)/);
+        // The consumer still fails every retry, so blue cannot drain until the test releases them: the `up` must be
+        // seen waiting first, whatever the delayed messages' timing on a busy machine.
+        const up = pulumiInterruptible(dir, "up");
+        let releasedAt: number;
+        try {
+            const began = Date.now();
+            while (!/retireBlue: waiting \(\d+s of 300s\)/.test(up.output()) && Date.now() - began < 180_000) {
+                await sleep(1000);
+            }
+            assert.match(up.output(), /retireBlue: waiting \(\d+s of 300s\)/, "the `up` was not seen waiting");
+        } finally {
+            pending!.release();
+            releasedAt = Date.now();
         }
+        const r = await up.done;
+        assert.strictEqual(r.status, 0, diagnosticsOf(r.output));
+        const lastDue = Math.max(...pending!.sends().map((x) => x.at)) + DELAY_LEVEL_MS;
+        assert.ok(
+            Date.now() >= Math.max(releasedAt, lastDue - 5000),
+            `blue was retired before its retries were released or its delayed messages were due (due at ${new Date(lastDue).toISOString()})`,
+        );
         assert.strictEqual(outputs().blueRetired, true);
         const rows = parseClusterList(await mqadmin(runtime, ["clusterList", "-n", ns]));
         assert.deepStrictEqual(
