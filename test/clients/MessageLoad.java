@@ -18,13 +18,14 @@ import org.apache.rocketmq.common.message.MessageExt;
  * A real RocketMQ remoting client for tests that count messages.
  *
  * <pre>
- * produce NAMESRV TOPIC RUN_ID COUNT [RATE_PER_SEC] [DELIVER_AFTER_MS]
+ * produce NAMESRV TOPIC RUN_ID COUNT [RATE_PER_SEC] [DELIVER_AFTER_MS] [DELAY_LEVEL]
  *   sends COUNT messages keyed RUN_ID-0 .. RUN_ID-(COUNT-1), synchronously, with the
  *   client's own retries; prints one JSON line: {"sent":N,"ok":N,"notOk":N,"failed":N,...}.
  *   "ok" is SEND_OK; "notOk" is stored but not fully replicated/flushed (e.g. SLAVE_NOT_AVAILABLE);
  *   "failed" threw after the client's retries. Keys of accepted messages go to RUN_ID.sent, and
  *   "epochMillis,key" of each to RUN_ID.sent-at (when its send returned).
  *   DELIVER_AFTER_MS > 0 makes them 5.x timer messages, delivered that long after the send.
+ *   DELAY_LEVEL > 0 makes them scheduled messages at that delay level (any release).
  * consume NAMESRV TOPIC GROUP RUN_ID EXPECTED TIMEOUT_SEC
  *   reads from the first offset until EXPECTED distinct keys of RUN_ID arrived or the timeout;
  *   prints {"consumed":N,"duplicates":N,...}. Keys go to RUN_ID.GROUP.consumed.
@@ -53,7 +54,7 @@ public final class MessageLoad {
     }
 
     private static void usage() {
-        System.err.println("usage: produce NAMESRV TOPIC RUN_ID COUNT [RATE_PER_SEC] [DELIVER_AFTER_MS] | consume NAMESRV TOPIC GROUP RUN_ID EXPECTED TIMEOUT_SEC");
+        System.err.println("usage: produce NAMESRV TOPIC RUN_ID COUNT [RATE_PER_SEC] [DELIVER_AFTER_MS] [DELAY_LEVEL] | consume NAMESRV TOPIC GROUP RUN_ID EXPECTED TIMEOUT_SEC");
         System.exit(2);
     }
 
@@ -67,6 +68,7 @@ public final class MessageLoad {
         long count = Long.parseLong(args[4]);
         double rate = args.length > 5 ? Double.parseDouble(args[5]) : 0;
         long deliverAfterMs = args.length > 6 ? Long.parseLong(args[6]) : 0;
+        int delayLevel = args.length > 7 ? Integer.parseInt(args[7]) : 0;
 
         DefaultMQProducer producer = new DefaultMQProducer("load-producer-" + runId);
         producer.setNamesrvAddr(namesrv);
@@ -93,6 +95,9 @@ public final class MessageLoad {
                 }
                 String key = runId + "-" + i;
                 Message msg = new Message(topic, "load", key, ("payload " + key).getBytes(StandardCharsets.UTF_8));
+                if (delayLevel > 0) {
+                    msg.setDelayTimeLevel(delayLevel);
+                }
                 if (deliverAfterMs > 0) {
                     // The 5.x timer property, set the way the 5.x client's setDeliverTimeMs does; this source also builds against 4.9.
                     MessageAccessor.putProperty(msg, "TIMER_DELIVER_MS", String.valueOf(System.currentTimeMillis() + deliverAfterMs));

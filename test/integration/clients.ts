@@ -72,8 +72,19 @@ export function produce(
     ratePerSec = 0,
     /** Above 0: 5.x timer messages, delivered this long after their send. */
     deliverAfterMs = 0,
+    /** Above 0: scheduled messages at this delay level. */
+    delayLevel = 0,
 ): Promise<ProduceResult> {
-    const args = ["produce", nameServers, topic, runId, String(count), String(ratePerSec), String(deliverAfterMs)];
+    const args = [
+        "produce",
+        nameServers,
+        topic,
+        runId,
+        String(count),
+        String(ratePerSec),
+        String(deliverAfterMs),
+        String(delayLevel),
+    ];
     return run(runtime, workDir, args, 15 * 60_000) as Promise<ProduceResult>;
 }
 

@@ -211,17 +211,40 @@ describe("the blue cluster on the local stack", () => {
         assert.match(r.stdout, /blue may roll/);
     });
 
-    it("Kubernetes Job script: the drain check passes once every group read everything and fails naming a group that lags", async () => {
-        const drained = runJobScript(drainScript({ blue: plan, timeoutSeconds: 30 }));
+    it("Kubernetes Job script: the drain check passes once every group read everything and blue holds nothing scheduled; it fails naming a group that lags, and scheduled messages with their count", async () => {
+        const drain = (timeoutSeconds: number, waitForPending = false) =>
+            runJobScript(
+                drainScript({ blue: plan, timeoutSeconds, stranded: { waitForPending, deadLettersHold: true } }),
+            );
+        const drained = drain(30);
         assert.strictEqual(drained.status, 0, drained.stderr);
-        assert.match(drained.stdout, /every group has read everything on blue/);
+        assert.match(drained.stdout, /every group has read everything on blue, and its masters hold nothing scheduled/);
         const sent = await produce(runtime, clientDir, ns, "LoadTopic", "unread", 20);
         assert.strictEqual(sent.sent, 20);
-        const lagging = runJobScript(drainScript({ blue: plan, timeoutSeconds: 5 }));
+        const lagging = drain(5);
         assert.notStrictEqual(lagging.status, 0);
-        assert.match(lagging.stderr, /FAILED: consumer groups still lag on blue: group-first=20 /);
+        assert.match(
+            lagging.stderr,
+            /FAILED: retireBlue refused after 5 s on blue: consumer groups still lag: group-first=20"?$/m,
+        );
         const got = await consume(runtime, clientDir, ns, "LoadTopic", "group-first", "unread", 20, 120);
         assert.strictEqual(got.consumed, sent.sent);
+        // Level 4 is 30 s: still waiting when the check runs, delivered (and then consumed) well within the wait below.
+        const delayed = await produce(runtime, clientDir, ns, "LoadTopic", "delayed", 10, 0, 0, 4);
+        assert.strictEqual(delayed.sent, 10);
+        const held = drain(5);
+        assert.notStrictEqual(held.status, 0);
+        const named = [...held.stderr.matchAll(/(blue-[ab]) holds (\d+) scheduled message\(s\) \(delay level 4\)/g)];
+        assert.strictEqual(
+            named.reduce((sum, m) => sum + Number(m[2]), 0),
+            10,
+            `every delayed message is named on its master:\n${held.stderr}`,
+        );
+        assert.match(held.stderr, /retiring now would lose them: wait until they are delivered/);
+        const delivered = await consume(runtime, clientDir, ns, "LoadTopic", "group-first", "delayed", 10, 120);
+        assert.strictEqual(delivered.consumed, 10);
+        const after = drain(30, true);
+        assert.strictEqual(after.status, 0, after.stderr);
     });
 
     it("Kubernetes Job script: a master's roll turn takes its writes away, and the check after its restart gives them back", async () => {

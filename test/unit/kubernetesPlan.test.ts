@@ -1,4 +1,8 @@
 import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { parseQuantity } from "../../components/kubernetesConfig";
 import { parseStackConfig } from "../../components/config";
 import { planCluster, planNameServers } from "../../components/plan/clusterPlan";
@@ -6,6 +10,7 @@ import { planTraffic } from "../../components/plan/trafficPlan";
 import { drainScript, trafficScript } from "../../components/platform/kubernetes/jobScripts";
 import { Placement, spreadAffinity } from "../../components/platform/kubernetes/objects";
 import { pluginVersionIn } from "../../components/platform/kubernetes/plugin";
+import { DEFAULT_STRANDED_SETTINGS, StrandedSettings } from "../../runtime/strandedMessages";
 
 describe("Kubernetes planning (pure)", () => {
     it("reads Kubernetes quantities as the API server does", () => {
@@ -84,12 +89,83 @@ describe("Kubernetes planning (pure)", () => {
     });
 
     it("drains only blue's brokers and, with isolated routing, waits for blue's commit logs to stand still", () => {
-        const shared = drainScript({ blue, timeoutSeconds: 60 });
+        const shared = drainScript({ blue, timeoutSeconds: 60, stranded: DEFAULT_STRANDED_SETTINGS });
         assert.match(shared, /\$2 == "blue-a" \|\| \$2 == "blue-b"/);
         assert.doesNotMatch(shared, /commitlog_offset/);
-        const isolated = drainScript({ blue, timeoutSeconds: 60, quietSeconds: 10 });
+        const isolated = drainScript({
+            blue,
+            timeoutSeconds: 60,
+            quietSeconds: 10,
+            stranded: DEFAULT_STRANDED_SETTINGS,
+        });
         assert.match(isolated, /sleep 10/);
         assert.match(isolated, /still takes writes/);
+    });
+
+    describe("the drain Job's count of what blue's masters hold, run against mqadmin's recorded output", () => {
+        // What 4.9.7's mqadmin prints for these commands (column layout as in its source), per broker address.
+        const fakeMqadmin = [
+            "#!/bin/sh",
+            'cmd=$1; shift; topic=""; broker=""',
+            "while [ $# -gt 0 ]; do case $1 in -t) topic=$2; shift ;; -b) broker=$2; shift ;; esac; shift; done",
+            "case $cmd in",
+            "  consumerProgress) echo '#Group                           #Count  #Version  #Type  #Model  #TPS  #Diff Total' ;;",
+            "  brokerStatus)",
+            '    echo "bootTimestamp                   : 1796100000000"',
+            '    case $broker in *:10911) echo "scheduleMessageOffset_3         : 5,8"; echo "scheduleMessageOffset_4         : 2,2" ;; esac',
+            '    echo "commitLogMaxOffset              : 123456" ;;',
+            '  topicList) printf \'%s\\n\' Orders "%DLQ%OrderReaders" "%RETRY%OrderReaders" ;;',
+            "  topicStatus)",
+            '    printf "%-32s  %-4s  %-20s  %-20s    %s\\n" "#Broker Name" "#QID" "#Min Offset" "#Max Offset" "#Last Updated"',
+            "    case $topic in",
+            "      SCHEDULE_TOPIC_XXXX)",
+            '        echo "blue-a                            2     0                     8                       2026-12-01 05:00:00,000"',
+            '        echo "blue-a                            3     0                     2                       2026-12-01 05:00:00,000"',
+            '        echo "blue-a                            8     0                     6                       2026-12-01 05:00:00,000"',
+            '        echo "blue-b                            2     0                     0                       " ;;',
+            '      %DLQ%OrderReaders) echo "blue-a                            0     10                    50                      2026-12-01 05:00:00,000" ;;',
+            '      *) echo "No topic route info in name server for the topic: $topic" ;;',
+            "    esac ;;",
+            "esac",
+        ].join("\n");
+        function runDrain(stranded: StrandedSettings): { status: number | null; stdout: string; stderr: string } {
+            const home = fs.mkdtempSync(path.join(os.tmpdir(), "fake-mqadmin-"));
+            try {
+                fs.mkdirSync(path.join(home, "bin"));
+                fs.writeFileSync(path.join(home, "bin", "mqadmin"), fakeMqadmin, { mode: 0o755 });
+                const script = drainScript({ blue, timeoutSeconds: 0, stranded });
+                const r = spawnSync("sh", ["-c", script], {
+                    encoding: "utf8",
+                    env: { ...process.env, ROCKETMQ_HOME: home },
+                });
+                return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+            } finally {
+                fs.rmSync(home, { recursive: true, force: true });
+            }
+        }
+        const masterA = () => blue.brokers.find((b) => b.brokerName === "blue-a" && b.brokerId === 0)!.address;
+
+        it("names each delay level's undelivered messages and each dead-letter topic, per master", () => {
+            assert.match(masterA(), /:10911$/, "the fake answers blue-a's master at port 10911");
+            const r = runDrain(DEFAULT_STRANDED_SETTINGS);
+            assert.strictEqual(r.status, 1, r.stdout + r.stderr);
+            // Level 3 delivered 5 of 8; level 4 delivered all; level 9 (queue 8) never delivered from: all 6 wait.
+            assert.match(
+                r.stderr,
+                /FAILED: retireBlue refused on blue: blue-a holds 3 scheduled message\(s\) \(delay level 3\), 6 scheduled message\(s\) \(delay level 9\), 40 message\(s\) in %DLQ%OrderReaders; retiring now would lose them: wait until they are delivered, or set retirement\.waitForPending/,
+            );
+            assert.doesNotMatch(r.stderr, /blue-b holds|delay level 4/);
+        });
+
+        it("leaves dead letters out when they do not hold retirement back, and waits instead of refusing when told to", () => {
+            const r = runDrain({ waitForPending: true, deadLettersHold: false });
+            assert.strictEqual(r.status, 1, r.stdout + r.stderr);
+            assert.match(
+                r.stderr,
+                /FAILED: retireBlue refused after 0 s on blue: blue-a holds 3 scheduled message\(s\) \(delay level 3\), 6 scheduled message\(s\) \(delay level 9\); retiring now would lose them"?$/m,
+            );
+            assert.doesNotMatch(r.stderr, /DLQ/);
+        });
     });
 
     it("spreads a group across nodes always and across zones as configured", () => {

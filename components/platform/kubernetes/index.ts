@@ -697,7 +697,7 @@ export class KubernetesPlatform implements ClusterPlatform {
             name,
             {
                 version: blue.spec.version,
-                script: drainScript({ blue: blue.plan, timeoutSeconds, quietSeconds }),
+                script: drainScript({ blue: blue.plan, timeoutSeconds, quietSeconds, stranded: gate.stranded }),
                 trigger: "retire",
                 deadlineSeconds: timeoutSeconds + (quietSeconds ?? 0) + 300,
             },

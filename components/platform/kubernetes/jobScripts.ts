@@ -17,6 +17,7 @@ import {
     type TrafficPlan,
 } from "../../plan/trafficPlan";
 import { MQADMIN_FAILURE_PATTERNS, versionLabel } from "../../../runtime/mqadmin";
+import { DLQ_PREFIX, SCHEDULE_TOPIC, type StrandedSettings } from "../../../runtime/strandedMessages";
 import { PATHS } from "./objects";
 
 /** An extended regex matching RocketMQ's own consumer groups (never drained or copied). */
@@ -210,6 +211,11 @@ export function trafficScript(a: TrafficScriptArgs): string {
     return lines.join("\n");
 }
 
+/** One `held_on ADDRESS NAME` line per master of `plan`. */
+function masterChecks(plan: ClusterPlan): string[] {
+    return plan.brokers.filter((b) => b.brokerId === 0).map((b) => `held_on ${sh(b.address)} ${sh(b.brokerName)}`);
+}
+
 function masterAddresses(plan: ClusterPlan): string[] {
     return plan.brokers.filter((b) => b.brokerId === 0).map((b) => b.address);
 }
@@ -219,6 +225,59 @@ export interface DrainScriptArgs {
     timeoutSeconds: number;
     /** Isolated routing: no write may have reached blue for this long either. */
     quietSeconds?: number;
+    /** How scheduled messages and dead letters on blue's masters hold retirement back. */
+    stranded: StrandedSettings;
+}
+
+/**
+ * Per master, what no group's lag shows and retiring it would lose, as the
+ * local platform counts it: each delay level's schedule queue from where the
+ * broker's delivery stands (`scheduleMessageOffset_L` in `brokerStatus`, or
+ * the queue's first message for a level never delivered from), and each
+ * `%DLQ%` topic's messages. `stranded_on ADDRESS BROKER_NAME` prints
+ * "N scheduled message(s) (delay level L), M message(s) in %DLQ%G" or
+ * nothing. A topic the name servers do not route yet holds nothing. The
+ * topics' offsets are read once per pass for all masters (each `mqadmin` is a
+ * JVM start).
+ */
+function strandedFunctions(ns: string, deadLettersHold: boolean): string[] {
+    const sedDelivered = "s/^scheduleMessageOffset_\\([0-9]*\\)[[:space:]]*:[[:space:]]*\\([0-9]*\\),.*/\\1 \\2/p";
+    return [
+        "routed_status() {",
+        `  out=$("$ROCKETMQ_HOME/bin/mqadmin" topicStatus -n ${ns} -t "$1" 2>&1) || true`,
+        "  case $out in *'No topic route info'*) return 0 ;; esac",
+        `  admin topicStatus -n ${ns} -t "$1"`,
+        "}",
+        "# Read once per pass for every master: the schedule queues, and each dead-letter queue as 'TOPIC BROKER COUNT'.",
+        "read_shared() {",
+        `  sched=$(routed_status ${SCHEDULE_TOPIC}) || exit 1`,
+        "  dead=''",
+        ...(deadLettersHold
+            ? [
+                  `  topics=$(admin topicList -n ${ns}) || exit 1`,
+                  `  for t in $(printf '%s\\n' "$topics" | grep '^${DLQ_PREFIX}' | sort || true); do`,
+                  '    stats=$(routed_status "$t") || exit 1',
+                  `    dead="$dead$(printf '%s\\n' "$stats" | awk -v t="$t" '$2 ~ /^[0-9]+$/ { print t, $1, $4 - $3 }')"'`,
+                  "'",
+                  "  done",
+              ]
+            : []),
+        "}",
+        "stranded_on() {",
+        `  status=$(admin brokerStatus -n ${ns} -b "$1") || exit 1`,
+        `  delivered=$(printf '%s\\n' "$status" | sed -n '${sedDelivered}')`,
+        `  queues=$(printf '%s\\n' "$sched" | awk -v b="$2" '$1 == b && $2 ~ /^[0-9]+$/ { print $2 + 1, $3, $4 }')`,
+        `  parts=$(printf '%s\\n--\\n%s\\n' "$delivered" "$queues" | awk '`,
+        `    $0 == "--" { q = 1; next }`,
+        "    NF == 0 { next }",
+        "    !q { at[$1] = $2; next }",
+        "    { from = ($1 in at) ? at[$1] : $2; if (from < $2) from = $2; n = $3 - from",
+        `      if (n > 0) { printf "%s%d scheduled message(s) (delay level %d)", sep, n, $1; sep = ", " } }')`,
+        `  letters=$(printf '%s\\n' "$dead" | awk -v b="$2" '$2 == b { n[$1] += $3 } END { for (t in n) if (n[t] > 0) print n[t], t }' | sort -k2 | awk '{ printf "%s%d message(s) in %s", sep, $1, $2; sep = ", " }')`,
+        '  [ -z "$letters" ] || parts="${parts:+$parts, }$letters"',
+        `  printf '%s' "$parts"`,
+        "}",
+    ];
 }
 
 /**
@@ -259,17 +318,29 @@ export function drainScript(a: DrainScriptArgs): string {
             `[ "$before" = "$after" ] || fail "${a.blue.clusterName} still takes writes (commit-log offsets $before then $after); clients may not have polled the address server yet"`,
         );
     }
+    const advice = a.stranded.waitForPending
+        ? "retiring now would lose them"
+        : "retiring now would lose them: wait until they are delivered, or set retirement.waitForPending to wait up to drainTimeoutSeconds";
     lines.push(
+        ...strandedFunctions(ns, a.stranded.deadLettersHold),
+        'held_on() { s=$(stranded_on "$1" "$2") || exit 1; [ -z "$s" ] || held="${held:+$held; }$2 holds $s"; }',
         `deadline=$(( $(date +%s) + ${a.timeoutSeconds} ))`,
         "while :; do",
         "  lagging=''",
+        "  held=''",
         "  all=$(groups)",
         '  for g in $all; do l=$(lag_of "$g"); [ "$l" -eq 0 ] || lagging="$lagging $g=$l"; done',
-        '  [ -z "$lagging" ] && break',
-        `  [ "$(date +%s)" -lt "$deadline" ] || fail "consumer groups still lag on ${a.blue.clusterName}:$lagging (after ${a.timeoutSeconds} s)"`,
+        "  read_shared",
+        ...masterChecks(a.blue).map((c) => `  ${c}`),
+        '  [ -z "$lagging" ] && [ -z "$held" ] && break',
+        ...(a.stranded.waitForPending
+            ? []
+            : [`  [ -n "$lagging" ] || fail "retireBlue refused on ${a.blue.clusterName}: $held; ${advice}"`]),
+        `  [ "$(date +%s)" -lt "$deadline" ] || fail "retireBlue refused after ${a.timeoutSeconds} s on ${a.blue.clusterName}:\${lagging:+ consumer groups still lag:$lagging}\${held:+ $held; ${advice}}"`,
+        '  say "waiting:${lagging:+ groups lag:$lagging}${held:+ $held}"',
         "  sleep 5",
         "done",
-        `say "every group has read everything on ${a.blue.clusterName}"`,
+        `say "every group has read everything on ${a.blue.clusterName}, and its masters hold nothing scheduled${a.stranded.deadLettersHold ? " and no dead letter" : ""}"`,
         "",
     );
     return lines.join("\n");
