@@ -261,6 +261,9 @@ describe("backup and verification on the blue cluster", () => {
         const setPermission = (perm: 4 | 6) =>
             updateTopic(runtime, ns, master, "RMQ_UPGRADE_VERIFY_blue", { readQueues: 1, writeQueues: 1, perm });
         const green = await resolveRuntime("5.5.0");
+        // Where this case's minutes go (it is the file's longest), printed per phase.
+        const began = Date.now();
+        const phase = (what: string) => console.log(`      ${what}: ${((Date.now() - began) / 1000).toFixed(0)}s`);
         await stopServer(otherDir);
         let stopped = false;
         let permissionSet = false;
@@ -287,12 +290,14 @@ describe("backup and verification on the blue cluster", () => {
                 await new Promise((r) => setTimeout(r, 1000));
             }
             assert.ok(await listed(), `blue-b/1 on 5.5.0 never registered with the name servers:\n${lastListing}`);
+            phase("5.5.0 slave registered");
             permissionSet = true;
             await setPermission(4);
             // SIGSTOP: the JVM still exists (so it is not restarted as dead) but answers nothing, like a hung broker.
             process.kill(Number(hung.pid), "SIGSTOP");
             stopped = true;
             const r = verifyAgain();
+            phase("faulty verification done");
             assert.notStrictEqual(r.status, 0, r.output);
             assert.match(
                 r.output,
@@ -315,8 +320,10 @@ describe("backup and verification on the blue cluster", () => {
                 await setPermission(6);
             }
         }
+        phase("faults undone");
         // Pulumi brings the slave back on its configured version, and the checks pass again.
         mustPulumi(dir, "up");
+        phase("repairing `up` done");
     });
 
     it("fails `pulumi up` on a baseline regression beyond the tolerance, with the numbers", () => {
