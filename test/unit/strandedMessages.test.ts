@@ -77,6 +77,56 @@ describe("counting messages a broker holds outside every group's lag", () => {
         assert.strictEqual(openTransactions(half, new Set([5, 6, 7])), 0);
     });
 
+    it("counts open transactions when the checker's pass falls between reading its offset and the queue's end", async () => {
+        // 4.9.7's checker, every transactionCheckInterval: a renewed copy of each open half message is written at the
+        // end of the queue, then its offset moves to where the end was. Here the pass runs after the first read.
+        const half: PulledMessage[] = [0, 1, 2].map((i) => msg(i, { properties: { UNIQ_KEY: `t${i}` } }));
+        let checkerOffset = 0;
+        let passed = false;
+        const pass = () => {
+            if (!passed) {
+                passed = true;
+                half.push(...[0, 1, 2].map((i) => msg(3 + i, { properties: { UNIQ_KEY: `t${i}` } })));
+                checkerOffset = 3;
+            }
+        };
+        // The first call is countHalf's check that the topic is routed; the pass follows the window's first read.
+        let halfStats = 0;
+        const fake = {
+            runtimeStats: async () => ({}),
+            brokerConfig: async () => ({}),
+            topics: async () => [],
+            timerMetrics: async () => null,
+            topicStats: async (topic: string) => {
+                if (topic !== HALF_TOPIC) {
+                    return [];
+                }
+                const answer = [{ brokerName: "blue-a", queueId: 0, minOffset: 0, maxOffset: half.length }];
+                if (++halfStats > 1) {
+                    pass();
+                }
+                return answer;
+            },
+            consumeStats: async (_broker: string, _group: string, topic?: string) => {
+                const answer = [
+                    {
+                        topic: topic!,
+                        brokerName: "blue-a",
+                        queueId: 0,
+                        brokerOffset: half.length,
+                        consumerOffset: checkerOffset,
+                    },
+                ];
+                pass();
+                return answer;
+            },
+            pullFromQueue: async (q: QueueAddress, offset: number, max: number) =>
+                q.topic === HALF_TOPIC ? half.filter((m) => m.queueOffset >= offset).slice(0, max) : [],
+        } as unknown as StrandedAdmin;
+        const counts = await countStranded(fake, { brokerName: "blue-a", address: "127.0.0.1:1" });
+        assert.deepStrictEqual(counts.half, { pending: 3, atLeast: false });
+    });
+
     it("counts scheduled, half and dead-letter messages on one master, and names them per broker", async () => {
         const stored = 1_796_000_000_000;
         const queues = new Map<string, PulledMessage[]>([
