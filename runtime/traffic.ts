@@ -553,11 +553,13 @@ async function waitForRetirable(
 ): Promise<StrandedCounts[]> {
     const began = Date.now();
     for (;;) {
-        const lags = await backlogOn(session, blue.masters, groups);
+        // Held messages before lag: one delivered (or committed) between the two reads then shows as lag. In the
+        // other order it could pass both unseen.
         const counts = [];
         for (const m of blue.masters) {
             counts.push(await countStranded(session, m));
         }
+        const lags = await backlogOn(session, blue.masters, groups);
         const now = Date.now();
         for (const c of counts.filter((x) => x.deadLetters.length > 0 && !settings.deadLettersHold)) {
             log(

@@ -229,12 +229,13 @@ describe("the blue cluster on the local stack", () => {
         );
         const got = await consume(runtime, clientDir, ns, "LoadTopic", "group-first", "unread", 20, 120);
         assert.strictEqual(got.consumed, sent.sent);
-        // Level 4 is 30 s: still waiting when the check runs, delivered (and then consumed) well within the wait below.
-        const delayed = await produce(runtime, clientDir, ns, "LoadTopic", "delayed", 10, 0, 0, 4);
+        // Level 5 is 1 min: still waiting when the check reads them (first in its pass, each `mqadmin` a JVM start on
+        // busy cores), delivered and then consumed within the wait below.
+        const delayed = await produce(runtime, clientDir, ns, "LoadTopic", "delayed", 10, 0, 0, 5);
         assert.strictEqual(delayed.sent, 10);
         const held = drain(5);
         assert.notStrictEqual(held.status, 0);
-        const named = [...held.stderr.matchAll(/(blue-[ab]) holds (\d+) scheduled message\(s\) \(delay level 4\)/g)];
+        const named = [...held.stderr.matchAll(/(blue-[ab]) holds (\d+) scheduled message\(s\) \(delay level 5\)/g)];
         assert.strictEqual(
             named.reduce((sum, m) => sum + Number(m[2]), 0),
             10,

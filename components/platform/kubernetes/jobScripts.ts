@@ -328,10 +328,11 @@ export function drainScript(a: DrainScriptArgs): string {
         "while :; do",
         "  lagging=''",
         "  held=''",
-        "  all=$(groups)",
-        '  for g in $all; do l=$(lag_of "$g"); [ "$l" -eq 0 ] || lagging="$lagging $g=$l"; done',
+        "  # Held messages before lag: one delivered between the two reads then shows as lag, never neither.",
         "  read_shared",
         ...masterChecks(a.blue).map((c) => `  ${c}`),
+        "  all=$(groups)",
+        '  for g in $all; do l=$(lag_of "$g"); [ "$l" -eq 0 ] || lagging="$lagging $g=$l"; done',
         '  [ -z "$lagging" ] && [ -z "$held" ] && break',
         ...(a.stranded.waitForPending
             ? []
