@@ -49,6 +49,14 @@ export interface StrandedSettings {
 
 export const DEFAULT_STRANDED_SETTINGS: StrandedSettings = { waitForPending: false, deadLettersHold: true };
 
+/** What a retirement refused over held messages tells the operator to do; both platforms' gates say it. Pure. */
+export function strandedAdvice(settings: Pick<StrandedSettings, "waitForPending">): string {
+    return settings.waitForPending
+        ? "retiring now would lose them"
+        : "retiring now would lose them: wait until they are delivered or settled, or set retirement.waitForPending " +
+              "to wait up to drainTimeoutSeconds";
+}
+
 export interface ScheduledLevel {
     level: number;
     /** Messages written at this level and not yet delivered. */

@@ -27,6 +27,7 @@ import { exportDeadLetters, writeDeadLetters } from "./deadLetters";
 import {
     countStranded,
     DEFAULT_STRANDED_SETTINGS,
+    strandedAdvice,
     StrandedCounts,
     StrandedSettings,
     strandedParts,
@@ -574,12 +575,7 @@ async function waitForRetirable(
         const waited = Math.round((now - began) / 1000);
         const shown = [lagText, strandedText].filter(Boolean).join("; ");
         if ((lags.length === 0 && !settings.waitForPending) || waited >= timeoutSeconds) {
-            const advice = strandedText
-                ? settings.waitForPending
-                    ? `; retiring now would lose them`
-                    : `; retiring now would lose them: wait until they are delivered or settled, or set ` +
-                      `retirement.waitForPending to wait up to drainTimeoutSeconds`
-                : "";
+            const advice = strandedText ? `; ${strandedAdvice(settings)}` : "";
             throw new Error(
                 `retireBlue refused after ${waited}s (drainTimeoutSeconds ${timeoutSeconds}): ${shown}${advice}`,
             );

@@ -393,6 +393,8 @@ describe("blue-green with shared routing: canary stages, rollback, retirement, n
         // The consumer still fails every retry, so blue cannot drain until the test releases them: the `up` must be
         // seen waiting first, whatever the delayed messages' timing on a busy machine.
         const up = pulumiInterruptible(dir, "up");
+        let exitedAt = 0;
+        void up.done.then(() => (exitedAt = Date.now()));
         let releasedAt: number;
         try {
             const began = Date.now();
@@ -408,7 +410,7 @@ describe("blue-green with shared routing: canary stages, rollback, retirement, n
         assert.strictEqual(r.status, 0, diagnosticsOf(r.output));
         const lastDue = Math.max(...pending!.sends().map((x) => x.at)) + DELAY_LEVEL_MS;
         assert.ok(
-            Date.now() >= Math.max(releasedAt, lastDue - 5000),
+            exitedAt > releasedAt && exitedAt >= lastDue - 5000,
             `blue was retired before its retries were released or its delayed messages were due (due at ${new Date(lastDue).toISOString()})`,
         );
         assert.strictEqual(outputs().blueRetired, true);

@@ -123,7 +123,9 @@ describe("Kubernetes planning (pure)", () => {
             '        echo "blue-a                            3     0                     2                       2026-12-01 05:00:00,000"',
             '        echo "blue-a                            8     0                     6                       2026-12-01 05:00:00,000"',
             '        echo "blue-b                            2     0                     0                       " ;;',
-            '      %DLQ%OrderReaders) echo "blue-a                            0     10                    50                      2026-12-01 05:00:00,000" ;;',
+            "      %DLQ%OrderReaders)",
+            '        echo "blue-a                            0     10                    50                      2026-12-01 05:00:00,000"',
+            '        echo "blue-a                            1     0                     5                       2026-12-01 05:00:00,000" ;;',
             '      *) echo "No topic route info in name server for the topic: $topic" ;;',
             "    esac ;;",
             "esac",
@@ -152,7 +154,7 @@ describe("Kubernetes planning (pure)", () => {
             // Level 3 delivered 5 of 8; level 4 delivered all; level 9 (queue 8) never delivered from: all 6 wait.
             assert.match(
                 r.stderr,
-                /FAILED: retireBlue refused on blue: blue-a holds 3 scheduled message\(s\) \(delay level 3\), 6 scheduled message\(s\) \(delay level 9\), 40 message\(s\) in %DLQ%OrderReaders; retiring now would lose them: wait until they are delivered, or set retirement\.waitForPending/,
+                /FAILED: retireBlue refused on blue: blue-a holds 3 scheduled message\(s\) \(delay level 3\), 6 scheduled message\(s\) \(delay level 9\), 45 message\(s\) in %DLQ%OrderReaders; retiring now would lose them: wait until they are delivered or settled, or set retirement\.waitForPending/,
             );
             assert.doesNotMatch(r.stderr, /blue-b holds|delay level 4/);
         });

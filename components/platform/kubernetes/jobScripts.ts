@@ -17,7 +17,7 @@ import {
     type TrafficPlan,
 } from "../../plan/trafficPlan";
 import { MQADMIN_FAILURE_PATTERNS, versionLabel } from "../../../runtime/mqadmin";
-import { DLQ_PREFIX, SCHEDULE_TOPIC, type StrandedSettings } from "../../../runtime/strandedMessages";
+import { DLQ_PREFIX, SCHEDULE_TOPIC, strandedAdvice, type StrandedSettings } from "../../../runtime/strandedMessages";
 import { PATHS } from "./objects";
 
 /** An extended regex matching RocketMQ's own consumer groups (never drained or copied). */
@@ -211,13 +211,12 @@ export function trafficScript(a: TrafficScriptArgs): string {
     return lines.join("\n");
 }
 
-/** One `held_on ADDRESS NAME` line per master of `plan`. */
-function masterChecks(plan: ClusterPlan): string[] {
-    return plan.brokers.filter((b) => b.brokerId === 0).map((b) => `held_on ${sh(b.address)} ${sh(b.brokerName)}`);
+function masters(plan: ClusterPlan): BrokerPlan[] {
+    return plan.brokers.filter((b) => b.brokerId === 0);
 }
 
 function masterAddresses(plan: ClusterPlan): string[] {
-    return plan.brokers.filter((b) => b.brokerId === 0).map((b) => b.address);
+    return masters(plan).map((b) => b.address);
 }
 
 export interface DrainScriptArgs {
@@ -257,8 +256,7 @@ function strandedFunctions(ns: string, deadLettersHold: boolean): string[] {
                   `  topics=$(admin topicList -n ${ns}) || exit 1`,
                   `  for t in $(printf '%s\\n' "$topics" | grep '^${DLQ_PREFIX}' | sort || true); do`,
                   '    stats=$(routed_status "$t") || exit 1',
-                  `    dead="$dead$(printf '%s\\n' "$stats" | awk -v t="$t" '$2 ~ /^[0-9]+$/ { print t, $1, $4 - $3 }')"'`,
-                  "'",
+                  `    dead=$(printf '%s\\n%s' "$dead" "$(printf '%s\\n' "$stats" | awk -v t="$t" '$2 ~ /^[0-9]+$/ { print t, $1, $4 - $3 }')")`,
                   "  done",
               ]
             : []),
@@ -273,7 +271,9 @@ function strandedFunctions(ns: string, deadLettersHold: boolean): string[] {
         "    !q { at[$1] = $2; next }",
         "    { from = ($1 in at) ? at[$1] : $2; if (from < $2) from = $2; n = $3 - from",
         `      if (n > 0) { printf "%s%d scheduled message(s) (delay level %d)", sep, n, $1; sep = ", " } }')`,
-        `  letters=$(printf '%s\\n' "$dead" | awk -v b="$2" '$2 == b { n[$1] += $3 } END { for (t in n) if (n[t] > 0) print n[t], t }' | sort -k2 | awk '{ printf "%s%d message(s) in %s", sep, $1, $2; sep = ", " }')`,
+        // Topics in the order read_shared listed them (sorted), each summed over its queues on this broker.
+        `  letters=$(printf '%s\\n' "$dead" | awk -v b="$2" '$2 == b { if (!($1 in n)) seen[++k] = $1; n[$1] += $3 }`,
+        `    END { for (i = 1; i <= k; i++) if (n[seen[i]] > 0) { printf "%s%d message(s) in %s", sep, n[seen[i]], seen[i]; sep = ", " } }')`,
         '  [ -z "$letters" ] || parts="${parts:+$parts, }$letters"',
         `  printf '%s' "$parts"`,
         "}",
@@ -318,9 +318,7 @@ export function drainScript(a: DrainScriptArgs): string {
             `[ "$before" = "$after" ] || fail "${a.blue.clusterName} still takes writes (commit-log offsets $before then $after); clients may not have polled the address server yet"`,
         );
     }
-    const advice = a.stranded.waitForPending
-        ? "retiring now would lose them"
-        : "retiring now would lose them: wait until they are delivered, or set retirement.waitForPending to wait up to drainTimeoutSeconds";
+    const advice = strandedAdvice(a.stranded);
     lines.push(
         ...strandedFunctions(ns, a.stranded.deadLettersHold),
         'held_on() { s=$(stranded_on "$1" "$2") || exit 1; [ -z "$s" ] || held="${held:+$held; }$2 holds $s"; }',
@@ -330,7 +328,7 @@ export function drainScript(a: DrainScriptArgs): string {
         "  held=''",
         "  # Held messages before lag: one delivered between the two reads then shows as lag, never neither.",
         "  read_shared",
-        ...masterChecks(a.blue).map((c) => `  ${c}`),
+        ...masters(a.blue).map((b) => `  held_on ${sh(b.address)} ${sh(b.brokerName)}`),
         "  all=$(groups)",
         '  for g in $all; do l=$(lag_of "$g"); [ "$l" -eq 0 ] || lagging="$lagging $g=$l"; done',
         '  [ -z "$lagging" ] && [ -z "$held" ] && break',
