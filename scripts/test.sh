@@ -48,16 +48,17 @@ if [ "$tier" = all ] || [ "$tier" = integration ]; then
     npx mocha --config test/integration/.mocharc.json "$@"
     exit 0
   fi
-  # Two lanes side by side, each its own mocha process with its own port slot (test/integration/support.ts)
-  # and its own scratch directories. The lanes are balanced by measured minutes (docs/testing.md): the files
-  # that mostly wait (canary soaks, address-server polls) beside the ones that start and stop JVMs.
+  # Three lanes side by side, each its own mocha process with its own port slot (test/integration/support.ts)
+  # and its own scratch directories. The lanes are balanced by measured minutes (docs/testing.md), longest
+  # file first, and each pairs a file that mostly waits (canary soaks, address-server polls, delayed messages)
+  # with ones that start and stop JVMs, so the cold `up`s of both colours do not start together.
   # Only the Kubernetes file needs the kubernetes provider plugin: on a cold machine it builds (minutes of CPU)
   # at the lowest priority while the lanes run, so it takes what the waiting tests leave, and its lane runs the
   # Kubernetes file last, once the plugin is there.
-  lane0=(rolling backup runtime adminSession stack kubernetes)
-  lane1=(isolated blueGreen cluster)
+  lanes=("rolling runtime adminSession stack kubernetes" "blueGreen cluster" "backup isolated")
   files() { for f in "$@"; do echo "test/integration/$f.test.ts"; done; }
-  leftover=$(comm -23 <(ls test/integration/*.test.ts | sort) <({ files "${lane0[@]}"; files "${lane1[@]}"; } | sort))
+  # shellcheck disable=SC2068 # each lane is a word list
+  leftover=$(comm -23 <(ls test/integration/*.test.ts | sort) <(files ${lanes[@]} | sort))
   if [ -n "$leftover" ]; then
     echo "error: integration files in no lane of scripts/test.sh: $leftover" >&2
     exit 1
@@ -102,14 +103,23 @@ if [ "$tier" = all ] || [ "$tier" = integration ]; then
     local slot=$1
     if run_lane "$@" 2>&1; then echo 0 > "$logs/rc$slot"; else echo $? > "$logs/rc$slot"; fi | sed -u "s/^/[$slot] /"
   }
-  step "integration tests in two lanes: [0] ${lane0[*]}; [1] ${lane1[*]}"
-  lane 0 "${lane0[@]}" &
-  lane 1 "${lane1[@]}" &
+  summary=""
+  for slot in "${!lanes[@]}"; do summary+=" [$slot] ${lanes[$slot]};"; done
+  step "integration tests in ${#lanes[@]} lanes:${summary%;}"
+  for slot in "${!lanes[@]}"; do
+    # shellcheck disable=SC2086 # the lane's word list
+    lane "$slot" ${lanes[$slot]} &
+  done
   wait
-  rc0=$(cat "$logs/rc0") rc1=$(cat "$logs/rc1")
   step "integration files: wall seconds per file (docs/testing.md keeps the table)"
   { echo -e "file\tlane\tseconds\tresult"; cat "$logs/timings"; } | awk -F'\t' '{ printf "%-14s %-5s %8s  %s\n", $1, $2, $3, $4 }'
+  failed=0 verdicts=""
+  for slot in "${!lanes[@]}"; do
+    rc=$(cat "$logs/rc$slot")
+    verdicts+=" lane $slot exit $rc,"
+    [ "$rc" = 0 ] || failed=1
+  done
   rm -rf "$logs"
-  step "integration lanes done: lane 0 exit $rc0, lane 1 exit $rc1"
-  [ "$rc0" = 0 ] && [ "$rc1" = 0 ]
+  step "integration lanes done:${verdicts%,}"
+  [ "$failed" = 0 ]
 fi

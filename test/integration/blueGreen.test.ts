@@ -149,7 +149,7 @@ describe("blue-green with shared routing: canary stages, rollback, retirement, n
             ["backup.baselineSeconds", "4"],
             ["verification.replicationWaitSeconds", "10"],
             ["verification.consumerSampleSeconds", "2"],
-            // Green's benchmark runs beside two lanes of tests on 2 cores: only a collapse may fail it here
+            // Green's benchmark runs beside the other lanes of tests on 2 cores: only a collapse may fail it here
             // (the baseline gate itself is backup.test.ts's).
             ["verification.baselineTolerance", "10"],
             ["promotion.minSoakSeconds", String(SOAK_SECONDS)],

@@ -24,11 +24,11 @@ export function scratchDir(name: string): string {
 /**
  * Test ports stay below Linux's ephemeral range (ip_local_port_range starts at 32768 by default): a port there
  * can be taken by any outgoing client socket between the moment it is found free and the moment a broker binds it.
- * Two mocha processes may run side by side (scripts/test.sh), so each takes its own slot of the range,
- * `TEST_PORT_SLOT` (0 or 1), and never picks a port of the other's.
+ * Several mocha processes run side by side (scripts/test.sh), so each takes its own slot of the range,
+ * `TEST_PORT_SLOT` (0 to SLOTS - 1), and never picks a port of another's.
  */
 const TEST_PORT_RANGE = { low: 10000, high: 32000 };
-const SLOTS = 2;
+const SLOTS = 3;
 
 /** The [low, high) ports of this process's slot. */
 function portSlot(slot = Number(process.env.TEST_PORT_SLOT ?? "0")): { low: number; high: number } {
