@@ -186,6 +186,12 @@ describe("blue-green with isolated routing: address server, canary stages, rollb
         addressPort = await freePortBlock(1);
         for (const [key, value] of [
             ["routing", "isolated"],
+            // Routing by address server does not depend on slaves (rolling, backup and blue-green run 2M-2S):
+            // masters alone spare four JVMs beside the other lane on 2 cores.
+            ["blue.slavesPerGroup", "0"],
+            ["blue.brokerRole", "ASYNC_MASTER"],
+            ["green.slavesPerGroup", "0"],
+            ["green.brokerRole", "ASYNC_MASTER"],
             ["nameServer.greenBasePort", String(await freePortBlock(5))],
             ["addressServer.port", String(addressPort)],
             ["backup.baselineSeconds", "0"],

@@ -28,7 +28,7 @@ export function scratchDir(name: string): string {
  * `TEST_PORT_SLOT` (0 to SLOTS - 1), and never picks a port of another's.
  */
 const TEST_PORT_RANGE = { low: 10000, high: 32000 };
-const SLOTS = 3;
+const SLOTS = 2;
 
 /** The [low, high) ports of this process's slot. */
 function portSlot(slot = Number(process.env.TEST_PORT_SLOT ?? "0")): { low: number; high: number } {
