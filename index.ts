@@ -6,7 +6,7 @@
  */
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import type * as AwsPieces from "./components/aws";
+import type * as AwsPieces from "./components/platforms/aws";
 import { BlueGreenRocketMQ } from "./components/blueGreen";
 import { RollingRocketMQ } from "./components/rolling";
 import {
@@ -15,17 +15,17 @@ import {
     greenNameServerBasePort,
     kubernetesOf,
     nameServerVersionOf,
-} from "./components/config";
-import type * as KubernetesPieces from "./components/platform/kubernetes";
-import { LocalPlatform } from "./components/platform/local";
-import { loadStackConfig } from "./components/stackConfig";
+} from "./config/stackConfig";
+import type * as KubernetesPieces from "./components/platforms/kubernetes/kubernetesPlatform";
+import { LocalPlatform } from "./components/platforms/local/localPlatform";
+import { loadStackConfig } from "./config/pulumiStackConfig";
 
 const config = loadStackConfig();
 
 // The provider SDKs load only for stacks that use them: each adds about a second to every Pulumi run.
 /* eslint-disable @typescript-eslint/no-require-imports */
-const loadKubernetes = () => require("./components/platform/kubernetes") as typeof KubernetesPieces;
-const loadAws = () => require("./components/aws") as typeof AwsPieces;
+const loadKubernetes = () => require("./components/platforms/kubernetes/kubernetesPlatform") as typeof KubernetesPieces;
+const loadAws = () => require("./components/platforms/aws") as typeof AwsPieces;
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 function kubernetesPlatform(): KubernetesPieces.KubernetesPlatform {

@@ -15,9 +15,9 @@
  * Usage: node -r ts-node/register/transpile-only bench/rolling.ts [ROUNDS=2]
  */
 import * as path from "path";
-import { resolveRuntime } from "../runtime/maven";
-import { updateTopic } from "../runtime/mqadmin";
-import type { RollReport } from "../runtime/roll";
+import { resolveRuntime } from "../operations/maven";
+import { updateTopic } from "../operations/mqadmin";
+import type { RollReport } from "../operations/brokerTurn";
 import { copyProject, isolateStack, mustPulumi, stackOutputs, stackResources } from "../test/integration/support";
 import { Send, TrafficLoad } from "../test/integration/trafficLoad";
 

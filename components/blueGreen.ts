@@ -1,17 +1,17 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { S3Target } from "../runtime/s3Upload";
-import { BenchmarkSettings, clusterBenchmark } from "../runtime/benchmark";
-import { DEFAULT_VERIFICATION, VerificationSettings } from "../runtime/verification";
-import { UpgradeBackup } from "./backup";
-import { RocketMQCluster } from "./cluster";
-import type { ClusterSpec, NameServerSpec } from "./config";
-import { NameServerSet } from "./nameServers";
-import { planCluster } from "./plan/clusterPlan";
-import { changeTrigger } from "./plan/triggers";
-import type { DeclaredTopic } from "./plan/trafficPlan";
-import type { AddressServerPiece, ClusterPlatform } from "./platform/types";
-import { DEFAULT_STRANDED_SETTINGS, StrandedSettings } from "../runtime/strandedMessages";
-import { UpgradeVerification } from "./verification";
+import type { S3Target } from "../operations/s3Upload";
+import { BenchmarkSettings, clusterBenchmark } from "../operations/benchmark";
+import { DEFAULT_VERIFICATION, VerificationSettings } from "../operations/verification";
+import { UpgradeBackup } from "./upgradeBackup";
+import { RocketMQCluster } from "./rocketmqCluster";
+import type { ClusterSpec, NameServerSpec } from "../config/stackConfig";
+import { NameServerSet } from "./nameServerSet";
+import { planCluster } from "../domain/clusterPlan";
+import { changeTrigger } from "../domain/triggers";
+import type { DeclaredTopic } from "../domain/trafficPlan";
+import type { AddressServerPiece, ClusterPlatform } from "./platforms/clusterPlatform";
+import { DEFAULT_STRANDED_SETTINGS, StrandedSettings } from "../operations/strandedMessages";
+import { UpgradeVerification } from "./upgradeVerification";
 
 /** Arguments of a {@link BlueGreenRocketMQ}. */
 export interface BlueGreenRocketMQArgs {

@@ -1,16 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { S3Target } from "../runtime/s3Upload";
-import { clusterBenchmark } from "../runtime/benchmark";
-import type { RollSettings } from "../runtime/roll";
-import { DEFAULT_VERIFICATION, VerificationSettings } from "../runtime/verification";
-import { UpgradeBackup } from "./backup";
-import { RocketMQCluster } from "./cluster";
-import type { ClusterSpec, NameServerSpec } from "./config";
-import { NameServerSet } from "./nameServers";
-import { planCluster } from "./plan/clusterPlan";
-import { changeTrigger } from "./plan/triggers";
-import type { ClusterPlatform } from "./platform/types";
-import { UpgradeVerification } from "./verification";
+import type { S3Target } from "../operations/s3Upload";
+import { clusterBenchmark } from "../operations/benchmark";
+import type { RollSettings } from "../operations/brokerTurn";
+import { DEFAULT_VERIFICATION, VerificationSettings } from "../operations/verification";
+import { UpgradeBackup } from "./upgradeBackup";
+import { RocketMQCluster } from "./rocketmqCluster";
+import type { ClusterSpec, NameServerSpec } from "../config/stackConfig";
+import { NameServerSet } from "./nameServerSet";
+import { planCluster } from "../domain/clusterPlan";
+import { changeTrigger } from "../domain/triggers";
+import type { ClusterPlatform } from "./platforms/clusterPlatform";
+import { UpgradeVerification } from "./upgradeVerification";
 
 /** Arguments of a {@link RollingRocketMQ}. */
 export interface RollingRocketMQArgs {
@@ -36,7 +36,7 @@ export interface RollingRocketMQArgs {
  * 2. the preflight gate: refusals read from the live cluster, then a backup
  *    and the baseline on the release being left;
  * 3. every slave, then every master, one broker at a time, each through its
- *    turn of the roll (runtime/roll.ts);
+ *    turn of the roll (operations/brokerTurn.ts);
  * 4. proxies (5.1+), then the backup and verification of the rolled cluster
  *    against the pre-roll baseline.
  *

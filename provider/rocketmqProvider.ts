@@ -1,18 +1,18 @@
 import * as provider from "@pulumi/pulumi/provider";
 import { progressFor } from "./engineLog";
-import { HandlerContext, ResourceHandler, typeOfUrn } from "./resourceTypes";
+import { HandlerContext, ResourceHandler, typeOfUrn } from "./resourceHandler";
 import {
     ADDRESS_SERVER_TYPE,
     addressServerHandler,
     METADATA_SYNC_TYPE,
     metadataSyncHandler,
-} from "./addressServerResource";
-import { BACKUP_TYPE, backupHandler } from "./backupResource";
-import { PROCESS_TYPE, processHandler } from "./processResource";
-import { ROLL_PREFLIGHT_TYPE, rollPreflightHandler } from "./rollPreflightResource";
-import { RUNTIME_TYPE, runtimeHandler } from "./runtimeResource";
-import { DRAIN_CHECK_TYPE, drainCheckHandler, TRAFFIC_TYPE, trafficHandler } from "./trafficResource";
-import { VERIFICATION_TYPE, verificationHandler } from "./verificationResource";
+} from "./addressServerHandler";
+import { BACKUP_TYPE, backupHandler } from "./backupHandler";
+import { PROCESS_TYPE, processHandler } from "./processHandler";
+import { ROLL_PREFLIGHT_TYPE, rollPreflightHandler } from "./rollPreflightHandler";
+import { RUNTIME_TYPE, runtimeHandler } from "./runtimeHandler";
+import { DRAIN_CHECK_TYPE, drainCheckHandler, TRAFFIC_TYPE, trafficHandler } from "./trafficHandler";
+import { VERIFICATION_TYPE, verificationHandler } from "./verificationHandler";
 
 /** Keep in step with package.json's version: the engine records it in state. */
 export const PROVIDER_VERSION = "0.1.0";

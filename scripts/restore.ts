@@ -8,8 +8,8 @@
  * directories they came from. --dry-run lists what would change and writes nothing.
  * Then start the cluster again with `npm run pulumi -- up`.
  */
-import { applyRestore, planRestore } from "../runtime/restore";
-import { verifyBackup } from "../runtime/backup";
+import { applyRestore, planRestore } from "../operations/restore";
+import { verifyBackup } from "../operations/backup";
 
 function main(argv: string[]): void {
     const dryRun = argv.includes("--dry-run");

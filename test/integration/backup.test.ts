@@ -9,11 +9,11 @@ import { createHash } from "crypto";
 import { CreateBucketCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import * as fs from "fs";
 import * as path from "path";
-import { MANIFEST, readManifest, verifyBackup } from "../../runtime/backup";
-import { downloadObject, S3Target, s3Client } from "../../runtime/s3Upload";
-import { ServerProcessSpec, startServer, stopServer } from "../../runtime/launcher";
-import { resolveRuntime, RocketMQRuntime } from "../../runtime/maven";
-import { mqadmin, parseClusterList, updateTopic } from "../../runtime/mqadmin";
+import { MANIFEST, readManifest, verifyBackup } from "../../operations/backup";
+import { downloadObject, S3Target, s3Client } from "../../operations/s3Upload";
+import { ServerProcessSpec, startServer, stopServer } from "../../operations/launcher";
+import { resolveRuntime, RocketMQRuntime } from "../../operations/maven";
+import { mqadmin, parseClusterList, updateTopic } from "../../operations/mqadmin";
 import { consume, produce } from "./clients";
 import {
     copyProject,

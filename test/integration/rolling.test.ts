@@ -15,9 +15,9 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { isAlive, runningPid } from "../../runtime/launcher";
-import { resolveRuntime, RocketMQRuntime } from "../../runtime/maven";
-import { commitLogMaxOffset, mqadmin, parseClusterList, updateTopic } from "../../runtime/mqadmin";
+import { isAlive, runningPid } from "../../operations/launcher";
+import { resolveRuntime, RocketMQRuntime } from "../../operations/maven";
+import { commitLogMaxOffset, mqadmin, parseClusterList, updateTopic } from "../../operations/mqadmin";
 import { produce } from "./clients";
 import {
     copyProject,

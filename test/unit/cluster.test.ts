@@ -1,11 +1,11 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { RocketMQCluster } from "../../components/cluster";
-import { parseStackConfig } from "../../components/config";
-import { NameServerSet } from "../../components/nameServers";
-import type { BrokerPlan, NameServerPlan, ProxyPlan } from "../../components/plan/clusterPlan";
-import { LocalPlatform } from "../../components/platform/local";
-import type { NameServerContext, PieceContext } from "../../components/platform/types";
+import { RocketMQCluster } from "../../components/rocketmqCluster";
+import { parseStackConfig } from "../../config/stackConfig";
+import { NameServerSet } from "../../components/nameServerSet";
+import type { BrokerPlan, NameServerPlan, ProxyPlan } from "../../domain/clusterPlan";
+import { LocalPlatform } from "../../components/platforms/local/localPlatform";
+import type { NameServerContext, PieceContext } from "../../components/platforms/clusterPlatform";
 import { installMocks } from "./mocks";
 
 /** Wraps the local platform and records, for each piece, the pieces it was told to wait for. */

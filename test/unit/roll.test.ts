@@ -1,7 +1,7 @@
 import * as assert from "assert";
-import { configHash, launchedAs, LaunchRecord } from "../../runtime/launcher";
-import { recordMetadata } from "../../runtime/brokerMetadata";
-import { DEFAULT_ROLL_SETTINGS, rollBroker, RollAdmin, RollHooks, RollTarget } from "../../runtime/roll";
+import { configHash, launchedAs, LaunchRecord } from "../../operations/launcher";
+import { recordMetadata } from "../../operations/brokerMetadata";
+import { DEFAULT_ROLL_SETTINGS, rollBroker, RollAdmin, RollHooks, RollTarget } from "../../operations/brokerTurn";
 
 /**
  * A two-broker group behind a fake admin API: offsets, versions, the

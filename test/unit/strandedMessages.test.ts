@@ -1,11 +1,11 @@
 /**
- * Counting what a broker holds outside every group's lag (runtime/strandedMessages.ts):
+ * Counting what a broker holds outside every group's lag (operations/strandedMessages.ts):
  * the parsers on the shapes brokers answer with, and the whole count on a fake admin API.
  */
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import type { PulledMessage, QueueAddress } from "../../runtime/adminSession";
+import type { PulledMessage, QueueAddress } from "../../operations/adminSession";
 import {
     countStranded,
     delayLevelMillis,
@@ -20,7 +20,7 @@ import {
     StrandedCounts,
     strandedSummary,
     TRANSACTION_CHECKER_GROUP,
-} from "../../runtime/strandedMessages";
+} from "../../operations/strandedMessages";
 import { DEAD_LETTERS, GROUP, PENDING, RecordedCall } from "../recorded/record";
 
 const msg = (queueOffset: number, extra: Partial<PulledMessage> = {}): PulledMessage => ({
