@@ -17,7 +17,7 @@
 import * as path from "path";
 import { resolveRuntime } from "../operations/maven";
 import { updateTopic } from "../operations/mqadmin";
-import type { RollReport } from "../operations/brokerTurn";
+import type { RollReport } from "../domain/rollSettings";
 import { copyProject, isolateStack, mustPulumi, stackOutputs, stackResources } from "../test/integration/support";
 import { Send, TrafficLoad } from "../test/integration/trafficLoad";
 

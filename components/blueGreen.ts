@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { S3Target } from "../operations/s3Upload";
-import { BenchmarkSettings, clusterBenchmark } from "../operations/benchmark";
-import { DEFAULT_VERIFICATION, VerificationSettings } from "../operations/verification";
+import type { S3Target } from "../domain/s3Target";
+import { BenchmarkSettings, clusterBenchmark } from "../domain/benchmarkSettings";
+import { DEFAULT_VERIFICATION, VerificationSettings } from "../domain/verificationSettings";
 import { UpgradeBackup } from "./upgradeBackup";
 import { RocketMQCluster } from "./rocketmqCluster";
 import type { ClusterSpec, NameServerSpec } from "../config/stackConfig";
@@ -10,7 +10,7 @@ import { planCluster } from "../domain/clusterPlan";
 import { changeTrigger } from "../domain/triggers";
 import type { DeclaredTopic } from "../domain/trafficPlan";
 import type { AddressServerPiece, ClusterPlatform } from "./platforms/clusterPlatform";
-import { DEFAULT_STRANDED_SETTINGS, StrandedSettings } from "../operations/strandedMessages";
+import { DEFAULT_STRANDED_SETTINGS, StrandedSettings } from "../domain/heldMessages";
 import { UpgradeVerification } from "./upgradeVerification";
 
 /** Arguments of a {@link BlueGreenRocketMQ}. */

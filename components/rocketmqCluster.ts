@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterSpec } from "../config/stackConfig";
-import type { RollSettings } from "../operations/brokerTurn";
+import type { RollSettings } from "../domain/rollSettings";
 import { clusterSpecProblem, ClusterPlan, planCluster } from "../domain/clusterPlan";
 import { rollOrder } from "../domain/rollPlan";
 import type { NameServerSet } from "./nameServerSet";

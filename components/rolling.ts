@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { S3Target } from "../operations/s3Upload";
-import { clusterBenchmark } from "../operations/benchmark";
-import type { RollSettings } from "../operations/brokerTurn";
-import { DEFAULT_VERIFICATION, VerificationSettings } from "../operations/verification";
+import type { S3Target } from "../domain/s3Target";
+import { clusterBenchmark } from "../domain/benchmarkSettings";
+import type { RollSettings } from "../domain/rollSettings";
+import { DEFAULT_VERIFICATION, VerificationSettings } from "../domain/verificationSettings";
 import { UpgradeBackup } from "./upgradeBackup";
 import { RocketMQCluster } from "./rocketmqCluster";
 import type { ClusterSpec, NameServerSpec } from "../config/stackConfig";

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { BenchmarkResult, BenchmarkSettings } from "../operations/benchmark";
-import type { S3Target } from "../operations/s3Upload";
+import type { BenchmarkResult, BenchmarkSettings } from "../domain/benchmarkSettings";
+import type { S3Target } from "../domain/s3Target";
 import type { RocketMQCluster } from "./rocketmqCluster";
 
 /** The seed keeps the pre-upgrade backup for 7 days. */

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { BenchmarkResult, BenchmarkSettings } from "../operations/benchmark";
-import { DEFAULT_VERIFICATION, VerificationSettings } from "../operations/verification";
+import type { BenchmarkResult, BenchmarkSettings } from "../domain/benchmarkSettings";
+import { DEFAULT_VERIFICATION, VerificationSettings } from "../domain/verificationSettings";
 import type { RocketMQCluster } from "./rocketmqCluster";
 
 /** Arguments of an {@link UpgradeVerification}. */

@@ -5,6 +5,8 @@
  * allowed.
  */
 import { z } from "zod";
+import { WEIGHT_RANGE } from "../domain/canaryStages";
+import type { ClusterSpec } from "../domain/clusterSpec";
 import { compareVersions, isSupportedLine, parseVersion, RocketMQVersion } from "../domain/versions";
 import { RESERVED_BROKER_KEYS } from "../domain/serverConfig";
 import { clusterSpecProblem, PORT_SPAN, proxyCount } from "../domain/clusterPlan";
@@ -66,7 +68,11 @@ export const clusterSpecSchema = z
     })
     .strict();
 
-export type ClusterSpec = z.infer<typeof clusterSpecSchema>;
+export type { ClusterSpec };
+/** The schema parses into the domain's ClusterSpec, no more and no less: a key added on one side fails to compile. */
+type SameShape<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const clusterSpecMatchesDomain: SameShape<z.infer<typeof clusterSpecSchema>, ClusterSpec> = true;
+void clusterSpecMatchesDomain;
 
 export const DEFAULT_CANARY_STAGES = [10, 30, 50, 100];
 
@@ -160,7 +166,7 @@ const retirementSchema = z
     })
     .strict();
 
-const weight = intRange(0, 100);
+const weight = intRange(WEIGHT_RANGE.min, WEIGHT_RANGE.max);
 
 /** Limits of each broker's turn in a rolling upgrade (strategy "rolling"; operations/brokerTurn.ts). */
 const rollingSchema = z
@@ -282,11 +288,11 @@ const stackConfigSchema = z
             baselineTolerance: 0.3,
         }),
         canaryStages: z
-            .array(intRange(1, 100))
+            .array(intRange(WEIGHT_RANGE.min + 1, WEIGHT_RANGE.max))
             .min(1)
             .default(DEFAULT_CANARY_STAGES)
             .refine((s) => s.every((w, i) => i === 0 || w > s[i - 1]), { message: "must be strictly increasing" })
-            .refine((s) => s[s.length - 1] === 100, { message: "must end at 100" }),
+            .refine((s) => s[s.length - 1] === WEIGHT_RANGE.max, { message: `must end at ${WEIGHT_RANGE.max}` }),
     })
     .strict();
 

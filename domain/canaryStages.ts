@@ -4,6 +4,9 @@
  * the promote script both use it.
  */
 
+/** Green's share of writes, in percent: the one range the config schema and the traffic resources check. */
+export const WEIGHT_RANGE = { min: 0, max: 100 } as const;
+
 /** The stage after `weight`, or undefined at (or past) the last stage. */
 export function nextStage(weight: number, stages: readonly number[]): number | undefined {
     return stages.find((s) => s > weight);

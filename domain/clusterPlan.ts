@@ -4,7 +4,7 @@
  * ordering rules (name servers, then masters, then their slaves, then proxies)
  * are unit-tested without Pulumi.
  */
-import type { ClusterSpec } from "../config/stackConfig";
+import type { ClusterSpec } from "./clusterSpec";
 import { hasProxy, mustParseVersion } from "./versions";
 
 /** Ports one cluster may use, counted from its base port. */

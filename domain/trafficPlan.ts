@@ -12,7 +12,7 @@
  * - an ordered topic is never split (key order would break): it sits wholly
  *   on one colour and moves at one stage, through a write pause.
  */
-import type { TopicConfigData } from "../operations/adminSession";
+import type { TopicConfigData } from "./rocketmqAdmin";
 
 export const PERM_READ = 4;
 export const PERM_WRITE = 2;

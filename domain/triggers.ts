@@ -1,5 +1,5 @@
 import * as crypto from "crypto";
-import type { ClusterSpec } from "../config/stackConfig";
+import type { ClusterSpec } from "./clusterSpec";
 
 /**
  * The value a cluster's backup and verification are keyed to: it changes

@@ -12,78 +12,25 @@ import { resolveRuntime } from "./maven";
 import { cacheRoot, projectRoot } from "./paths";
 import { compiledClasspath } from "./javaSource";
 import { clientJavaArgs } from "./mqadmin";
+import {
+    TopicConfigData,
+    GroupConfigData,
+    ClusterBroker,
+    RouteQueueData,
+    QueueAddress,
+    PulledMessage,
+    QueueOffsets,
+    GroupQueueProgress,
+} from "../domain/rocketmqAdmin";
+import type { AdminApi } from "../domain/rocketmqAdmin";
 
 /** The 5.x admin API also speaks to 4.9.x brokers, so one release serves every stack. */
 export const ADMIN_VERSION = "5.5.0";
 
 const SOURCE = path.join(projectRoot(), "operations", "java", "AdminSession.java");
 
-/** A topic's config on one broker, as the broker reports it. */
-export interface TopicConfigData {
-    topicName: string;
-    readQueueNums: number;
-    writeQueueNums: number;
-    perm: number;
-    topicFilterType?: string;
-    topicSysFlag?: number;
-    order?: boolean;
-    attributes?: Record<string, string>;
-}
-
-/** One subscription group's config, passed through as the broker reports it. */
-export interface GroupConfigData {
-    groupName: string;
-    [key: string]: unknown;
-}
-
-export interface ClusterBroker {
-    cluster: string;
-    brokerName: string;
-    brokerId: number;
-    address: string;
-}
-
-export interface RouteQueueData {
-    brokerName: string;
-    readQueueNums: number;
-    writeQueueNums: number;
-    perm: number;
-}
-
-/** One message queue: a topic's queue `queueId` on broker group `brokerName`. */
-export interface QueueAddress {
-    topic: string;
-    brokerName: string;
-    queueId: number;
-}
-
-/** A message as read from its queue: `body` is absent when it was not asked for. */
-export interface PulledMessage {
-    queueOffset: number;
-    storeTimestamp: number;
-    properties: Record<string, string>;
-    body?: string;
-    /** The body's exact bytes, when asked for (an export). */
-    bodyBase64?: string;
-}
-
-export interface QueueOffsets {
-    brokerName: string;
-    queueId: number;
-    minOffset: number;
-    maxOffset: number;
-}
-
-export interface GroupQueueProgress {
-    topic: string;
-    brokerName: string;
-    queueId: number;
-    brokerOffset: number;
-    consumerOffset: number;
-}
-
 /** An open admin client. Requests are answered in order; close it when done. */
-export class AdminSession {
+export class AdminSession implements AdminApi {
     private readonly pending: Array<{ resolve: (v: unknown) => void; reject: (e: Error) => void; what: string }> = [];
     private exited: string | undefined;
     private stderrTail = "";

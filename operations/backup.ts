@@ -12,6 +12,7 @@ import { mqadmin } from "./mqadmin";
 import { hasExportMetadata } from "../domain/versions";
 import { METADATA_FILE, MetadataAdmin, MetadataSubject, recordMetadata } from "./brokerMetadata";
 import { DeadLetterAdmin, exportDeadLetters } from "./deadLetters";
+import type { BackupProcess } from "../contracts/backup";
 
 export const MANIFEST = "manifest.json";
 /** A broker's metadata under store/config that a restore needs: topics, groups and offsets. */
@@ -21,14 +22,6 @@ export const BROKER_METADATA_FILES = [
     "consumerOffset.json",
     "delayOffset.json",
 ];
-
-export interface BackupProcess {
-    /** The process's resource name, e.g. blue-broker-a-0. */
-    name: string;
-    role: ServerRole;
-    /** The process's directory (config file, store/). */
-    dir: string;
-}
 
 export interface BackupRequest {
     runtime: RocketMQRuntime;

@@ -8,14 +8,14 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import type { AdminSession } from "./adminSession";
+import type { AdminApi } from "../domain/rocketmqAdmin";
 import { scheduledFromRuntimeStats } from "./strandedMessages";
 
 /** The record's file in a backup. */
 export const METADATA_FILE = "broker-metadata.json";
 
 /** The admin calls a record needs (a fake in unit tests). */
-export type MetadataAdmin = Pick<AdminSession, "topics" | "groups" | "consumeStats" | "runtimeStats">;
+export type MetadataAdmin = Pick<AdminApi, "topics" | "groups" | "consumeStats" | "runtimeStats">;
 
 export interface TopicShape {
     readQueueNums: number;

@@ -19,11 +19,11 @@
  * again: its turn resumes after the restart.
  */
 import { takeDownRefusal, GroupState } from "../domain/rollPlan";
-import type { AdminSession } from "./adminSession";
+import type { AdminApi } from "../domain/rocketmqAdmin";
 
 /** What a turn asks of the cluster: the admin session's calls it uses (a fake in unit tests). */
 export type RollAdmin = Pick<
-    AdminSession,
+    AdminApi,
     | "runtimeStats"
     | "route"
     | "topics"
@@ -33,28 +33,10 @@ export type RollAdmin = Pick<
     | "wipeWritePerm"
     | "addWritePerm"
 >;
-import { versionLabel } from "./mqadmin";
+import { versionLabel } from "../domain/mqadminOutput";
 import { isSystemGroup } from "../domain/trafficPlan";
 import { MetadataRecord, metadataRegressions, recordMetadata, subjectsOf } from "./brokerMetadata";
-
-/** Limits of one broker's turn. */
-export interface RollSettings {
-    /** A master is not taken down while a slave is further behind than this (bytes). */
-    maxLagBytes: number;
-    /** How long slaves get to hold everything their master holds, once its writes stop. */
-    catchUpSeconds: number;
-    /** How long producers get to leave a master after its write permission is gone (they re-read routes every 30 s). */
-    writeStopSeconds: number;
-    /** How long consumers get to read what a master holds before it stops; the roll goes on after it. */
-    consumerWaitSeconds: number;
-}
-
-export const DEFAULT_ROLL_SETTINGS: RollSettings = {
-    maxLagBytes: 1 << 20,
-    catchUpSeconds: 60,
-    writeStopSeconds: 45,
-    consumerWaitSeconds: 30,
-};
+import { RollSettings, RollReport } from "../domain/rollSettings";
 
 /** The broker taking its turn, and the rest of its group. */
 export interface RollTarget {
@@ -84,22 +66,6 @@ export interface RollHooks {
     progress(message: string): void;
     /** A line kept in the update's output. */
     note(message: string): void;
-}
-
-/** What one broker's turn did, kept in the Process's outputs. */
-export interface RollReport {
-    broker: string;
-    from: string;
-    to: string;
-    steps: { action: string; seconds: number; detail?: string }[];
-    /**
-     * Master only: seconds from taking write permission away to giving it back.
-     * For a resumed turn, counted from the interrupted run's restart (the
-     * moment of its wipe is not known), so the real figure is larger.
-     */
-    writeBlockedSeconds?: number;
-    /** The turn found the broker already restarted on the target by an interrupted run. */
-    resumed?: boolean;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

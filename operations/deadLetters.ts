@@ -7,10 +7,10 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import type { AdminSession } from "./adminSession";
-import { DLQ_PREFIX } from "./strandedMessages";
+import type { AdminApi } from "../domain/rocketmqAdmin";
+import { DLQ_PREFIX } from "../domain/heldMessages";
 
-export type DeadLetterAdmin = Pick<AdminSession, "topics" | "topicStats" | "pullFromQueue">;
+export type DeadLetterAdmin = Pick<AdminApi, "topics" | "topicStats" | "pullFromQueue">;
 
 /** A master whose dead letters are exported. */
 export interface DeadLetterSource {

@@ -6,23 +6,14 @@
  */
 import { downgradeBlockers, DowngradeInspection, takeDownRefusal } from "../domain/rollPlan";
 import { supportedUpgrade } from "../domain/compatibility";
-import type { AdminSession } from "./adminSession";
+import type { AdminApi } from "../domain/rocketmqAdmin";
 import { pendingTimerMessages, transactionRecords } from "./strandedMessages";
-import { versionLabel } from "./mqadmin";
+import { versionLabel } from "../domain/mqadminOutput";
 import { offsetOf, reportedVersion } from "./brokerTurn";
 import { compareVersions, mustParseVersion, parseVersion } from "../domain/versions";
+import type { PreflightBroker } from "../contracts/rollPreflight";
 
 /** One broker of the cluster being rolled, as the preflight sees it. */
-export interface PreflightBroker {
-    /** The Process resource's name, e.g. blue-broker-a-0. */
-    name: string;
-    brokerName: string;
-    brokerId: number;
-    address: string;
-    /** Its directory on this machine (store under store/). */
-    dir: string;
-}
-
 /** A label such as V4_9_7 as a version text (4.9.7); undefined when it is not one. */
 export function versionOfLabel(label: string): string | undefined {
     const m = /^V(\d+)_(\d+)_(\d+)/.exec(label);
@@ -41,7 +32,7 @@ export interface RollProgress {
 
 /** Asks every broker which release it runs. */
 export async function rollProgress(
-    session: AdminSession,
+    session: AdminApi,
     brokers: readonly PreflightBroker[],
     target: string,
 ): Promise<RollProgress> {
@@ -96,7 +87,7 @@ const reviveTopic = (clusterName: string) => `rmq_sys_REVIVE_LOG_${clusterName}`
 
 /** What the cluster holds that 4.9 cannot read. */
 export async function inspectForDowngrade(
-    session: AdminSession,
+    session: AdminApi,
     clusterName: string,
     brokers: readonly PreflightBroker[],
 ): Promise<DowngradeInspection> {
@@ -137,7 +128,7 @@ export async function inspectForDowngrade(
  * group would lose its only up-to-date copy). Empty when it may start.
  */
 export async function preflightProblems(
-    session: AdminSession,
+    session: AdminApi,
     req: {
         clusterName: string;
         brokers: readonly PreflightBroker[];

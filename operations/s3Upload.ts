@@ -17,16 +17,7 @@ import {
     type ListObjectsV2CommandOutput,
 } from "@aws-sdk/client-s3";
 import { MANIFEST, readManifest, type BackupManifest } from "./backup";
-
-/** Where backups are uploaded. Credentials come from the AWS SDK's default chain (environment, profile, role). */
-export interface S3Target {
-    bucket: string;
-    /** Key prefix; each backup goes under `<prefix>/<clusterName>/<backupId>/`. */
-    prefix: string;
-    region: string;
-    /** An S3-compatible endpoint instead of AWS's (e.g. a local emulator); path-style addressing is then used. */
-    endpoint?: string;
-}
+import { S3Target } from "../domain/s3Target";
 
 export interface UploadResult {
     /** `s3://bucket/prefix/cluster/backupId/` */

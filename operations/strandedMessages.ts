@@ -15,7 +15,16 @@
  * - timer (5.x): the broker's timer metrics;
  * - dead letters: each `%DLQ%` queue's max minus min offset.
  */
-import type { AdminSession, PulledMessage } from "./adminSession";
+import type { AdminApi } from "../domain/rocketmqAdmin";
+import type { PulledMessage } from "../domain/rocketmqAdmin";
+import {
+    SCHEDULE_TOPIC,
+    HALF_TOPIC,
+    OP_TOPIC,
+    TRANSACTION_CHECKER_GROUP,
+    DLQ_PREFIX,
+    DEFAULT_DELAY_LEVELS,
+} from "../domain/heldMessages";
 
 /** A broker group's master: all the counting needs (runtime code does not reach up into components/). */
 export interface MasterRef {
@@ -23,39 +32,8 @@ export interface MasterRef {
     address: string;
 }
 
-export const SCHEDULE_TOPIC = "SCHEDULE_TOPIC_XXXX";
-export const HALF_TOPIC = "RMQ_SYS_TRANS_HALF_TOPIC";
-export const OP_TOPIC = "RMQ_SYS_TRANS_OP_HALF_TOPIC";
-/**
- * The group the broker's transaction checker commits its progress on the half and op queues as: the value of
- * RocketMQ's MixAll.CID_SYS_RMQ_TRANS (the constant's name and its value differ; under the name no broker has
- * offsets, and every half message ever written looked open).
- */
-export const TRANSACTION_CHECKER_GROUP = "CID_RMQ_SYS_TRANS";
-export const DLQ_PREFIX = "%DLQ%";
-/** RocketMQ's default `messageDelayLevel`, for a broker whose config does not say. */
-export const DEFAULT_DELAY_LEVELS = "1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h";
-
 /** Half and op messages read per broker at most: beyond it the count is a lower bound, and says so. */
 export const MAX_MESSAGES_READ = 5000;
-
-/** How the retirement gate treats messages no group's lag shows . */
-export interface StrandedSettings {
-    /** Wait (within the drain timeout) for them to be delivered or settled, instead of refusing at once. */
-    waitForPending: boolean;
-    /** Whether dead letters hold retirement back; they are counted and named either way. */
-    deadLettersHold: boolean;
-}
-
-export const DEFAULT_STRANDED_SETTINGS: StrandedSettings = { waitForPending: false, deadLettersHold: true };
-
-/** What a retirement refused over held messages tells the operator to do; both platforms' gates say it. Pure. */
-export function strandedAdvice(settings: Pick<StrandedSettings, "waitForPending">): string {
-    return settings.waitForPending
-        ? "retiring now would lose them"
-        : "retiring now would lose them: wait until they are delivered or settled, or set retirement.waitForPending " +
-              "to wait up to drainTimeoutSeconds";
-}
 
 export interface ScheduledLevel {
     level: number;
@@ -76,7 +54,7 @@ export interface StrandedCounts {
 }
 
 export type StrandedAdmin = Pick<
-    AdminSession,
+    AdminApi,
     "runtimeStats" | "brokerConfig" | "topics" | "topicStats" | "consumeStats" | "pullFromQueue" | "timerMetrics"
 >;
 
@@ -85,10 +63,7 @@ export type StrandedAdmin = Pick<
  * summed over topics (what a 5.x slave syncs from its master). 0 from a 4.x
  * broker, which answers that it has no such request.
  */
-export async function pendingTimerMessages(
-    admin: Pick<AdminSession, "timerMetrics">,
-    address: string,
-): Promise<number> {
+export async function pendingTimerMessages(admin: Pick<AdminApi, "timerMetrics">, address: string): Promise<number> {
     const metrics = await admin.timerMetrics(address);
     return Object.values(metrics ?? {}).reduce((sum, n) => sum + Math.max(0, n), 0);
 }

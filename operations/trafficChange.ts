@@ -9,7 +9,6 @@ import * as fs from "fs";
 import * as path from "path";
 import {
     ColourState,
-    DeclaredTopic,
     isSystemGroup,
     MasterRef,
     missingOnGreen,
@@ -21,38 +20,29 @@ import {
     TopicWrite,
     TrafficPlan,
 } from "../domain/trafficPlan";
-import type { AdminSession, GroupConfigData } from "./adminSession";
+import type { AdminApi } from "../domain/rocketmqAdmin";
+import type { GroupConfigData } from "../domain/rocketmqAdmin";
 import { metadataRegressions, recordMetadata } from "./brokerMetadata";
 import { exportDeadLetters, writeDeadLetters } from "./deadLetters";
-import {
-    countStranded,
-    DEFAULT_STRANDED_SETTINGS,
-    strandedAdvice,
-    StrandedCounts,
-    StrandedSettings,
-    strandedParts,
-    strandedSummary,
-} from "./strandedMessages";
+import { countStranded, StrandedCounts, strandedParts, strandedSummary } from "./strandedMessages";
+import { DEFAULT_STRANDED_SETTINGS, strandedAdvice, StrandedSettings } from "../domain/heldMessages";
+import type { MetadataSyncInputs } from "../contracts/addressServer";
+import type { ColourRef } from "../contracts/sharedShapes";
+import type { TrafficInputs } from "../contracts/traffic";
 
-export interface ColourRef {
-    clusterName: string;
-    masters: MasterRef[];
-}
-
-export interface TrafficRequest {
-    weight: number;
-    blue: ColourRef;
-    green: ColourRef;
-    declaredTopics: DeclaredTopic[];
-    consumerGroups: string[];
-    orderedCutover: number;
-    /** How long producers may keep an old route: an ordered topic's write pause lasts at least this. */
-    routeRefreshSeconds: number;
-    /** How long to wait for consumers to drain a colour (ordered moves, retirement). */
-    drainTimeoutSeconds: number;
-    /** Where the routes as they were before each change are written. */
-    snapshotDir: string;
-}
+/** What a traffic change needs of the Traffic resource's inputs (contracts/traffic.ts). */
+export type TrafficRequest = Pick<
+    TrafficInputs,
+    | "weight"
+    | "blue"
+    | "green"
+    | "declaredTopics"
+    | "consumerGroups"
+    | "orderedCutover"
+    | "routeRefreshSeconds"
+    | "drainTimeoutSeconds"
+    | "snapshotDir"
+>;
 
 export interface TrafficResult {
     weight: number;
@@ -82,7 +72,7 @@ export function pruneSnapshots(dir: string, keep: number): string[] {
     return old;
 }
 
-async function readColour(session: AdminSession, ref: ColourRef): Promise<ColourState> {
+async function readColour(session: AdminApi, ref: ColourRef): Promise<ColourState> {
     const topics: ColourState["topics"] = {};
     for (const m of ref.masters) {
         topics[m.brokerName] = await session.topics(m.address);
@@ -90,7 +80,7 @@ async function readColour(session: AdminSession, ref: ColourRef): Promise<Colour
     return { clusterName: ref.clusterName, masters: ref.masters, topics };
 }
 
-async function readGroups(session: AdminSession, ref: ColourRef): Promise<Record<string, GroupConfigData[]>> {
+async function readGroups(session: AdminApi, ref: ColourRef): Promise<Record<string, GroupConfigData[]>> {
     const groups: Record<string, GroupConfigData[]> = {};
     for (const m of ref.masters) {
         groups[m.brokerName] = (await session.groups(m.address)).filter((g) => !isSystemGroup(g.groupName));
@@ -99,7 +89,7 @@ async function readGroups(session: AdminSession, ref: ColourRef): Promise<Record
 }
 
 /** The non-system consumer groups on each of `ref`'s masters, by brokerName. */
-async function groupNamesOn(session: AdminSession, ref: ColourRef): Promise<Record<string, string[]>> {
+async function groupNamesOn(session: AdminApi, ref: ColourRef): Promise<Record<string, string[]>> {
     const names: Record<string, string[]> = {};
     for (const [broker, list] of Object.entries(await readGroups(session, ref))) {
         names[broker] = list.map((g) => g.groupName);
@@ -107,7 +97,7 @@ async function groupNamesOn(session: AdminSession, ref: ColourRef): Promise<Reco
     return names;
 }
 
-async function putAll(session: AdminSession, writes: readonly TopicWrite[], log: Log): Promise<void> {
+async function putAll(session: AdminApi, writes: readonly TopicWrite[], log: Log): Promise<void> {
     for (const w of writes) {
         const c = w.config;
         log(`${c.topicName} on ${w.brokerName}: read ${c.readQueueNums}, write ${c.writeQueueNums}, perm ${c.perm}`);
@@ -126,7 +116,7 @@ type StructureRequest = Pick<TrafficRequest, "blue" | "green" | "declaredTopics"
  * traffic.
  */
 async function ensureStructure(
-    session: AdminSession,
+    session: AdminApi,
     req: StructureRequest,
     blue: ColourState,
     green: ColourState,
@@ -184,7 +174,7 @@ async function ensureStructure(
  * while the queue was empty, the first message written there is read.
  */
 async function seedOffsets(
-    session: AdminSession,
+    session: AdminApi,
     req: StructureRequest,
     plan: TrafficPlan,
     groups: readonly string[],
@@ -225,7 +215,7 @@ async function seedOffsets(
 
 /** Unconsumed messages per group on `masters` (broker offset minus consumer offset, summed). */
 export async function backlogOn(
-    session: AdminSession,
+    session: AdminApi,
     masters: readonly MasterRef[],
     groups: readonly string[],
     topic?: string,
@@ -245,7 +235,7 @@ export async function backlogOn(
 }
 
 async function waitForDrain(
-    session: AdminSession,
+    session: AdminApi,
     masters: readonly MasterRef[],
     groups: readonly string[],
     timeoutSeconds: number,
@@ -275,7 +265,7 @@ function sleep(ms: number): Promise<void> {
 
 /** Both colours as the brokers report them now, and the plan that brings them to `req.weight`. */
 async function readPlan(
-    session: AdminSession,
+    session: AdminApi,
     req: TrafficRequest,
 ): Promise<{ blue: ColourState; green: ColourState; plan: TrafficPlan }> {
     const blue = await readColour(session, req.blue);
@@ -291,7 +281,7 @@ async function readPlan(
 }
 
 /** Polls the name servers until each planned topic's route carries the plan, or fails naming the difference. */
-async function verifyRoutes(session: AdminSession, plan: TrafficPlan, timeoutMs = 20_000): Promise<void> {
+async function verifyRoutes(session: AdminApi, plan: TrafficPlan, timeoutMs = 20_000): Promise<void> {
     const began = Date.now();
     for (;;) {
         const problems: string[] = [];
@@ -345,7 +335,7 @@ export function routeShare(
  * `snapshotDir` first; opens go before closes, so producers always have a
  * writable queue; ordered topics move whole, behind a write pause.
  */
-export async function applyTraffic(session: AdminSession, req: TrafficRequest, log: Log): Promise<TrafficResult> {
+export async function applyTraffic(session: AdminApi, req: TrafficRequest, log: Log): Promise<TrafficResult> {
     log(`reading topics and groups on ${req.blue.clusterName} and ${req.green.clusterName}`);
     const blue = await readColour(session, req.blue);
     let green = await readColour(session, req.green);
@@ -423,7 +413,7 @@ export async function applyTraffic(session: AdminSession, req: TrafficRequest, l
 }
 
 /** Whether the brokers already carry `req.weight` (and green holds everything blue has). */
-export async function trafficInPlace(session: AdminSession, req: TrafficRequest): Promise<boolean> {
+export async function trafficInPlace(session: AdminApi, req: TrafficRequest): Promise<boolean> {
     const { plan } = await readPlan(session, req);
     return (
         plan.opens.length === 0 &&
@@ -434,7 +424,7 @@ export async function trafficInPlace(session: AdminSession, req: TrafficRequest)
 }
 
 /** Messages ever written to blue's business topics: the sum of their queues' max offsets. */
-async function writtenTo(session: AdminSession, blue: ColourRef, reserved: ReadonlySet<string>): Promise<number> {
+async function writtenTo(session: AdminApi, blue: ColourRef, reserved: ReadonlySet<string>): Promise<number> {
     const names = new Set(blue.masters.map((m) => m.brokerName));
     const topics = new Set<string>();
     for (const m of blue.masters) {
@@ -455,7 +445,7 @@ async function writtenTo(session: AdminSession, blue: ColourRef, reserved: Reado
 
 /** Waits until no message reached blue's business topics for `quietSeconds`; fails after `timeoutSeconds`. */
 async function waitForQuiet(
-    session: AdminSession,
+    session: AdminApi,
     blue: ColourRef,
     reserved: ReadonlySet<string>,
     quietSeconds: number,
@@ -488,7 +478,7 @@ async function waitForQuiet(
  * `timeoutSeconds`, then fails naming each group, broker and lag.
  */
 export async function checkDrained(
-    session: AdminSession,
+    session: AdminApi,
     blue: ColourRef,
     timeoutSeconds: number,
     log: Log,
@@ -545,7 +535,7 @@ export async function checkDrained(
  * names every group, broker, kind and count, so one run shows all of it.
  */
 async function waitForRetirable(
-    session: AdminSession,
+    session: AdminApi,
     blue: ColourRef,
     groups: readonly string[],
     settings: StrandedSettings,
@@ -586,10 +576,8 @@ async function waitForRetirable(
 }
 
 /** Isolated routing's metadata sync: blue's structure copied onto a green with its own name servers. */
-export interface SyncRequest extends StructureRequest {
-    /** The weight about to be applied: above 0, green must hold everything or the sync fails. */
-    weight: number;
-}
+/** What a metadata sync needs of the MetadataSync resource's inputs (contracts/addressServer.ts). */
+export type SyncRequest = Pick<MetadataSyncInputs, "blue" | "green" | "declaredTopics" | "consumerGroups" | "weight">;
 
 export interface SyncResult {
     /** Business topics green holds for blue. */
@@ -605,7 +593,7 @@ export interface SyncResult {
  * servers (blue is read broker by broker). Fails, naming what is missing,
  * when green still lacks something and `req.weight` is above 0.
  */
-export async function syncGreen(session: AdminSession, req: SyncRequest, log: Log): Promise<SyncResult> {
+export async function syncGreen(session: AdminApi, req: SyncRequest, log: Log): Promise<SyncResult> {
     log(`reading topics and groups on ${req.blue.clusterName} and ${req.green.clusterName}`);
     const blue = await readColour(session, req.blue);
     const groups = await ensureStructure(session, req, blue, await readColour(session, req.green), log, true);
@@ -623,7 +611,7 @@ export async function syncGreen(session: AdminSession, req: SyncRequest, log: Lo
 }
 
 /** What green still lacks of blue's topics and groups (empty when the sync is in place). */
-export async function syncDrift(session: AdminSession, req: SyncRequest): Promise<string[]> {
+export async function syncDrift(session: AdminApi, req: SyncRequest): Promise<string[]> {
     const blue = await readColour(session, req.blue);
     const green = await readColour(session, req.green);
     const plan = planTraffic({ weight: 0, blue, green, declared: req.declaredTopics, orderedCutover: 100 });

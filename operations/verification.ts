@@ -4,51 +4,14 @@
  * what was measured against what was allowed.
  */
 import { MetadataRecord, metadataRegressions, recordMetadata, subjectsOf } from "./brokerMetadata";
-import type { AdminSession } from "./adminSession";
-import { versionLabel } from "./mqadmin";
-
-export interface VerifiedBroker {
-    brokerName: string;
-    brokerId: number;
-    address: string;
-}
-
-export interface CheckResult {
-    check:
-        | "broker-count"
-        | "broker-version"
-        | "replication"
-        | "round-trip"
-        | "consumer-progress"
-        | "baseline"
-        | "metadata";
-    ok: boolean;
-    /** The broker (brokerName/brokerId) or group the result is about, if any. */
-    subject?: string;
-    detail: string;
-    numbers?: Record<string, number>;
-}
-
-export interface VerificationSettings {
-    /** Largest allowed master-minus-slave commit-log offset, in bytes, after waiting for catch-up. */
-    maxReplicationLagBytes: number;
-    /** How long a slave may take to catch up before the lag counts. */
-    replicationWaitSeconds: number;
-    /** The topic used for the send-and-consume round trip on every broker group. */
-    verifyTopic: string;
-    /** Seconds between the two consumer-progress samples. */
-    consumerSampleSeconds: number;
-    /** A group's backlog may grow by at most this many messages between samples. */
-    consumerDiffSlack: number;
-}
-
-export const DEFAULT_VERIFICATION: VerificationSettings = {
-    maxReplicationLagBytes: 0,
-    replicationWaitSeconds: 30,
-    verifyTopic: "RMQ_UPGRADE_VERIFY",
-    consumerSampleSeconds: 5,
-    consumerDiffSlack: 1000,
-};
+import type { AdminApi } from "../domain/rocketmqAdmin";
+import { versionLabel } from "../domain/mqadminOutput";
+import {
+    VerifiedBroker,
+    CheckResult,
+    VerificationSettings,
+    DEFAULT_VERIFICATION,
+} from "../domain/verificationSettings";
 
 export interface ClusterUnderTest {
     nameServers: string;
@@ -65,7 +28,7 @@ export interface ClusterUnderTest {
  * cores); unit tests answer it with a fake.
  */
 export type VerificationAdmin = Pick<
-    AdminSession,
+    AdminApi,
     | "cluster"
     | "runtimeStats"
     | "route"

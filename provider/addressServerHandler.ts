@@ -19,7 +19,8 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { weightChangeProblem } from "../domain/canaryStages";
+import { WEIGHT_RANGE, weightChangeProblem } from "../domain/canaryStages";
+import { weight } from "../contracts/sharedShapes";
 import { ADDRESS_POLL_SECONDS, AddressServerSettings } from "../domain/addressPlan";
 import {
     addressServerPid,
@@ -29,21 +30,24 @@ import {
     stopAddressServer,
 } from "../operations/nginxAddressServer";
 import { withAdminSession } from "../operations/adminSession";
-import { SyncRequest, syncDrift, syncGreen } from "../operations/trafficChange";
+import { syncDrift, syncGreen } from "../operations/trafficChange";
+import {
+    ADDRESS_SERVER_TYPE,
+    addressServerInputs,
+    METADATA_SYNC_TYPE,
+    metadataSyncInputs,
+    MetadataSyncInputs,
+} from "../contracts/addressServer";
+import { decodeInputs } from "../contracts/inputDecoding";
 import { changedKeys, ResourceHandler } from "./resourceHandler";
 
-export const ADDRESS_SERVER_TYPE = "rocketmq:local:AddressServer";
-export const METADATA_SYNC_TYPE = "rocketmq:local:MetadataSync";
-
-function settingsOf(inputs: Record<string, unknown>): AddressServerSettings {
-    return {
-        dir: String(inputs.dir),
-        port: Number(inputs.port),
-        host: String(inputs.host ?? "127.0.0.1"),
-        blueNameServers: String(inputs.blueNameServers),
-        greenNameServers: String(inputs.greenNameServers ?? ""),
-        weight: Number(inputs.weight),
-    };
+function settingsOf(raw: Record<string, unknown>): AddressServerSettings {
+    const { dir, port, host, blueNameServers, greenNameServers, weight } = decodeInputs(
+        ADDRESS_SERVER_TYPE,
+        addressServerInputs,
+        raw,
+    );
+    return { dir, port, host, blueNameServers, greenNameServers, weight };
 }
 
 /** Input problems, each naming the property. Pure. */
@@ -52,11 +56,15 @@ export function addressServerInputFailures(
     olds: Record<string, unknown>,
 ): { property: string; reason: string }[] {
     const failures: { property: string; reason: string }[] = [];
-    const w = news.weight;
-    if (typeof w !== "number" || !Number.isInteger(w) || w < 0 || w > 100) {
-        failures.push({ property: "weight", reason: `weight must be an integer from 0 to 100, got ${String(w)}` });
+    const parsed = weight.safeParse(news.weight);
+    if (!parsed.success) {
+        failures.push({
+            property: "weight",
+            reason: `weight must be an integer from ${WEIGHT_RANGE.min} to ${WEIGHT_RANGE.max}, got ${String(news.weight)}`,
+        });
         return failures;
     }
+    const w = parsed.data;
     if (w > 0 && !news.greenNameServers) {
         failures.push({ property: "weight", reason: `weight ${w} needs green's name servers; there is no green` });
     }
@@ -97,6 +105,9 @@ export const addressServerHandler: ResourceHandler = {
         if (changed.length > 0) {
             return { changes: true, replaces: [] };
         }
+        if (!addressServerInputs.safeParse(news).success) {
+            return { changes: true, replaces: [] };
+        }
         const s = settingsOf(news);
         const live = addressServerPid(s.dir) !== undefined && (await answersMatch(s)) === undefined;
         return { changes: !live, replaces: [] };
@@ -132,8 +143,8 @@ export const addressServerHandler: ResourceHandler = {
     },
 };
 
-function syncRequestOf(inputs: Record<string, unknown>): SyncRequest {
-    return inputs as unknown as SyncRequest;
+function syncRequestOf(raw: Record<string, unknown>): MetadataSyncInputs {
+    return decodeInputs(METADATA_SYNC_TYPE, metadataSyncInputs, raw);
 }
 
 export const metadataSyncHandler: ResourceHandler = {
@@ -161,9 +172,8 @@ export const metadataSyncHandler: ResourceHandler = {
             return { changes: true, replaces: [] };
         }
         try {
-            const drift = await withAdminSession(String(news.greenNameServers), ctx.progress, (s) =>
-                syncDrift(s, syncRequestOf(news)),
-            );
+            const req = syncRequestOf(news);
+            const drift = await withAdminSession(req.greenNameServers, ctx.progress, (s) => syncDrift(s, req));
             return { changes: drift.length > 0, replaces: [] };
         } catch {
             return { changes: true, replaces: [] };
@@ -171,11 +181,12 @@ export const metadataSyncHandler: ResourceHandler = {
     },
 
     async create(ctx, inputs) {
-        const result = await withAdminSession(String(inputs.greenNameServers), ctx.progress, (s) =>
-            syncGreen(s, syncRequestOf(inputs), ctx.progress),
+        const req = syncRequestOf(inputs);
+        const result = await withAdminSession(req.greenNameServers, ctx.progress, (s) =>
+            syncGreen(s, req, ctx.progress),
         );
         return {
-            id: `sync-${syncRequestOf(inputs).green.clusterName}`,
+            id: `sync-${req.green.clusterName}`,
             outs: { ...inputs, ...result, syncedAt: new Date().toISOString() },
         };
     },

@@ -12,13 +12,14 @@
 import * as fs from "fs";
 import * as path from "path";
 import { withAdminSession } from "../operations/adminSession";
-import { adminRecords, BackupProcess, MANIFEST, pruneBackups, takeBackup } from "../operations/backup";
-import { BenchmarkResult, BenchmarkSettings, runProducerBenchmark } from "../operations/benchmark";
+import { adminRecords, MANIFEST, pruneBackups, takeBackup } from "../operations/backup";
+import { BACKUP_TYPE, backupInputs, BackupInputs, BackupOutputs } from "../contracts/backup";
+import { decodeInputs } from "../contracts/inputDecoding";
+import { runProducerBenchmark } from "../operations/benchmark";
+import type { BenchmarkResult } from "../domain/benchmarkSettings";
 import { resolveRuntime } from "../operations/maven";
 import type * as S3Upload from "../operations/s3Upload";
 import { changedKeys, ResourceHandler } from "./resourceHandler";
-
-export const BACKUP_TYPE = "rocketmq:local:Backup";
 
 const INPUT_KEYS = [
     "version",
@@ -37,21 +38,20 @@ function backupExists(props: Record<string, unknown>): boolean {
 }
 
 async function backUp(
-    inputs: Record<string, unknown>,
+    raw: Record<string, unknown>,
     progress: (m: string) => void,
-): Promise<Record<string, unknown>> {
-    const runtime = await resolveRuntime(String(inputs.version), progress);
-    const backupRoot = String(inputs.backupRoot);
-    const clusterName = String(inputs.clusterName);
-    const settings = inputs.benchmark as BenchmarkSettings | undefined;
+): Promise<BackupInputs & BackupOutputs> {
+    const inputs = decodeInputs(BACKUP_TYPE, backupInputs, raw);
+    const runtime = await resolveRuntime(inputs.version, progress);
+    const { backupRoot, clusterName, benchmark: settings } = inputs;
     let baseline: BenchmarkResult | undefined;
     if (settings) {
         progress(
             `baseline: ${settings.seconds}s of ${settings.messageBytes} B messages from ${settings.threads} threads`,
         );
-        baseline = await runProducerBenchmark(runtime, String(inputs.nameServers), clusterName, settings);
+        baseline = await runProducerBenchmark(runtime, inputs.nameServers, clusterName, settings);
     }
-    const records = await withAdminSession(String(inputs.nameServers), progress, async (session) =>
+    const records = await withAdminSession(inputs.nameServers, progress, async (session) =>
         adminRecords(
             session,
             (await session.cluster()).filter((b) => b.cluster === clusterName),
@@ -63,20 +63,21 @@ async function backUp(
             ...(baseline ? { "baseline.json": JSON.stringify(baseline, null, 2) + "\n" } : {}),
         },
         runtime,
-        nameServers: String(inputs.nameServers),
+        nameServers: inputs.nameServers,
         clusterName,
-        processes: inputs.processes as BackupProcess[],
+        processes: inputs.processes,
         backupRoot,
-        includeStore: Boolean(inputs.includeStore),
+        includeStore: inputs.includeStore,
         progress,
     });
     // The local copy is kept whatever happens here: a failed upload fails the backup and names where it is.
     // The AWS SDK loads only when a backup is uploaded.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const s3 = inputs.s3 ? (require("../operations/s3Upload") as typeof S3Upload) : undefined;
-    const upload = s3 ? await s3.uploadBackup(dir, inputs.s3 as S3Upload.S3Target, progress) : undefined;
-    const pruned = pruneBackups(backupRoot, clusterName, Number(inputs.retentionDays));
+    const upload = s3 && inputs.s3 ? await s3.uploadBackup(dir, inputs.s3, progress) : undefined;
+    const pruned = pruneBackups(backupRoot, clusterName, inputs.retentionDays);
     return {
+        ...raw,
         ...inputs,
         backupId: manifest.backupId,
         backupDir: dir,
@@ -113,7 +114,7 @@ export const backupHandler: ResourceHandler = {
 
     async create(ctx, inputs) {
         const outs = await backUp(inputs, ctx.progress);
-        return { id: String(outs.backupId), outs };
+        return { id: outs.backupId, outs };
     },
 
     async read(_ctx, id, props) {

@@ -37,41 +37,15 @@ import {
 } from "../operations/launcher";
 import { brokerConfigKeys, unknownKeys } from "../operations/configKeys";
 import { resolveRuntime } from "../operations/maven";
-import { brokerIsListed, mqadmin, parseClusterList } from "../operations/mqadmin";
+import { brokerIsListed, mqadmin } from "../operations/mqadmin";
+import { parseClusterList } from "../domain/mqadminOutput";
 import { withAdminSession } from "../operations/adminSession";
 import { METADATA_FILE, readMetadataRecord } from "../operations/brokerMetadata";
-import { rollBroker, RollSettings } from "../operations/brokerTurn";
+import { rollBroker } from "../operations/brokerTurn";
+import { decodeInputs } from "../contracts/inputDecoding";
+import { BrokerRollInputs, PROCESS_TYPE, processInputs, ProcessInputs } from "../contracts/process";
 import { engineLog } from "./engineLog";
 import { changedKeys, HandlerContext, ResourceHandler } from "./resourceHandler";
-
-export const PROCESS_TYPE = "rocketmq:local:Process";
-
-/** The inputs of a Process, as the engine hands them over. */
-export interface ProcessInputs {
-    role: ServerRole;
-    version: string;
-    dir: string;
-    config: string;
-    servicePort: number;
-    heapMb: number;
-    /** For brokers: serving means listed by these name servers under this name and id. */
-    registration?: { nameServers: string; brokerName: string; brokerId: number };
-    stopped?: boolean;
-    /** Brokers of a rolling-strategy cluster: restart through a turn of the roll. */
-    roll?: BrokerRollInputs;
-}
-
-/** What a broker's turn of the roll needs beyond its own identity. */
-export interface BrokerRollInputs {
-    groupRole: "SYNC_MASTER" | "ASYNC_MASTER";
-    /** `host:port` of the broker, as its peers and the name servers know it. */
-    address: string;
-    /** The rest of its group: the master for a slave, the slaves for a master. */
-    peers: { brokerId: number; address: string }[];
-    settings: RollSettings;
-    /** The pre-roll backup, whose metadata record the turn compares the brokers with ("" for none). */
-    baselineDir?: string;
-}
 
 const ROLES: readonly ServerRole[] = ["namesrv", "broker", "proxy"];
 /** Inputs whose change restarts the process in place. */
@@ -351,7 +325,9 @@ export const processHandler: ResourceHandler = {
             }
         }
         if (failures.length === 0 && news.role === "namesrv" && olds.version !== news.version) {
-            const refusal = await nameServerDowngradeRefusal(news as unknown as ProcessInputs);
+            // At preview an input may still be unknown: the refusal is then left to the `up`'s own check.
+            const known = processInputs.safeParse(news);
+            const refusal = known.success ? await nameServerDowngradeRefusal(known.data) : undefined;
             if (refusal) {
                 failures.push({ property: "version", reason: refusal });
             }
@@ -374,7 +350,9 @@ export const processHandler: ResourceHandler = {
 
     async create(ctx, inputs) {
         const outs =
-            inputs.stopped === true ? stoppedOutputs(inputs) : await start(ctx, inputs as unknown as ProcessInputs);
+            inputs.stopped === true
+                ? stoppedOutputs(inputs)
+                : await start(ctx, decodeInputs(PROCESS_TYPE, processInputs, inputs));
         return { id: String(inputs.dir), outs };
     },
 
@@ -388,7 +366,7 @@ export const processHandler: ResourceHandler = {
     },
 
     async update(ctx, _id, olds, news) {
-        const inputs = news as unknown as ProcessInputs;
+        const inputs = decodeInputs(PROCESS_TYPE, processInputs, news);
         const wasRunning = livePid(olds) !== undefined;
         if (wasRunning && inputs.roll && inputs.registration && inputs.stopped !== true) {
             return { outs: await rollTurn(ctx, String(olds.dir), inputs, inputs.roll, inputs.registration) };

@@ -1,18 +1,20 @@
 import * as provider from "@pulumi/pulumi/provider";
 import { progressFor } from "./engineLog";
 import { HandlerContext, ResourceHandler, typeOfUrn } from "./resourceHandler";
-import {
-    ADDRESS_SERVER_TYPE,
-    addressServerHandler,
-    METADATA_SYNC_TYPE,
-    metadataSyncHandler,
-} from "./addressServerHandler";
-import { BACKUP_TYPE, backupHandler } from "./backupHandler";
-import { PROCESS_TYPE, processHandler } from "./processHandler";
-import { ROLL_PREFLIGHT_TYPE, rollPreflightHandler } from "./rollPreflightHandler";
-import { RUNTIME_TYPE, runtimeHandler } from "./runtimeHandler";
-import { DRAIN_CHECK_TYPE, drainCheckHandler, TRAFFIC_TYPE, trafficHandler } from "./trafficHandler";
-import { VERIFICATION_TYPE, verificationHandler } from "./verificationHandler";
+import { ADDRESS_SERVER_TYPE, METADATA_SYNC_TYPE } from "../contracts/addressServer";
+import { BACKUP_TYPE } from "../contracts/backup";
+import { PROCESS_TYPE } from "../contracts/process";
+import { ROLL_PREFLIGHT_TYPE } from "../contracts/rollPreflight";
+import { RUNTIME_TYPE } from "../contracts/runtime";
+import { DRAIN_CHECK_TYPE, TRAFFIC_TYPE } from "../contracts/traffic";
+import { VERIFICATION_TYPE } from "../contracts/verification";
+import { addressServerHandler, metadataSyncHandler } from "./addressServerHandler";
+import { backupHandler } from "./backupHandler";
+import { processHandler } from "./processHandler";
+import { rollPreflightHandler } from "./rollPreflightHandler";
+import { runtimeHandler } from "./runtimeHandler";
+import { drainCheckHandler, trafficHandler } from "./trafficHandler";
+import { verificationHandler } from "./verificationHandler";
 
 /** Keep in step with package.json's version: the engine records it in state. */
 export const PROVIDER_VERSION = "0.1.0";

@@ -20,42 +20,20 @@
  */
 import { withAdminSession } from "../operations/adminSession";
 import { engineLog } from "./engineLog";
-import { adminRecords, BackupProcess, pruneBackups, takeBackup } from "../operations/backup";
-import { BenchmarkResult, BenchmarkSettings, runProducerBenchmark } from "../operations/benchmark";
+import { adminRecords, pruneBackups, takeBackup } from "../operations/backup";
+import { decodeInputs } from "../contracts/inputDecoding";
+import { ROLL_PREFLIGHT_TYPE, rollPreflightInputs, RollPreflightInputs } from "../contracts/rollPreflight";
+import { runProducerBenchmark } from "../operations/benchmark";
+import type { BenchmarkResult } from "../domain/benchmarkSettings";
 import { portAccepts } from "../operations/launcher";
 import { resolveRuntime } from "../operations/maven";
 import * as fs from "fs";
 import * as path from "path";
 import { MANIFEST } from "../operations/backup";
-import {
-    PreflightBroker,
-    preflightProblems,
-    rollProgress,
-    silentBrokerProblem,
-    versionOfLabel,
-} from "../operations/rollPreflight";
+import { preflightProblems, rollProgress, silentBrokerProblem, versionOfLabel } from "../operations/rollPreflight";
 import { HandlerContext, ResourceHandler } from "./resourceHandler";
 
-export const ROLL_PREFLIGHT_TYPE = "rocketmq:local:RollPreflight";
-
 /** The inputs of a RollPreflight, as the engine hands them over. */
-export interface RollPreflightInputs {
-    nameServers: string;
-    clusterName: string;
-    targetVersion: string;
-    groupRole: "SYNC_MASTER" | "ASYNC_MASTER";
-    maxLagBytes: number;
-    brokers: PreflightBroker[];
-    /** Everything a backup copies: name servers and brokers, with their directories. */
-    processes: BackupProcess[];
-    backupRoot: string;
-    includeStore: boolean;
-    retentionDays: number;
-    /** Measure the performance baseline on the release being left, before the first broker goes down. */
-    benchmark?: BenchmarkSettings;
-    /** Filled in by check: "brokerName/brokerId" → the release it reports, for brokers not on targetVersion. */
-    offTarget?: Record<string, string>;
-}
 
 async function anyNameServerAnswers(nameServers: string): Promise<boolean> {
     for (const address of nameServers.split(";")) {
@@ -183,8 +161,12 @@ async function gate(
 
 export const rollPreflightHandler: ResourceHandler = {
     async check(ctx, news) {
-        const inputs = news as unknown as RollPreflightInputs;
-        const { offTarget, problems } = await inspect(ctx, inputs);
+        // At preview an input may still be unknown: the `up` then inspects the cluster before the roll.
+        const known = rollPreflightInputs.safeParse(news);
+        if (!known.success) {
+            return { inputs: news };
+        }
+        const { offTarget, problems } = await inspect(ctx, known.data);
         return {
             inputs: { ...news, offTarget },
             failures: problems.map((reason) => ({ property: "targetVersion", reason })),
@@ -198,7 +180,7 @@ export const rollPreflightHandler: ResourceHandler = {
     },
 
     async create(ctx, inputs) {
-        const outs = await gate(ctx, inputs as unknown as RollPreflightInputs);
+        const outs = await gate(ctx, decodeInputs(ROLL_PREFLIGHT_TYPE, rollPreflightInputs, inputs));
         return { id: `${String(inputs.clusterName)}-roll-preflight`, outs };
     },
 
@@ -207,7 +189,7 @@ export const rollPreflightHandler: ResourceHandler = {
     },
 
     async update(ctx, _id, olds, news) {
-        return { outs: await gate(ctx, news as unknown as RollPreflightInputs, olds) };
+        return { outs: await gate(ctx, decodeInputs(ROLL_PREFLIGHT_TYPE, rollPreflightInputs, news), olds) };
     },
 
     async delete() {

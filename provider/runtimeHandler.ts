@@ -7,11 +7,11 @@ import * as fs from "fs";
 import * as path from "path";
 import * as provider from "@pulumi/pulumi/provider";
 import { resolveRuntime } from "../operations/maven";
+import { decodeInputs } from "../contracts/inputDecoding";
+import { RUNTIME_TYPE, runtimeInputs, RuntimeOutputs } from "../contracts/runtime";
 import { changedKeys, ResourceHandler } from "./resourceHandler";
 
-export const RUNTIME_TYPE = "rocketmq:local:Runtime";
-
-function runtimeOutputs(version: string, home: string, classpath: string): Record<string, unknown> {
+function runtimeOutputs(version: string, home: string, classpath: string): RuntimeOutputs {
     return { version, home, jarCount: classpath.split(path.delimiter).filter((j) => j.length > 0).length };
 }
 
@@ -37,7 +37,7 @@ export const runtimeHandler: ResourceHandler = {
     },
 
     async create(ctx, inputs) {
-        const version = String(inputs.version);
+        const { version } = decodeInputs(RUNTIME_TYPE, runtimeInputs, inputs);
         const rt = await resolveRuntime(version, ctx.progress);
         return { id: `rocketmq-${version}`, outs: runtimeOutputs(version, rt.home, rt.classpath) };
     },

@@ -19,13 +19,14 @@
  * long.
  */
 import { withAdminSession } from "../operations/adminSession";
-import { DEFAULT_STRANDED_SETTINGS, StrandedSettings } from "../operations/strandedMessages";
-import { applyTraffic, checkDrained, ColourRef, TrafficRequest, trafficInPlace } from "../operations/trafficChange";
-import { weightChangeProblem } from "../domain/canaryStages";
+import { DEFAULT_STRANDED_SETTINGS } from "../domain/heldMessages";
+import { applyTraffic, checkDrained, trafficInPlace } from "../operations/trafficChange";
+import { decodeInputs } from "../contracts/inputDecoding";
+import { DRAIN_CHECK_TYPE, drainCheckInputs, TRAFFIC_TYPE, trafficInputs } from "../contracts/traffic";
+import type { ColourRef } from "../contracts/sharedShapes";
+import { WEIGHT_RANGE, weightChangeProblem } from "../domain/canaryStages";
+import { weight } from "../contracts/sharedShapes";
 import { changedKeys, ResourceHandler } from "./resourceHandler";
-
-export const TRAFFIC_TYPE = "rocketmq:local:Traffic";
-export const DRAIN_CHECK_TYPE = "rocketmq:local:DrainCheck";
 
 const TRAFFIC_KEYS = [
     "nameServers",
@@ -40,16 +41,15 @@ const TRAFFIC_KEYS = [
     "snapshotDir",
 ];
 
-function requestOf(inputs: Record<string, unknown>): TrafficRequest {
-    return inputs as unknown as TrafficRequest;
-}
-
 /** Input problems, each naming the property. Pure. */
 export function trafficInputFailures(news: Record<string, unknown>): { property: string; reason: string }[] {
     const failures: { property: string; reason: string }[] = [];
     const w = news.weight;
-    if (typeof w !== "number" || !Number.isInteger(w) || w < 0 || w > 100) {
-        failures.push({ property: "weight", reason: `weight must be an integer from 0 to 100, got ${String(w)}` });
+    if (!weight.safeParse(w).success) {
+        failures.push({
+            property: "weight",
+            reason: `weight must be an integer from ${WEIGHT_RANGE.min} to ${WEIGHT_RANGE.max}, got ${String(w)}`,
+        });
     }
     for (const colour of ["blue", "green"]) {
         const ref = news[colour] as ColourRef | undefined;
@@ -60,10 +60,10 @@ export function trafficInputFailures(news: Record<string, unknown>): { property:
     return failures;
 }
 
-async function apply(inputs: Record<string, unknown>, progress: (m: string) => void) {
-    const req = requestOf(inputs);
-    const result = await withAdminSession(String(inputs.nameServers), progress, (s) => applyTraffic(s, req, progress));
-    return { ...inputs, ...result, appliedAt: new Date().toISOString() };
+async function apply(raw: Record<string, unknown>, progress: (m: string) => void) {
+    const req = decodeInputs(TRAFFIC_TYPE, trafficInputs, raw);
+    const result = await withAdminSession(req.nameServers, progress, (s) => applyTraffic(s, req, progress));
+    return { ...raw, ...result, appliedAt: new Date().toISOString() };
 }
 
 export const trafficHandler: ResourceHandler = {
@@ -87,9 +87,8 @@ export const trafficHandler: ResourceHandler = {
             return { changes: true, replaces: [] };
         }
         try {
-            const inPlace = await withAdminSession(String(news.nameServers), ctx.progress, (s) =>
-                trafficInPlace(s, requestOf(news)),
-            );
+            const req = decodeInputs(TRAFFIC_TYPE, trafficInputs, news);
+            const inPlace = await withAdminSession(req.nameServers, ctx.progress, (s) => trafficInPlace(s, req));
             return { changes: !inPlace, replaces: [] };
         } catch {
             // Brokers that do not answer: let `up` try and report why.
@@ -113,9 +112,9 @@ export const trafficHandler: ResourceHandler = {
     },
 
     async delete(ctx, _id, props) {
-        const req = requestOf(props);
         try {
-            await withAdminSession(String(props.nameServers), ctx.progress, async (s) => {
+            const req = decodeInputs(TRAFFIC_TYPE, trafficInputs, props);
+            await withAdminSession(req.nameServers, ctx.progress, async (s) => {
                 const live = new Set((await s.cluster()).map((b) => b.brokerName));
                 if (!req.blue.masters.every((m) => live.has(m.brokerName))) {
                     ctx.progress("blue is not registered any more: leaving routes as they are");
@@ -139,25 +138,22 @@ export const drainCheckHandler: ResourceHandler = {
         return { changes: changedKeys(olds, news, keys).length > 0, replaces: [] };
     },
 
-    async create(ctx, inputs) {
-        const blue = inputs.blue as ColourRef;
-        const { groups, deadLettersExportedTo } = await withAdminSession(
-            String(inputs.nameServers),
-            ctx.progress,
-            (s) =>
-                checkDrained(
-                    s,
-                    blue,
-                    Number(inputs.timeoutSeconds),
-                    ctx.progress,
-                    typeof inputs.quietSeconds === "number" ? inputs.quietSeconds : undefined,
-                    { ...DEFAULT_STRANDED_SETTINGS, ...(inputs.stranded as Partial<StrandedSettings> | undefined) },
-                    typeof inputs.deadLetterExportRoot === "string" ? inputs.deadLetterExportRoot : undefined,
-                ),
+    async create(ctx, raw) {
+        const inputs = decodeInputs(DRAIN_CHECK_TYPE, drainCheckInputs, raw);
+        const { groups, deadLettersExportedTo } = await withAdminSession(inputs.nameServers, ctx.progress, (s) =>
+            checkDrained(
+                s,
+                inputs.blue,
+                inputs.timeoutSeconds,
+                ctx.progress,
+                inputs.quietSeconds,
+                { ...DEFAULT_STRANDED_SETTINGS, ...inputs.stranded },
+                inputs.deadLetterExportRoot,
+            ),
         );
         return {
-            id: `drained-${blue.clusterName}`,
-            outs: { ...inputs, groups, deadLettersExportedTo, drainedAt: new Date().toISOString() },
+            id: `drained-${inputs.blue.clusterName}`,
+            outs: { ...raw, groups, deadLettersExportedTo, drainedAt: new Date().toISOString() },
         };
     },
 

@@ -6,30 +6,34 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { BenchmarkResult, BenchmarkSettings, compareToBaseline, runProducerBenchmark } from "../operations/benchmark";
+import { compareToBaseline, runProducerBenchmark } from "../operations/benchmark";
 import { withAdminSession } from "../operations/adminSession";
 import { resolveRuntime } from "../operations/maven";
-import { failureMessage, VerificationSettings, VerifiedBroker, verifyCluster } from "../operations/verification";
+import { failureMessage, verifyCluster } from "../operations/verification";
+import { decodeInputs } from "../contracts/inputDecoding";
+import {
+    VERIFICATION_TYPE,
+    verificationInputs,
+    VerificationInputs,
+    VerificationOutputs,
+} from "../contracts/verification";
 import { backupIdAt } from "../operations/backup";
 import { METADATA_FILE, readMetadataRecord } from "../operations/brokerMetadata";
 import { changedKeys, ResourceHandler } from "./resourceHandler";
 
-export const VERIFICATION_TYPE = "rocketmq:local:Verification";
-
 /** The broker-metadata record of a backup, with its file, when the backup has one. */
-function metadataRecordIn(dir: unknown) {
-    const record = typeof dir === "string" && dir !== "" ? readMetadataRecord(dir) : undefined;
-    return record && { record, source: path.join(String(dir), METADATA_FILE) };
+function metadataRecordIn(dir: string | undefined) {
+    const record = dir ? readMetadataRecord(dir) : undefined;
+    return record && dir ? { record, source: path.join(dir, METADATA_FILE) } : undefined;
 }
 
 async function verify(
-    inputs: Record<string, unknown>,
+    raw: Record<string, unknown>,
     progress: (m: string) => void,
-): Promise<Record<string, unknown>> {
-    const version = String(inputs.version);
-    const clusterName = String(inputs.clusterName);
+): Promise<VerificationInputs & VerificationOutputs> {
+    const inputs = decodeInputs(VERIFICATION_TYPE, verificationInputs, raw);
+    const { version, clusterName, nameServers, baseline, benchmark } = inputs;
     const runtime = await resolveRuntime(version, progress);
-    const nameServers = String(inputs.nameServers);
     const results = await withAdminSession(nameServers, progress, (admin) =>
         verifyCluster(
             admin,
@@ -37,22 +41,20 @@ async function verify(
                 nameServers,
                 clusterName,
                 expectedVersion: version,
-                brokers: inputs.brokers as VerifiedBroker[],
+                brokers: inputs.brokers,
                 metadataRecord: metadataRecordIn(inputs.metadataRecordDir),
             },
-            inputs.settings as VerificationSettings,
+            inputs.settings,
             progress,
         ),
     );
-    const baseline = inputs.baseline as BenchmarkResult | null | undefined;
-    const benchmark = inputs.benchmark as BenchmarkSettings | undefined;
     if (baseline && benchmark && results.some((r) => !r.ok)) {
         // A sick cluster (a hung slave under SYNC_MASTER, say) would keep the benchmark busy for minutes.
         results.push({ check: "baseline", ok: false, detail: "not measured: the cluster failed the checks above" });
     } else if (baseline && benchmark) {
         progress(`verifying ${clusterName}: benchmark against the baseline`);
         try {
-            const after = await runProducerBenchmark(runtime, String(inputs.nameServers), clusterName, benchmark);
+            const after = await runProducerBenchmark(runtime, nameServers, clusterName, benchmark);
             results.push({
                 check: "baseline",
                 ...compareToBaseline(baseline, after, Number(inputs.baselineTolerance)),
@@ -65,7 +67,7 @@ async function verify(
             });
         }
     }
-    const reportDir = String(inputs.reportDir);
+    const reportDir = inputs.reportDir;
     fs.mkdirSync(reportDir, { recursive: true });
     const reportFile = path.join(reportDir, `${clusterName}-${backupIdAt(new Date())}.json`);
     const report = {
@@ -80,7 +82,7 @@ async function verify(
     if (failure) {
         throw new Error(failure);
     }
-    return { ...inputs, reportFile, checksPassed: results.length };
+    return { ...raw, ...inputs, reportFile, checksPassed: results.length };
 }
 
 export const verificationHandler: ResourceHandler = {
@@ -102,7 +104,7 @@ export const verificationHandler: ResourceHandler = {
 
     async create(ctx, inputs) {
         const outs = await verify(inputs, ctx.progress);
-        return { id: String(outs.reportFile), outs };
+        return { id: outs.reportFile, outs };
     },
 
     async read(_ctx, id, props) {

@@ -7,8 +7,9 @@ import * as fs from "fs";
 import { latestColours, parseClientLog } from "../domain/addressPlan";
 import { nextStage, soakRemaining } from "../domain/canaryStages";
 import { isSystemGroup, MasterRef, reservedTopicNames, topicKind } from "../domain/trafficPlan";
-import type { AdminSession } from "../operations/adminSession";
-import { countStranded, SCHEDULE_TOPIC } from "../operations/strandedMessages";
+import type { AdminApi } from "../domain/rocketmqAdmin";
+import { countStranded } from "../operations/strandedMessages";
+import { SCHEDULE_TOPIC } from "../domain/heldMessages";
 import { backlogOn, routeShare } from "../operations/trafficChange";
 
 export interface ColourStatus {
@@ -173,7 +174,7 @@ function mastersOf(c: StackView["blue"]): MasterRef[] {
 }
 
 async function colourStatus(
-    session: AdminSession,
+    session: AdminApi,
     c: StackView["blue"],
     listed: Set<string>,
     groups: string[],
@@ -229,11 +230,11 @@ async function colourStatus(
 
 /** Reads the live picture of the rollout through an admin session. */
 export async function gatherStatus(
-    session: AdminSession,
+    session: AdminApi,
     view: StackView,
     now = new Date(),
     /** Isolated routing: a session on green's own name servers. */
-    greenSession?: AdminSession,
+    greenSession?: AdminApi,
 ): Promise<RolloutStatus> {
     const listed = new Set(
         [...(await session.cluster()), ...(greenSession ? await greenSession.cluster() : [])].map(

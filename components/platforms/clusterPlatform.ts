@@ -6,12 +6,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterSpec } from "../../config/stackConfig";
 import type { Addressing, BrokerPlan, ClusterPlan, NameServerPlan, ProxyPlan } from "../../domain/clusterPlan";
-import type { BenchmarkResult, BenchmarkSettings } from "../../operations/benchmark";
-import type { RollSettings } from "../../operations/brokerTurn";
-import type { VerificationSettings } from "../../operations/verification";
-import type { StrandedSettings } from "../../operations/strandedMessages";
+import type { BenchmarkResult, BenchmarkSettings } from "../../domain/benchmarkSettings";
+import type { RollSettings } from "../../domain/rollSettings";
+import type { VerificationSettings } from "../../domain/verificationSettings";
+import type { StrandedSettings } from "../../domain/heldMessages";
 import type { DeclaredTopic } from "../../domain/trafficPlan";
-import type { S3Target } from "../../operations/s3Upload";
+import type { S3Target } from "../../domain/s3Target";
 
 /** What every piece of one cluster shares. */
 export interface PieceContext {

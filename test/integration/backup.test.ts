@@ -10,10 +10,12 @@ import { CreateBucketCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import * as fs from "fs";
 import * as path from "path";
 import { MANIFEST, readManifest, verifyBackup } from "../../operations/backup";
-import { downloadObject, S3Target, s3Client } from "../../operations/s3Upload";
+import { downloadObject, s3Client } from "../../operations/s3Upload";
+import { S3Target } from "../../domain/s3Target";
 import { ServerProcessSpec, startServer, stopServer } from "../../operations/launcher";
 import { resolveRuntime, RocketMQRuntime } from "../../operations/maven";
-import { mqadmin, parseClusterList, updateTopic } from "../../operations/mqadmin";
+import { mqadmin, updateTopic } from "../../operations/mqadmin";
+import { parseClusterList } from "../../domain/mqadminOutput";
 import { consume, produce } from "./clients";
 import {
     copyProject,

@@ -16,7 +16,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { isAlive } from "../../operations/launcher";
 import { resolveRuntime, RocketMQRuntime } from "../../operations/maven";
-import { mqadmin, parseClusterList } from "../../operations/mqadmin";
+import { mqadmin } from "../../operations/mqadmin";
+import { parseClusterList } from "../../domain/mqadminOutput";
 import {
     copyProject,
     isolateStack,

@@ -11,14 +11,8 @@ import { ClusterPlan, planCluster, planNameServers, portsOf } from "../../domain
 import { parseStackConfig } from "../../config/stackConfig";
 import { isAlive, portAccepts, portIsFree, runningPid } from "../../operations/launcher";
 import { resolveRuntime, RocketMQRuntime } from "../../operations/maven";
-import {
-    commitLogMaxOffset,
-    mqadmin,
-    mqadminJavaArgs,
-    parseClusterList,
-    topicRoutePerms,
-    updateTopic,
-} from "../../operations/mqadmin";
+import { commitLogMaxOffset, mqadmin, mqadminJavaArgs, topicRoutePerms, updateTopic } from "../../operations/mqadmin";
+import { parseClusterList } from "../../domain/mqadminOutput";
 import {
     backupScript,
     drainScript,

@@ -17,7 +17,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { isAlive, runningPid } from "../../operations/launcher";
 import { resolveRuntime, RocketMQRuntime } from "../../operations/maven";
-import { commitLogMaxOffset, mqadmin, parseClusterList, updateTopic } from "../../operations/mqadmin";
+import { commitLogMaxOffset, mqadmin, updateTopic } from "../../operations/mqadmin";
+import { parseClusterList } from "../../domain/mqadminOutput";
 import { produce } from "./clients";
 import {
     copyProject,

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import type { PulledMessage, QueueAddress } from "../../operations/adminSession";
+import type { PulledMessage, QueueAddress } from "../../domain/rocketmqAdmin";
 import { DeadLetterAdmin, exportDeadLetters, writeDeadLetters } from "../../operations/deadLetters";
 
 /** blue-a holds 40 dead letters of OrderGroup in queue 0 (offsets 2..41) and an emptied DLQ; blue-b none. */

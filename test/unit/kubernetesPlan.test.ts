@@ -10,7 +10,7 @@ import { planTraffic } from "../../domain/trafficPlan";
 import { drainScript, trafficScript } from "../../components/platforms/kubernetes/jobScripts";
 import { Placement, spreadAffinity } from "../../components/platforms/kubernetes/kubernetesObjects";
 import { pluginVersionIn } from "../../components/platforms/kubernetes/kubernetesPlugin";
-import { DEFAULT_STRANDED_SETTINGS, StrandedSettings } from "../../operations/strandedMessages";
+import { DEFAULT_STRANDED_SETTINGS, StrandedSettings } from "../../domain/heldMessages";
 
 describe("Kubernetes planning (pure)", () => {
     it("reads Kubernetes quantities as the API server does", () => {

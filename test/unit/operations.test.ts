@@ -7,7 +7,8 @@ import { parseStackConfig } from "../../config/stackConfig";
 import { changeTrigger } from "../../domain/triggers";
 import { backupIdAt, expiredBackups, MANIFEST, verifyBackup } from "../../operations/backup";
 import { compareToBaseline, parseBenchmarkReports } from "../../operations/benchmark";
-import { parseQueuePerms, transientRemotingFailure } from "../../operations/mqadmin";
+import { transientRemotingFailure } from "../../operations/mqadmin";
+import { parseQueuePerms } from "../../domain/mqadminOutput";
 import { planRestore } from "../../operations/restore";
 import { pruneSnapshots } from "../../operations/trafficChange";
 

@@ -1,7 +1,8 @@
 import * as assert from "assert";
 import { configHash, launchedAs, LaunchRecord } from "../../operations/launcher";
 import { recordMetadata } from "../../operations/brokerMetadata";
-import { DEFAULT_ROLL_SETTINGS, rollBroker, RollAdmin, RollHooks, RollTarget } from "../../operations/brokerTurn";
+import { rollBroker, RollAdmin, RollHooks, RollTarget } from "../../operations/brokerTurn";
+import { DEFAULT_ROLL_SETTINGS } from "../../domain/rollSettings";
 
 /**
  * A two-broker group behind a fake admin API: offsets, versions, the

@@ -5,22 +5,9 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import type { PulledMessage, QueueAddress } from "../../operations/adminSession";
-import {
-    countStranded,
-    delayLevelMillis,
-    HALF_TOPIC,
-    OP_TOPIC,
-    openTransactions,
-    pendingTimerMessages,
-    resolvedHalfOffsets,
-    SCHEDULE_TOPIC,
-    scheduledFromRuntimeStats,
-    StrandedAdmin,
-    StrandedCounts,
-    strandedSummary,
-    TRANSACTION_CHECKER_GROUP,
-} from "../../operations/strandedMessages";
+import type { PulledMessage, QueueAddress } from "../../domain/rocketmqAdmin";
+import { countStranded, delayLevelMillis, openTransactions, pendingTimerMessages, resolvedHalfOffsets, scheduledFromRuntimeStats, StrandedAdmin, StrandedCounts, strandedSummary } from "../../operations/strandedMessages";
+import { HALF_TOPIC, OP_TOPIC, SCHEDULE_TOPIC, TRANSACTION_CHECKER_GROUP } from "../../domain/heldMessages";
 import { DEAD_LETTERS, GROUP, PENDING, RecordedCall } from "../recorded/record";
 
 const msg = (queueOffset: number, extra: Partial<PulledMessage> = {}): PulledMessage => ({

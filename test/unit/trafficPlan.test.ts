@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import type { TopicConfigData } from "../../operations/adminSession";
+import type { TopicConfigData } from "../../domain/rocketmqAdmin";
 import {
     ColourState,
     missingOnGreen,

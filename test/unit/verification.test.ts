@@ -5,15 +5,9 @@
  */
 import * as assert from "assert";
 import { recordMetadata } from "../../operations/brokerMetadata";
-import type { QueueAddress, RouteQueueData, TopicConfigData } from "../../operations/adminSession";
-import {
-    checkBrokers,
-    DEFAULT_VERIFICATION,
-    failureMessage,
-    growingBacklogs,
-    VerificationAdmin,
-    verifyCluster,
-} from "../../operations/verification";
+import type { QueueAddress, RouteQueueData, TopicConfigData } from "../../domain/rocketmqAdmin";
+import { checkBrokers, failureMessage, growingBacklogs, VerificationAdmin, verifyCluster } from "../../operations/verification";
+import { DEFAULT_VERIFICATION } from "../../domain/verificationSettings";
 
 const target = {
     nameServers: "ns",

@@ -8,7 +8,7 @@
  * every resource that waits for it.
  */
 import type { BrokerPlan, ClusterPlan } from "../../../domain/clusterPlan";
-import type { RollSettings } from "../../../operations/brokerTurn";
+import type { RollSettings } from "../../../domain/rollSettings";
 import {
     PERM_READ_WRITE,
     SYSTEM_GROUP_PREFIXES,
@@ -16,13 +16,8 @@ import {
     type TopicWrite,
     type TrafficPlan,
 } from "../../../domain/trafficPlan";
-import { MQADMIN_FAILURE_PATTERNS, versionLabel } from "../../../operations/mqadmin";
-import {
-    DLQ_PREFIX,
-    SCHEDULE_TOPIC,
-    strandedAdvice,
-    type StrandedSettings,
-} from "../../../operations/strandedMessages";
+import { MQADMIN_FAILURE_PATTERNS, versionLabel } from "../../../domain/mqadminOutput";
+import { DLQ_PREFIX, SCHEDULE_TOPIC, strandedAdvice, type StrandedSettings } from "../../../domain/heldMessages";
 import { PATHS } from "./kubernetesObjects";
 
 /** An extended regex matching RocketMQ's own consumer groups (never drained or copied). */

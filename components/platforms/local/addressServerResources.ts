@@ -1,72 +1,46 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { DeclaredTopic } from "../../../domain/trafficPlan";
-import type { ColourInput } from "./trafficResources";
+import {
+    ADDRESS_SERVER_OUTPUTS,
+    ADDRESS_SERVER_TYPE,
+    AddressServerInputs,
+    AddressServerOutputs,
+    METADATA_SYNC_OUTPUTS,
+    METADATA_SYNC_TYPE,
+    MetadataSyncInputs,
+    MetadataSyncOutputs,
+} from "../../../contracts/addressServer";
+import { outputSlots } from "../../../contracts/inputDecoding";
+import type { ResourceArgs } from "./resourceArgs";
 
-/** Arguments of an {@link AddressServer}. */
-export interface AddressServerArgs {
-    /** Its config, pid file, logs (clients.log: each client poll) and temp files. */
-    dir: pulumi.Input<string>;
-    host: pulumi.Input<string>;
-    port: pulumi.Input<number>;
-    /** What blue's clients get: blue's `host:port;host:port`. */
-    blueNameServers: pulumi.Input<string>;
-    /** What green's clients get; "" while there is no green. */
-    greenNameServers: pulumi.Input<string>;
-    /** Percent of client instances answered green. */
-    weight: pulumi.Input<number>;
-    /** The stages the weight walks through, for the step check. */
-    canaryStages: pulumi.Input<number[]>;
-    /** Skip the step check for this update. */
-    forceWeightChange: pulumi.Input<boolean>;
-}
+/** Arguments of an {@link AddressServer}: the contract's inputs (contracts/addressServer.ts). */
+export type AddressServerArgs = ResourceArgs<AddressServerInputs>;
 
 /** nginx on this machine answering RocketMQ clients' name-server polls, carried out by the `rocketmq` plugin. */
 export class AddressServer extends pulumi.CustomResource {
-    public readonly pid!: pulumi.Output<number>;
+    public readonly pid!: pulumi.Output<AddressServerOutputs["pid"]>;
     /** The URL clients poll with the default subgroup. */
-    public readonly url!: pulumi.Output<string>;
+    public readonly url!: pulumi.Output<AddressServerOutputs["url"]>;
     /** `host:port`, what clients set as `rocketmq.namesrv.domain`. */
-    public readonly domain!: pulumi.Output<string>;
-    public readonly clientLog!: pulumi.Output<string>;
+    public readonly domain!: pulumi.Output<AddressServerOutputs["domain"]>;
+    public readonly clientLog!: pulumi.Output<AddressServerOutputs["clientLog"]>;
     /** When this weight was applied. */
-    public readonly appliedAt!: pulumi.Output<string>;
+    public readonly appliedAt!: pulumi.Output<AddressServerOutputs["appliedAt"]>;
 
     constructor(name: string, args: AddressServerArgs, opts?: pulumi.CustomResourceOptions) {
-        super(
-            "rocketmq:local:AddressServer",
-            name,
-            { ...args, pid: undefined, url: undefined, domain: undefined, clientLog: undefined, appliedAt: undefined },
-            opts,
-        );
+        super(ADDRESS_SERVER_TYPE, name, { ...args, ...outputSlots(ADDRESS_SERVER_OUTPUTS) }, opts);
     }
 }
 
-/** Arguments of a {@link MetadataSync}. */
-export interface MetadataSyncArgs {
-    blueNameServers: pulumi.Input<string>;
-    greenNameServers: pulumi.Input<string>;
-    blue: pulumi.Input<ColourInput>;
-    green: pulumi.Input<ColourInput>;
-    /** The weight about to be applied: above 0, green must hold everything. */
-    weight: pulumi.Input<number>;
-    declaredTopics: pulumi.Input<DeclaredTopic[]>;
-    consumerGroups: pulumi.Input<string[]>;
-    /** Blue is retired (stopped): record it, copy nothing. */
-    blueRetired: pulumi.Input<boolean>;
-}
+/** Arguments of a {@link MetadataSync}: the contract's inputs (contracts/addressServer.ts). */
+export type MetadataSyncArgs = ResourceArgs<MetadataSyncInputs>;
 
 /** Blue's topics and groups made to exist on an isolated green, carried out by the `rocketmq` plugin. */
 export class MetadataSync extends pulumi.CustomResource {
-    public readonly topics!: pulumi.Output<string[]>;
-    public readonly groups!: pulumi.Output<string[]>;
-    public readonly syncedAt!: pulumi.Output<string>;
+    public readonly topics!: pulumi.Output<MetadataSyncOutputs["topics"]>;
+    public readonly groups!: pulumi.Output<MetadataSyncOutputs["groups"]>;
+    public readonly syncedAt!: pulumi.Output<MetadataSyncOutputs["syncedAt"]>;
 
     constructor(name: string, args: MetadataSyncArgs, opts?: pulumi.CustomResourceOptions) {
-        super(
-            "rocketmq:local:MetadataSync",
-            name,
-            { ...args, topics: undefined, groups: undefined, syncedAt: undefined },
-            opts,
-        );
+        super(METADATA_SYNC_TYPE, name, { ...args, ...outputSlots(METADATA_SYNC_OUTPUTS) }, opts);
     }
 }

@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
+import { outputSlots } from "../../../contracts/inputDecoding";
+import { RUNTIME_OUTPUTS, RUNTIME_TYPE, RuntimeInputs, RuntimeOutputs } from "../../../contracts/runtime";
+import type { ResourceArgs } from "./resourceArgs";
 
-/** Arguments of a {@link RocketMQRuntime}. */
-export interface RocketMQRuntimeArgs {
-    /** The RocketMQ release to resolve from Maven Central, e.g. "4.9.7" or "5.5.0". */
-    version: pulumi.Input<string>;
-}
+/** Arguments of a {@link RocketMQRuntime}: the contract's inputs (contracts/runtime.ts). */
+export type RocketMQRuntimeArgs = ResourceArgs<RuntimeInputs>;
 
 /**
  * A RocketMQ release resolved from Maven Central into the machine's shared
@@ -14,13 +14,13 @@ export interface RocketMQRuntimeArgs {
  */
 export class RocketMQRuntime extends pulumi.CustomResource {
     /** The version that was resolved. */
-    public readonly version!: pulumi.Output<string>;
+    public readonly version!: pulumi.Output<RuntimeOutputs["version"]>;
     /** The directory to use as ROCKETMQ_HOME. */
-    public readonly home!: pulumi.Output<string>;
+    public readonly home!: pulumi.Output<RuntimeOutputs["home"]>;
     /** How many jars make up the release's classpath. */
-    public readonly jarCount!: pulumi.Output<number>;
+    public readonly jarCount!: pulumi.Output<RuntimeOutputs["jarCount"]>;
 
     constructor(name: string, args: RocketMQRuntimeArgs, opts?: pulumi.CustomResourceOptions) {
-        super("rocketmq:local:Runtime", name, { version: args.version, home: undefined, jarCount: undefined }, opts);
+        super(RUNTIME_TYPE, name, { version: args.version, ...outputSlots(RUNTIME_OUTPUTS) }, opts);
     }
 }
