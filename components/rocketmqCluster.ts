@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterSpec } from "../config/stackConfig";
 import type { RollSettings } from "../domain/rollSettings";
-import { clusterSpecProblem, ClusterPlan, planCluster } from "../domain/clusterPlan";
+import type { ClusterPlan } from "../domain/clusterPlan";
 import { rollOrder } from "../domain/rollPlan";
 import type { NameServerSet } from "./nameServerSet";
 import type { ClusterPlatform, PieceContext } from "./platforms/clusterPlatform";
@@ -16,8 +16,8 @@ export interface RocketMQClusterArgs {
     spec: ClusterSpec;
     /** Where the cluster runs; the local platform starts JVMs on loopback. */
     platform: ClusterPlatform;
-    /** The first of the ports the cluster may use (see PORT_SPAN); pick distinct ranges per cluster. */
-    basePort: number;
+    /** The cluster's topology, planned once by the strategy (planCluster) and shared with the pieces around it. */
+    plan: ClusterPlan;
     /** The name servers the cluster's brokers and proxies register with. */
     nameServers: NameServerSet;
     /** Resources every piece waits for before it starts, e.g. the other colour's backup. */
@@ -74,11 +74,7 @@ export class RocketMQCluster extends pulumi.ComponentResource {
 
     constructor(name: string, args: RocketMQClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rocketmq:index:Cluster", name, {}, opts);
-        const problem = clusterSpecProblem(args.spec);
-        if (problem) {
-            throw new pulumi.ResourceError(`cluster ${args.spec.clusterName}: ${problem}`, this);
-        }
-        this.plan = planCluster(args.spec, args.basePort, args.nameServers.plan, args.platform.addressing);
+        this.plan = args.plan;
         this.spec = args.spec;
         this.platform = args.platform;
         const plan = this.plan;
@@ -125,4 +121,17 @@ export class RocketMQCluster extends pulumi.ComponentResource {
             clusterName: this.clusterName,
         });
     }
+}
+
+/** One colour's stack outputs, each named after the colour: blueVersion, greenBrokers and so on. */
+export function clusterOutputs(
+    colour: "blue" | "green",
+    cluster: RocketMQCluster,
+): Record<string, pulumi.Input<unknown>> {
+    return {
+        [`${colour}Version`]: cluster.version,
+        [`${colour}ClusterName`]: cluster.clusterName,
+        [`${colour}Brokers`]: cluster.brokers,
+        [`${colour}ProxyEndpoints`]: cluster.proxyEndpoints,
+    };
 }

@@ -4,7 +4,7 @@ import { clusterBenchmark } from "../domain/benchmarkSettings";
 import type { RollSettings } from "../domain/rollSettings";
 import { DEFAULT_VERIFICATION, VerificationSettings } from "../domain/verificationSettings";
 import { UpgradeBackup } from "./upgradeBackup";
-import { RocketMQCluster } from "./rocketmqCluster";
+import { clusterOutputs, RocketMQCluster } from "./rocketmqCluster";
 import type { ClusterSpec, NameServerSpec } from "../config/stackConfig";
 import { NameServerSet } from "./nameServerSet";
 import { planCluster } from "../domain/clusterPlan";
@@ -61,10 +61,11 @@ export class RollingRocketMQ extends pulumi.ComponentResource {
         const benchmark = clusterBenchmark(spec.clusterName, baselineSeconds);
 
         this.nameServers = new NameServerSet("shared", { spec: args.nameServer, platform }, { parent: this });
+        const plan = planCluster(spec, args.basePort, this.nameServers.plan, platform.addressing);
         // The gate reads the cluster through the name servers only: the brokers wait for it, not it for them.
         const preflight = platform.rollPreflight(
             "blue-roll-preflight",
-            { spec, plan: planCluster(spec, args.basePort, this.nameServers.plan, args.platform.addressing) },
+            { spec, plan },
             { maxLagBytes: args.roll.maxLagBytes, ...backupSettings, benchmark },
             { parent: this, dependsOn: [this.nameServers] },
         );
@@ -74,7 +75,7 @@ export class RollingRocketMQ extends pulumi.ComponentResource {
             {
                 spec,
                 platform,
-                basePort: args.basePort,
+                plan,
                 nameServers: this.nameServers,
                 after: [preflight.resource],
                 rolling: args.roll,
@@ -106,5 +107,20 @@ export class RollingRocketMQ extends pulumi.ComponentResource {
             { parent: this },
         );
         this.registerOutputs({ preRollBackupDir: this.preRollBackupDir });
+    }
+
+    /** The stack outputs of a rolling upgrade: blue's, and the backup taken before the roll. */
+    stackOutputs(): Record<string, pulumi.Input<unknown>> {
+        return {
+            nameServers: this.nameServers.addresses,
+            nameServerVersion: this.nameServers.version,
+            ...clusterOutputs("blue", this.blue),
+            blueRetired: this.blue.retired,
+            blueBackupDir: this.blueBackup.backupDir,
+            blueVerificationReport: this.blueVerification.reportFile,
+            blueBaseline: this.blueBackup.baseline,
+            blueBackupUploadedTo: this.blueBackup.uploadedTo,
+            preRollBackupDir: this.preRollBackupDir,
+        };
     }
 }

@@ -6,11 +6,18 @@
  */
 import { z } from "zod";
 import { WEIGHT_RANGE } from "../domain/canaryStages";
+import { DEFAULT_ROLL_SETTINGS } from "../domain/rollSettings";
+import { DEFAULT_BASELINE_TOLERANCE, DEFAULT_VERIFICATION } from "../domain/verificationSettings";
 import type { ClusterSpec } from "../domain/clusterSpec";
 import { compareVersions, isSupportedLine, parseVersion, RocketMQVersion } from "../domain/versions";
 import { RESERVED_BROKER_KEYS } from "../domain/serverConfig";
 import { clusterSpecProblem, PORT_SPAN, proxyCount } from "../domain/clusterPlan";
-import { SUPPORTED_UPGRADES, supportedUpgrade } from "../domain/compatibility";
+import {
+    FIVE_X_NAME_SERVER_FLOOR,
+    nameServerTakesBroker,
+    SUPPORTED_UPGRADES,
+    supportedUpgrade,
+} from "../domain/compatibility";
 import { awsRegion, awsSchema, bucketName } from "./awsConfig";
 import { intRange } from "./configRules";
 import { recordType } from "../domain/dnsPlan";
@@ -172,13 +179,13 @@ const weight = intRange(WEIGHT_RANGE.min, WEIGHT_RANGE.max);
 const rollingSchema = z
     .object({
         /** A master is not taken down while any slave of its group is further behind than this. */
-        maxLagBytes: intRange(0, 1 << 30).default(1 << 20),
+        maxLagBytes: intRange(0, 1 << 30).default(DEFAULT_ROLL_SETTINGS.maxLagBytes),
         /** How long slaves get to hold everything their master holds once its writes stop; the roll stops after. */
-        catchUpSeconds: intRange(5, 3600).default(60),
+        catchUpSeconds: intRange(5, 3600).default(DEFAULT_ROLL_SETTINGS.catchUpSeconds),
         /** How long producers get to leave a master whose write permission is gone (they re-read routes every 30 s). */
-        writeStopSeconds: intRange(0, 600).default(45),
+        writeStopSeconds: intRange(0, 600).default(DEFAULT_ROLL_SETTINGS.writeStopSeconds),
         /** How long consumers get to read what a master holds before it stops; the roll goes on after it. */
-        consumerWaitSeconds: intRange(0, 3600).default(30),
+        consumerWaitSeconds: intRange(0, 3600).default(DEFAULT_ROLL_SETTINGS.consumerWaitSeconds),
     })
     .strict();
 
@@ -216,10 +223,10 @@ const backupSchema = z
 /** Verification thresholds (the seed's §3.3). */
 const verificationSchema = z
     .object({
-        maxReplicationLagBytes: intRange(0, 1 << 30).default(0),
-        replicationWaitSeconds: intRange(1, 600).default(30),
-        consumerSampleSeconds: intRange(1, 300).default(5),
-        consumerDiffSlack: intRange(0, 100_000_000).default(1000),
+        maxReplicationLagBytes: intRange(0, 1 << 30).default(DEFAULT_VERIFICATION.maxReplicationLagBytes),
+        replicationWaitSeconds: intRange(1, 600).default(DEFAULT_VERIFICATION.replicationWaitSeconds),
+        consumerSampleSeconds: intRange(1, 300).default(DEFAULT_VERIFICATION.consumerSampleSeconds),
+        consumerDiffSlack: intRange(0, 100_000_000).default(DEFAULT_VERIFICATION.consumerDiffSlack),
         /**
          * Allowed relative TPS drop and latency rise against the baseline (0.3 = 30 %);
          * negative demands an improvement. Small shared machines need a wide one.
@@ -229,7 +236,7 @@ const verificationSchema = z
             .number({ error: "must be a number from -0.9 to 10" })
             .min(-0.9, { error: "must be a number from -0.9 to 10" })
             .max(10, { error: "must be a number from -0.9 to 10" })
-            .default(0.3),
+            .default(DEFAULT_BASELINE_TOLERANCE),
     })
     .strict();
 
@@ -246,12 +253,7 @@ const stackConfigSchema = z
          * blue.version changes.
          */
         strategy: z.enum(["blue-green", "rolling"]).default("blue-green"),
-        rolling: rollingSchema.default({
-            maxLagBytes: 1 << 20,
-            catchUpSeconds: 60,
-            writeStopSeconds: 45,
-            consumerWaitSeconds: 30,
-        }),
+        rolling: rollingSchema.default({ ...DEFAULT_ROLL_SETTINGS }),
         /**
          * How clients reach green. "shared": both colours register with the
          * same name servers and the weight moves write queues. "isolated":
@@ -281,11 +283,11 @@ const stackConfigSchema = z
         drainTimeoutSeconds: intRange(0, 24 * 3600).default(180),
         backup: backupSchema.default({ includeStore: false, retentionDays: 7, baselineSeconds: 10 }),
         verification: verificationSchema.default({
-            maxReplicationLagBytes: 0,
-            replicationWaitSeconds: 30,
-            consumerSampleSeconds: 5,
-            consumerDiffSlack: 1000,
-            baselineTolerance: 0.3,
+            maxReplicationLagBytes: DEFAULT_VERIFICATION.maxReplicationLagBytes,
+            replicationWaitSeconds: DEFAULT_VERIFICATION.replicationWaitSeconds,
+            consumerSampleSeconds: DEFAULT_VERIFICATION.consumerSampleSeconds,
+            consumerDiffSlack: DEFAULT_VERIFICATION.consumerDiffSlack,
+            baselineTolerance: DEFAULT_BASELINE_TOLERANCE,
         }),
         canaryStages: z
             .array(intRange(WEIGHT_RANGE.min + 1, WEIGHT_RANGE.max))
@@ -469,13 +471,12 @@ export function checkNameServerVersion(cfg: StackConfig): string | undefined {
         return undefined;
     }
     const ns = parseVersion(nameServerVersionOf(cfg))!;
-    const floor = parseVersion("5.1.0")!;
     for (const colour of ["blue", "green"] as const) {
         const spec = cfg[colour];
-        if (spec && parseVersion(spec.version)!.major >= 5 && compareVersions(ns, floor) < 0) {
+        if (spec && !nameServerTakesBroker(ns, parseVersion(spec.version)!)) {
             return (
                 `${CONFIG_NAMESPACE}:nameServer.version = "${ns.text}": ${colour}.version ${spec.version} brokers register ` +
-                `with the shared name servers, so they must run ${floor.text} or newer`
+                `with the shared name servers, so they must run ${FIVE_X_NAME_SERVER_FLOOR} or newer`
             );
         }
     }

@@ -52,3 +52,14 @@ export function supportedUpgrade(blue: RocketMQVersion, green: RocketMQVersion):
     }
     return SUPPORTED_UPGRADES.find((u) => within(blue, u.from) && within(green, u.to));
 }
+
+/**
+ * The seed's pre-flight rule: 5.x brokers register data a name server below this release does not take, so name
+ * servers run it or newer before any 5.x broker registers with them, and never drop below it while one does.
+ */
+export const FIVE_X_NAME_SERVER_FLOOR = "5.1.0";
+
+/** Whether a name server of `nameServer`'s release takes registrations from brokers of `broker`'s release. */
+export function nameServerTakesBroker(nameServer: RocketMQVersion, broker: RocketMQVersion): boolean {
+    return broker.major < 5 || compareVersions(nameServer, mustParseVersion(FIVE_X_NAME_SERVER_FLOOR)) >= 0;
+}

@@ -45,3 +45,6 @@ export const DEFAULT_VERIFICATION: VerificationSettings = {
     consumerSampleSeconds: 5,
     consumerDiffSlack: 1000,
 };
+
+/** Allowed relative TPS drop and latency rise of the benchmark against the baseline (0.3 = 30 %). */
+export const DEFAULT_BASELINE_TOLERANCE = 0.3;

@@ -23,7 +23,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as provider from "@pulumi/pulumi/provider";
-import { mustParseVersion, compareVersions } from "../domain/versions";
+import { mustParseVersion } from "../domain/versions";
 import {
     launchedAs,
     portAccepts,
@@ -46,6 +46,7 @@ import { decodeInputs } from "../contracts/inputDecoding";
 import { BrokerRollInputs, PROCESS_TYPE, processInputs, ProcessInputs } from "../contracts/process";
 import { engineLog } from "./engineLog";
 import { changedKeys, HandlerContext, ResourceHandler } from "./resourceHandler";
+import { FIVE_X_NAME_SERVER_FLOOR, nameServerTakesBroker } from "../domain/compatibility";
 
 const ROLES: readonly ServerRole[] = ["namesrv", "broker", "proxy"];
 /** Inputs whose change restarts the process in place. */
@@ -182,17 +183,13 @@ async function listedBrokers(inputs: ProcessInputs): Promise<Set<string>> {
     }
 }
 
-/** 5.x brokers register data a name server below 5.1 does not take. */
-const FIVE_X_NAME_SERVER_FLOOR = "5.1.0";
-
 /**
  * Why this name server must not move to `inputs.version`: it would drop
  * below 5.1 while 5.x brokers are registered with it. Undefined when the move
  * is fine or the name server does not answer (nothing registered to lose).
  */
 async function nameServerDowngradeRefusal(inputs: ProcessInputs): Promise<string | undefined> {
-    const target = mustParseVersion(inputs.version);
-    if (compareVersions(target, mustParseVersion(FIVE_X_NAME_SERVER_FLOOR)) >= 0) {
+    if (nameServerTakesBroker(mustParseVersion(inputs.version), mustParseVersion(FIVE_X_NAME_SERVER_FLOOR))) {
         return undefined;
     }
     if (!(await portAccepts(inputs.servicePort))) {

@@ -1,5 +1,6 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
+import { planCluster } from "../../domain/clusterPlan";
 import { RocketMQCluster } from "../../components/rocketmqCluster";
 import { parseStackConfig } from "../../config/stackConfig";
 import { NameServerSet } from "../../components/nameServerSet";
@@ -63,10 +64,11 @@ describe("RocketMQCluster graph (Pulumi mocks)", () => {
                 it(`${version}, ${groups} group(s), ${slaves} slave(s) each: pieces, parent and start order`, () => {
                     const platform = new RecordingPlatform();
                     const ns = nameServers(platform);
+                    const spec = specOf(version, groups, slaves);
                     const cluster = new RocketMQCluster("c", {
-                        spec: specOf(version, groups, slaves),
+                        spec,
                         platform,
-                        basePort: 30000,
+                        plan: planCluster(spec, 30000, ns.plan, platform.addressing),
                         nameServers: ns,
                     });
                     const proxies = version === "5.5.0" ? 1 : 0;
@@ -118,11 +120,13 @@ describe("RocketMQCluster graph (Pulumi mocks)", () => {
                     writeStopSeconds: 45,
                     consumerWaitSeconds: 30,
                 };
+                const spec = specOf("5.5.0", groups, slaves);
+                const ns = nameServers(platform);
                 new RocketMQCluster("c", {
-                    spec: specOf("5.5.0", groups, slaves),
+                    spec,
                     platform,
-                    basePort: 30000,
-                    nameServers: nameServers(platform),
+                    plan: planCluster(spec, 30000, ns.plan, platform.addressing),
+                    nameServers: ns,
                     rolling: settings,
                 });
                 const brokers = platform.order.filter((n) => n.includes("-broker-"));
@@ -153,12 +157,4 @@ describe("RocketMQCluster graph (Pulumi mocks)", () => {
             });
         }
     }
-
-    it("refuses a 4.9.x cluster with proxies requested", () => {
-        const spec = { ...specOf("4.9.7", 1, 0), proxies: 1 };
-        assert.throws(() => {
-            const platform = new RecordingPlatform();
-            return new RocketMQCluster("bad", { spec, platform, basePort: 30000, nameServers: nameServers(platform) });
-        }, /cluster c: proxies = 1: the RocketMQ Proxy needs version 5.1 or newer/);
-    });
 });

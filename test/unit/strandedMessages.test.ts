@@ -6,7 +6,17 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import type { PulledMessage, QueueAddress } from "../../domain/rocketmqAdmin";
-import { countStranded, delayLevelMillis, openTransactions, pendingTimerMessages, resolvedHalfOffsets, scheduledFromRuntimeStats, StrandedAdmin, StrandedCounts, strandedSummary } from "../../operations/strandedMessages";
+import {
+    countStranded,
+    delayLevelMillis,
+    openTransactions,
+    pendingTimerMessages,
+    resolvedHalfOffsets,
+    scheduledFromRuntimeStats,
+    StrandedAdmin,
+    StrandedCounts,
+    strandedSummary,
+} from "../../operations/strandedMessages";
 import { HALF_TOPIC, OP_TOPIC, SCHEDULE_TOPIC, TRANSACTION_CHECKER_GROUP } from "../../domain/heldMessages";
 import { DEAD_LETTERS, GROUP, PENDING, RecordedCall } from "../recorded/record";
 

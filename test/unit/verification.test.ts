@@ -6,7 +6,13 @@
 import * as assert from "assert";
 import { recordMetadata } from "../../operations/brokerMetadata";
 import type { QueueAddress, RouteQueueData, TopicConfigData } from "../../domain/rocketmqAdmin";
-import { checkBrokers, failureMessage, growingBacklogs, VerificationAdmin, verifyCluster } from "../../operations/verification";
+import {
+    checkBrokers,
+    failureMessage,
+    growingBacklogs,
+    VerificationAdmin,
+    verifyCluster,
+} from "../../operations/verification";
 import { DEFAULT_VERIFICATION } from "../../domain/verificationSettings";
 
 const target = {
