@@ -218,3 +218,121 @@ describe("whether the running process is the declared one", () => {
         );
     });
 });
+
+/** A group whose master stops answering between its stop and its start, as a real broker does. */
+class StoppingGroup extends FakeGroup {
+    readonly down = new Set<string>();
+
+    async runtimeStats(broker: string): Promise<Record<string, string>> {
+        if (this.down.has(broker)) {
+            throw new Error(`${broker} does not answer`);
+        }
+        return super.runtimeStats(broker);
+    }
+}
+
+/** Hooks that record the turn's steps and throw at the start of `failAt`, as a failure inside that step would. */
+function steppingHooks(group: StoppingGroup, steps: string[], failAt?: string): RollHooks {
+    return {
+        runsTarget: false,
+        stop: async () => {
+            group.calls.push("stop");
+            group.down.add("m:1");
+        },
+        start: async (readOnly) => {
+            group.calls.push(`start${readOnly ? " read-only" : ""}`);
+            group.down.delete("m:1");
+            group.versions["m:1"] = "V5_5_0";
+        },
+        progress: (message) => {
+            const step = /^blue-a\/0: (\S+)$/.exec(message)?.[1];
+            if (step) {
+                steps.push(step);
+                if (step === failAt) {
+                    throw new Error(`injected failure in ${step}`);
+                }
+            }
+        },
+        note: () => undefined,
+    };
+}
+
+const GIVE_WRITES_BACK = ["setBrokerConfig m:1 brokerPermission=6", "addWritePerm blue-a"];
+
+describe("a master's turn, step by step", function () {
+    this.timeout(60_000);
+
+    it("takes writes away, waits for producers, slaves and consumers, restarts, verifies, then gives writes back", async () => {
+        const group = new StoppingGroup("V4_9_7", "V5_5_0");
+        const steps: string[] = [];
+        await rollBroker(group, master, quick, steppingHooks(group, steps));
+        assert.deepStrictEqual(steps, [
+            "check",
+            "wipe-write-perm",
+            "await-writes-stopped",
+            "await-replication",
+            "await-consumers",
+            "stop",
+            "start-on-target",
+            "verify",
+            "add-write-perm",
+            "verify-route",
+        ]);
+        assert.deepStrictEqual(group.calls, [
+            "setBrokerConfig m:1 brokerPermission=4",
+            "wipeWritePerm blue-a",
+            "stop",
+            "start read-only",
+            ...GIVE_WRITES_BACK,
+        ]);
+    });
+
+    it("refuses a master whose slave lags beyond maxLagBytes, before touching anything", async () => {
+        const group = new StoppingGroup("V4_9_7", "V5_5_0");
+        group.offsets["s:1"] = 100 - 4096;
+        const steps: string[] = [];
+        await assert.rejects(
+            rollBroker(group, master, { ...quick, maxLagBytes: 1024 }, steppingHooks(group, steps)),
+            /roll stopped before blue-a\/0 went down, after 1s: .*4096/,
+        );
+        assert.deepStrictEqual(steps, ["check"]);
+        assert.deepStrictEqual(group.calls, [], "the master was touched");
+    });
+
+    for (const failAt of ["await-writes-stopped", "await-replication", "await-consumers", "stop", "verify"]) {
+        it(`gives the master its writes back when ${failAt} fails after the wipe, and stops the roll`, async () => {
+            const group = new StoppingGroup("V4_9_7", "V5_5_0");
+            const steps: string[] = [];
+            await assert.rejects(
+                rollBroker(group, master, quick, steppingHooks(group, steps, failAt)),
+                new RegExp(`injected failure in ${failAt}`),
+            );
+            assert.strictEqual(steps[steps.length - 1], failAt);
+            assert.deepStrictEqual(group.calls.slice(0, 2), [
+                "setBrokerConfig m:1 brokerPermission=4",
+                "wipeWritePerm blue-a",
+            ]);
+            assert.deepStrictEqual(group.calls.slice(-2), GIVE_WRITES_BACK, group.calls.join("\n"));
+        });
+    }
+
+    it("gives writes back when the route check fails after they were given back once", async () => {
+        const group = new StoppingGroup("V4_9_7", "V5_5_0");
+        const steps: string[] = [];
+        await assert.rejects(
+            rollBroker(group, master, quick, steppingHooks(group, steps, "verify-route")),
+            /injected failure in verify-route/,
+        );
+        assert.deepStrictEqual(group.calls.slice(-4), [...GIVE_WRITES_BACK, ...GIVE_WRITES_BACK]);
+    });
+
+    it("leaves a stopped master's permission alone when its start fails: it does not answer to take it", async () => {
+        const group = new StoppingGroup("V4_9_7", "V5_5_0");
+        const steps: string[] = [];
+        await assert.rejects(
+            rollBroker(group, master, quick, steppingHooks(group, steps, "start-on-target")),
+            /injected failure in start-on-target/,
+        );
+        assert.deepStrictEqual(group.calls, ["setBrokerConfig m:1 brokerPermission=4", "wipeWritePerm blue-a", "stop"]);
+    });
+});
