@@ -6,7 +6,7 @@
  */
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import type * as AwsPieces from "./components/platforms/aws";
+import type * as AwsPieces from "./components/platforms/aws/awsPieces";
 import { BlueGreenRocketMQ } from "./components/blueGreen";
 import { RollingRocketMQ } from "./components/rolling";
 import {
@@ -25,7 +25,7 @@ const config = loadStackConfig();
 // The provider SDKs load only for stacks that use them: each adds about a second to every Pulumi run.
 /* eslint-disable @typescript-eslint/no-require-imports */
 const loadKubernetes = () => require("./components/platforms/kubernetes/kubernetesPlatform") as typeof KubernetesPieces;
-const loadAws = () => require("./components/platforms/aws") as typeof AwsPieces;
+const loadAws = () => require("./components/platforms/aws/awsPieces") as typeof AwsPieces;
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 function kubernetesPlatform(): KubernetesPieces.KubernetesPlatform {

@@ -12,7 +12,7 @@ import { mqadmin } from "./mqadmin";
 import { hasExportMetadata } from "../domain/versions";
 import { METADATA_FILE, MetadataAdmin, MetadataSubject, recordMetadata } from "./brokerMetadata";
 import { DeadLetterAdmin, exportDeadLetters } from "./deadLetters";
-import type { BackupProcess } from "../contracts/backup";
+import type { BackupProcess } from "../contracts/backupContract";
 
 export const MANIFEST = "manifest.json";
 /** A broker's metadata under store/config that a restore needs: topics, groups and offsets. */

@@ -11,7 +11,7 @@ import { pendingTimerMessages, transactionRecords } from "./strandedMessages";
 import { versionLabel } from "../domain/mqadminOutput";
 import { offsetOf, reportedVersion } from "./brokerTurn";
 import { compareVersions, mustParseVersion, parseVersion } from "../domain/versions";
-import type { PreflightBroker } from "../contracts/rollPreflight";
+import type { PreflightBroker } from "../contracts/rollPreflightContract";
 
 /** One broker of the cluster being rolled, as the preflight sees it. */
 /** A label such as V4_9_7 as a version text (4.9.7); undefined when it is not one. */

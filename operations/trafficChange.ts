@@ -26,11 +26,11 @@ import { metadataRegressions, recordMetadata } from "./brokerMetadata";
 import { exportDeadLetters, writeDeadLetters } from "./deadLetters";
 import { countStranded, StrandedCounts, strandedParts, strandedSummary } from "./strandedMessages";
 import { DEFAULT_STRANDED_SETTINGS, strandedAdvice, StrandedSettings } from "../domain/heldMessages";
-import type { MetadataSyncInputs } from "../contracts/addressServer";
+import type { MetadataSyncInputs } from "../contracts/addressServerContract";
 import type { ColourRef } from "../contracts/sharedShapes";
-import type { TrafficInputs } from "../contracts/traffic";
+import type { TrafficInputs } from "../contracts/trafficContract";
 
-/** What a traffic change needs of the Traffic resource's inputs (contracts/traffic.ts). */
+/** What a traffic change needs of the Traffic resource's inputs (contracts/trafficContract.ts). */
 export type TrafficRequest = Pick<
     TrafficInputs,
     | "weight"
@@ -576,7 +576,7 @@ async function waitForRetirable(
 }
 
 /** Isolated routing's metadata sync: blue's structure copied onto a green with its own name servers. */
-/** What a metadata sync needs of the MetadataSync resource's inputs (contracts/addressServer.ts). */
+/** What a metadata sync needs of the MetadataSync resource's inputs (contracts/addressServerContract.ts). */
 export type SyncRequest = Pick<MetadataSyncInputs, "blue" | "green" | "declaredTopics" | "consumerGroups" | "weight">;
 
 export interface SyncResult {

@@ -37,7 +37,7 @@ import {
     METADATA_SYNC_TYPE,
     metadataSyncInputs,
     MetadataSyncInputs,
-} from "../contracts/addressServer";
+} from "../contracts/addressServerContract";
 import { decodeInputs } from "../contracts/inputDecoding";
 import { changedKeys, ResourceHandler } from "./resourceHandler";
 

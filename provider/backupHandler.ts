@@ -13,7 +13,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { withAdminSession } from "../operations/adminSession";
 import { adminRecords, MANIFEST, pruneBackups, takeBackup } from "../operations/backup";
-import { BACKUP_TYPE, backupInputs, BackupInputs, BackupOutputs } from "../contracts/backup";
+import { BACKUP_TYPE, backupInputs, BackupInputs, BackupOutputs } from "../contracts/backupContract";
 import { decodeInputs } from "../contracts/inputDecoding";
 import { runProducerBenchmark } from "../operations/benchmark";
 import type { BenchmarkResult } from "../domain/benchmarkSettings";

@@ -43,7 +43,7 @@ import { withAdminSession } from "../operations/adminSession";
 import { METADATA_FILE, readMetadataRecord } from "../operations/brokerMetadata";
 import { rollBroker } from "../operations/brokerTurn";
 import { decodeInputs } from "../contracts/inputDecoding";
-import { BrokerRollInputs, PROCESS_TYPE, processInputs, ProcessInputs } from "../contracts/process";
+import { BrokerRollInputs, PROCESS_TYPE, processInputs, ProcessInputs } from "../contracts/processContract";
 import { engineLog } from "./engineLog";
 import { changedKeys, HandlerContext, ResourceHandler } from "./resourceHandler";
 import { FIVE_X_NAME_SERVER_FLOOR, nameServerTakesBroker } from "../domain/compatibility";

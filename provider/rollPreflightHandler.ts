@@ -22,7 +22,7 @@ import { withAdminSession } from "../operations/adminSession";
 import { engineLog } from "./engineLog";
 import { adminRecords, pruneBackups, takeBackup } from "../operations/backup";
 import { decodeInputs } from "../contracts/inputDecoding";
-import { ROLL_PREFLIGHT_TYPE, rollPreflightInputs, RollPreflightInputs } from "../contracts/rollPreflight";
+import { ROLL_PREFLIGHT_TYPE, rollPreflightInputs, RollPreflightInputs } from "../contracts/rollPreflightContract";
 import { runProducerBenchmark } from "../operations/benchmark";
 import type { BenchmarkResult } from "../domain/benchmarkSettings";
 import { portAccepts } from "../operations/launcher";

@@ -8,7 +8,7 @@ import * as path from "path";
 import * as provider from "@pulumi/pulumi/provider";
 import { resolveRuntime } from "../operations/maven";
 import { decodeInputs } from "../contracts/inputDecoding";
-import { RUNTIME_TYPE, runtimeInputs, RuntimeOutputs } from "../contracts/runtime";
+import { RUNTIME_TYPE, runtimeInputs, RuntimeOutputs } from "../contracts/runtimeContract";
 import { changedKeys, ResourceHandler } from "./resourceHandler";
 
 function runtimeOutputs(version: string, home: string, classpath: string): RuntimeOutputs {

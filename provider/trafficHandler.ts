@@ -22,7 +22,7 @@ import { withAdminSession } from "../operations/adminSession";
 import { DEFAULT_STRANDED_SETTINGS } from "../domain/heldMessages";
 import { applyTraffic, checkDrained, trafficInPlace } from "../operations/trafficChange";
 import { decodeInputs } from "../contracts/inputDecoding";
-import { DRAIN_CHECK_TYPE, drainCheckInputs, TRAFFIC_TYPE, trafficInputs } from "../contracts/traffic";
+import { DRAIN_CHECK_TYPE, drainCheckInputs, TRAFFIC_TYPE, trafficInputs } from "../contracts/trafficContract";
 import type { ColourRef } from "../contracts/sharedShapes";
 import { WEIGHT_RANGE, weightChangeProblem } from "../domain/canaryStages";
 import { weight } from "../contracts/sharedShapes";

@@ -16,7 +16,7 @@ import {
     verificationInputs,
     VerificationInputs,
     VerificationOutputs,
-} from "../contracts/verification";
+} from "../contracts/verificationContract";
 import { backupIdAt } from "../operations/backup";
 import { METADATA_FILE, readMetadataRecord } from "../operations/brokerMetadata";
 import { changedKeys, ResourceHandler } from "./resourceHandler";

@@ -366,8 +366,12 @@ describe("backup and verification on the blue cluster", () => {
 
 /** Runs the restore script of the copied project, as `npm run restore -- ...` would. */
 function restore(dir: string, ...args: string[]): string {
-    return execFileSync("node", ["--require", "ts-node/register/transpile-only", "scripts/restore.ts", ...args], {
-        cwd: dir,
-        encoding: "utf8",
-    });
+    return execFileSync(
+        "node",
+        ["--require", "ts-node/register/transpile-only", "scripts/restoreCommand.ts", ...args],
+        {
+            cwd: dir,
+            encoding: "utf8",
+        },
+    );
 }

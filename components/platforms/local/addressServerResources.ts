@@ -8,11 +8,11 @@ import {
     METADATA_SYNC_TYPE,
     MetadataSyncInputs,
     MetadataSyncOutputs,
-} from "../../../contracts/addressServer";
+} from "../../../contracts/addressServerContract";
 import { outputSlots } from "../../../contracts/inputDecoding";
 import type { ResourceArgs } from "./resourceArgs";
 
-/** Arguments of an {@link AddressServer}: the contract's inputs (contracts/addressServer.ts). */
+/** Arguments of an {@link AddressServer}: the contract's inputs (contracts/addressServerContract.ts). */
 export type AddressServerArgs = ResourceArgs<AddressServerInputs>;
 
 /** nginx on this machine answering RocketMQ clients' name-server polls, carried out by the `rocketmq` plugin. */
@@ -31,7 +31,7 @@ export class AddressServer extends pulumi.CustomResource {
     }
 }
 
-/** Arguments of a {@link MetadataSync}: the contract's inputs (contracts/addressServer.ts). */
+/** Arguments of a {@link MetadataSync}: the contract's inputs (contracts/addressServerContract.ts). */
 export type MetadataSyncArgs = ResourceArgs<MetadataSyncInputs>;
 
 /** Blue's topics and groups made to exist on an isolated green, carried out by the `rocketmq` plugin. */

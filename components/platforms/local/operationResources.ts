@@ -1,15 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
-import { BACKUP_OUTPUTS, BACKUP_TYPE, BackupInputs, BackupOutputs } from "../../../contracts/backup";
+import { BACKUP_OUTPUTS, BACKUP_TYPE, BackupInputs, BackupOutputs } from "../../../contracts/backupContract";
 import { outputSlots } from "../../../contracts/inputDecoding";
 import {
     VERIFICATION_OUTPUTS,
     VERIFICATION_TYPE,
     VerificationInputs,
     VerificationOutputs,
-} from "../../../contracts/verification";
+} from "../../../contracts/verificationContract";
 import type { ResourceArgs } from "./resourceArgs";
 
-/** Arguments of a {@link ClusterBackup}: the contract's inputs (contracts/backup.ts). */
+/** Arguments of a {@link ClusterBackup}: the contract's inputs (contracts/backupContract.ts). */
 export type ClusterBackupArgs = ResourceArgs<BackupInputs>;
 
 /** A backup of one cluster on this machine, taken by the `rocketmq` provider plugin. */
@@ -28,7 +28,7 @@ export class ClusterBackup extends pulumi.CustomResource {
     }
 }
 
-/** Arguments of a {@link ClusterVerification}: the contract's inputs (contracts/verification.ts). */
+/** Arguments of a {@link ClusterVerification}: the contract's inputs (contracts/verificationContract.ts). */
 export type ClusterVerificationArgs = ResourceArgs<VerificationInputs>;
 
 /** The seed's verification checks against one cluster; a failed check fails the update. */

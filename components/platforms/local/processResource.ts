@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { outputSlots } from "../../../contracts/inputDecoding";
-import { PROCESS_OUTPUTS, PROCESS_TYPE, ProcessInputs, ProcessOutputs } from "../../../contracts/process";
+import { PROCESS_OUTPUTS, PROCESS_TYPE, ProcessInputs, ProcessOutputs } from "../../../contracts/processContract";
 import type { ResourceArgs } from "./resourceArgs";
 
-/** Arguments of a {@link RocketMQProcess}: the contract's inputs (contracts/process.ts). */
+/** Arguments of a {@link RocketMQProcess}: the contract's inputs (contracts/processContract.ts). */
 export type RocketMQProcessArgs = ResourceArgs<ProcessInputs>;
 
 /**

@@ -5,10 +5,10 @@ import {
     ROLL_PREFLIGHT_TYPE,
     RollPreflightInputs,
     RollPreflightOutputs,
-} from "../../../contracts/rollPreflight";
+} from "../../../contracts/rollPreflightContract";
 import type { ResourceArgs } from "./resourceArgs";
 
-/** Arguments of a {@link RollPreflight}: the contract's inputs (contracts/rollPreflight.ts), less what check fills in. */
+/** Arguments of a {@link RollPreflight}: the contract's inputs (contracts/rollPreflightContract.ts), less what check fills in. */
 export type RollPreflightArgs = ResourceArgs<Omit<RollPreflightInputs, "offTarget">>;
 
 /**

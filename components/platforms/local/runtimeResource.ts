@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { outputSlots } from "../../../contracts/inputDecoding";
-import { RUNTIME_OUTPUTS, RUNTIME_TYPE, RuntimeInputs, RuntimeOutputs } from "../../../contracts/runtime";
+import { RUNTIME_OUTPUTS, RUNTIME_TYPE, RuntimeInputs, RuntimeOutputs } from "../../../contracts/runtimeContract";
 import type { ResourceArgs } from "./resourceArgs";
 
-/** Arguments of a {@link RocketMQRuntime}: the contract's inputs (contracts/runtime.ts). */
+/** Arguments of a {@link RocketMQRuntime}: the contract's inputs (contracts/runtimeContract.ts). */
 export type RocketMQRuntimeArgs = ResourceArgs<RuntimeInputs>;
 
 /**

@@ -10,13 +10,13 @@ import {
     TRAFFIC_TYPE,
     TrafficInputs,
     TrafficOutputs,
-} from "../../../contracts/traffic";
+} from "../../../contracts/trafficContract";
 import type { ResourceArgs } from "./resourceArgs";
 
 /** One colour as the traffic resources see it. */
 export type ColourInput = ColourRef;
 
-/** Arguments of a {@link TrafficSplit}: the contract's inputs (contracts/traffic.ts). */
+/** Arguments of a {@link TrafficSplit}: the contract's inputs (contracts/trafficContract.ts). */
 export type TrafficSplitArgs = ResourceArgs<TrafficInputs>;
 
 /** The weighted split on this machine's brokers, carried out by the `rocketmq` provider plugin. */
@@ -34,7 +34,7 @@ export class TrafficSplit extends pulumi.CustomResource {
     }
 }
 
-/** Arguments of a {@link DrainCheck}: the contract's inputs (contracts/traffic.ts). */
+/** Arguments of a {@link DrainCheck}: the contract's inputs (contracts/trafficContract.ts). */
 export type DrainCheckArgs = ResourceArgs<DrainCheckInputs>;
 
 /** Succeeds only once no consumer group has unconsumed messages on blue. */

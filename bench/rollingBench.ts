@@ -12,7 +12,7 @@
  * ROUNDS times 4.9.7 → 5.5.0 → 4.9.7 (name servers kept on 5.5.0 after the
  * first roll); prints medians as Markdown, every observation in brackets.
  *
- * Usage: node -r ts-node/register/transpile-only bench/rolling.ts [ROUNDS=2]
+ * Usage: node -r ts-node/register/transpile-only bench/rollingBench.ts [ROUNDS=2]
  */
 import * as path from "path";
 import { resolveRuntime } from "../operations/maven";

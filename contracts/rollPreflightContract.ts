@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import type { BenchmarkResult } from "../domain/benchmarkSettings";
-import { backupProcess } from "./backup";
+import { backupProcess } from "./backupContract";
 import { benchmarkSettings, groupRole } from "./sharedShapes";
 
 export const ROLL_PREFLIGHT_TYPE = "rocketmq:local:RollPreflight";
