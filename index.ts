@@ -6,7 +6,7 @@
  */
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import type * as AwsPieces from "./components/aws";
+import type * as AwsPieces from "./components/platforms/aws/awsPieces";
 import { BlueGreenRocketMQ } from "./components/blueGreen";
 import { RollingRocketMQ } from "./components/rolling";
 import {
@@ -15,17 +15,17 @@ import {
     greenNameServerBasePort,
     kubernetesOf,
     nameServerVersionOf,
-} from "./components/config";
-import type * as KubernetesPieces from "./components/platform/kubernetes";
-import { LocalPlatform } from "./components/platform/local";
-import { loadStackConfig } from "./components/stackConfig";
+} from "./config/stackConfig";
+import type * as KubernetesPieces from "./components/platforms/kubernetes/kubernetesPlatform";
+import { LocalPlatform } from "./components/platforms/local/localPlatform";
+import { loadStackConfig } from "./config/pulumiStackConfig";
 
 const config = loadStackConfig();
 
 // The provider SDKs load only for stacks that use them: each adds about a second to every Pulumi run.
 /* eslint-disable @typescript-eslint/no-require-imports */
-const loadKubernetes = () => require("./components/platform/kubernetes") as typeof KubernetesPieces;
-const loadAws = () => require("./components/aws") as typeof AwsPieces;
+const loadKubernetes = () => require("./components/platforms/kubernetes/kubernetesPlatform") as typeof KubernetesPieces;
+const loadAws = () => require("./components/platforms/aws/awsPieces") as typeof AwsPieces;
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 function kubernetesPlatform(): KubernetesPieces.KubernetesPlatform {
@@ -105,7 +105,6 @@ const rollout =
               },
               { dependsOn: backupBucket ? [backupBucket] : [] },
           );
-const blueGreen = rollout instanceof BlueGreenRocketMQ ? rollout : undefined;
 const grpcDns =
     config.aws?.dns && awsPieces
         ? new awsPieces.WeightedProxyDns(
@@ -115,39 +114,18 @@ const grpcDns =
           )
         : undefined;
 
-export const strategy = config.strategy;
-export const routing = config.routing;
-export const trafficWeight = config.trafficWeight;
-export const canaryStages = config.canaryStages;
-/** The shared name servers, or blue's own with isolated routing. */
-export const nameServers = rollout.nameServers.addresses;
-/** Isolated routing: green's own name servers (consumers read both lists until blue is drained). */
-export const greenNameServers = blueGreen?.greenNameServers?.addresses;
-/** Isolated routing: what clients set as `-Drocketmq.namesrv.domain` instead of a name-server list. */
-export const addressServerDomain = blueGreen?.addressServer?.domain;
-export const addressServerUrl = blueGreen?.addressServer?.url;
-export const addressServerClientLog = blueGreen?.addressServer?.clientLog;
-export const nameServerVersion = rollout.nameServers.version;
-export const blueVersion = rollout.blue.version;
-export const blueClusterName = rollout.blue.clusterName;
-export const blueBrokers = rollout.blue.brokers;
-export const blueProxyEndpoints = rollout.blue.proxyEndpoints;
-export const blueRetired = rollout.blue.retired;
-export const blueBackupDir = rollout.blueBackup.backupDir;
-export const blueVerificationReport = rollout.blueVerification.reportFile;
-export const blueBaseline = rollout.blueBackup.baseline;
-/** `s3://...` where blue's latest backup was uploaded (backup.s3). */
-export const blueBackupUploadedTo = rollout.blueBackup.uploadedTo;
-export const backupBucketName = backupBucket?.bucketName;
-/** Isolated routing on AWS: the name 5.x gRPC clients dial, and each colour's record weight. */
-export const grpcDnsName = grpcDns?.name;
-export const grpcDnsWeights = grpcDns?.weights;
-export const preRollBackupDir = rollout instanceof RollingRocketMQ ? rollout.preRollBackupDir : undefined;
-export const greenVersion = blueGreen?.green?.version;
-export const greenClusterName = blueGreen?.green?.clusterName;
-export const greenBrokers = blueGreen?.green?.brokers;
-export const greenProxyEndpoints = blueGreen?.green?.proxyEndpoints;
-export const greenVerificationReport = blueGreen?.greenVerification?.reportFile;
-export const effectiveShares = blueGreen?.effectiveShares;
-export const orderedPauses = blueGreen?.orderedPauses;
-export const trafficAppliedAt = blueGreen?.trafficAppliedAt;
+/**
+ * The stack's outputs: what every stack has, then what the chosen strategy, routing and cloud pieces have. A value
+ * a stack does not have is left out, so `up` never warns of an undefined output.
+ */
+const stackOutputs: Record<string, pulumi.Input<unknown>> = {
+    strategy: config.strategy,
+    routing: config.routing,
+    trafficWeight: config.trafficWeight,
+    canaryStages: config.canaryStages,
+    ...rollout.stackOutputs(),
+    ...(backupBucket ? { backupBucketName: backupBucket.bucketName } : {}),
+    // Isolated routing on AWS: the name 5.x gRPC clients dial, and each colour's record weight.
+    ...(grpcDns ? { grpcDnsName: grpcDns.name, grpcDnsWeights: grpcDns.weights } : {}),
+};
+export = stackOutputs;

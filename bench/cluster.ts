@@ -9,7 +9,7 @@
  * Usage: node -r ts-node/register/transpile-only bench/cluster.ts [ROUNDS=3] [NOCHANGE=3]
  */
 import * as fs from "fs";
-import { PORT_SPAN } from "../components/plan/clusterPlan";
+import { PORT_SPAN } from "../domain/clusterPlan";
 import { copyProject, freePortBlock, mustPulumi, stackResources } from "../test/integration/support";
 
 interface Round {

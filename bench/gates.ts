@@ -17,11 +17,11 @@
  * Usage: node -r ts-node/register/transpile-only bench/gates.ts [ROUNDS=9]
  */
 import * as path from "path";
-import { AdminSession } from "../runtime/adminSession";
-import { metadataRegressions, recordMetadata } from "../runtime/brokerMetadata";
-import { resolveRuntime } from "../runtime/maven";
-import { updateTopic } from "../runtime/mqadmin";
-import { countStranded } from "../runtime/strandedMessages";
+import { AdminSession } from "../operations/adminSession";
+import { metadataRegressions, recordMetadata } from "../operations/brokerMetadata";
+import { resolveRuntime } from "../operations/maven";
+import { updateTopic } from "../operations/mqadmin";
+import { countStranded } from "../operations/strandedMessages";
 import { copyProject, isolateStack, mustPulumi, pulumi, stackOutputs } from "../test/integration/support";
 import { PendingLoad } from "../test/integration/trafficLoad";
 

@@ -13,7 +13,7 @@
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { httpGet } from "../runtime/addressServer";
+import { httpGet } from "../operations/nginxAddressServer";
 import { copyProject, freePortBlock, isolateStack, mustPulumi, rollout } from "../test/integration/support";
 
 const FLEET = Array.from({ length: 1000 }, (_, i) => `fleet-${i}`);

@@ -11,7 +11,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { resolveRuntime } from "../runtime/maven";
+import { resolveRuntime } from "../operations/maven";
 import {
     copyProject,
     isolateStack,

@@ -1,17 +1,17 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { S3Target } from "../runtime/s3Upload";
-import { BenchmarkSettings, clusterBenchmark } from "../runtime/benchmark";
-import { DEFAULT_VERIFICATION, VerificationSettings } from "../runtime/verification";
-import { UpgradeBackup } from "./backup";
-import { RocketMQCluster } from "./cluster";
-import type { ClusterSpec, NameServerSpec } from "./config";
-import { NameServerSet } from "./nameServers";
-import { planCluster } from "./plan/clusterPlan";
-import { changeTrigger } from "./plan/triggers";
-import type { DeclaredTopic } from "./plan/trafficPlan";
-import type { AddressServerPiece, ClusterPlatform } from "./platform/types";
-import { DEFAULT_STRANDED_SETTINGS, StrandedSettings } from "../runtime/strandedMessages";
-import { UpgradeVerification } from "./verification";
+import type { S3Target } from "../domain/s3Target";
+import { BenchmarkSettings, clusterBenchmark } from "../domain/benchmarkSettings";
+import { DEFAULT_VERIFICATION, VerificationSettings } from "../domain/verificationSettings";
+import { UpgradeBackup } from "./upgradeBackup";
+import { clusterOutputs, RocketMQCluster } from "./rocketmqCluster";
+import type { ClusterSpec, NameServerSpec } from "../config/stackConfig";
+import { NameServerSet } from "./nameServerSet";
+import { planCluster } from "../domain/clusterPlan";
+import { changeTrigger } from "../domain/triggers";
+import type { DeclaredTopic } from "../domain/trafficPlan";
+import type { AddressServerPiece, ClusterPlatform } from "./platforms/clusterPlatform";
+import { DEFAULT_STRANDED_SETTINGS, StrandedSettings } from "../domain/heldMessages";
+import { UpgradeVerification } from "./upgradeVerification";
 
 /** Arguments of a {@link BlueGreenRocketMQ}. */
 export interface BlueGreenRocketMQArgs {
@@ -122,12 +122,14 @@ export class BlueGreenRocketMQ extends pulumi.ComponentResource {
             );
         }
 
+        // Planned once: the drain check and the metadata sync read blue through this plan without waiting for its processes.
+        const bluePlan = planCluster(args.blue, args.basePorts.blue, this.nameServers.plan, platform.addressing);
         // The gate reads blue through the name servers only: it must not wait for blue's own processes, which wait for it.
         const drain =
             args.retireBlue && args.green
                 ? platform.drainCheck(
                       "blue-drained",
-                      this.planned(args, "blue"),
+                      { spec: args.blue, plan: bluePlan },
                       {
                           timeoutSeconds: drainTimeoutSeconds,
                           quietSeconds: isolated?.addressServer.quietSeconds,
@@ -141,7 +143,7 @@ export class BlueGreenRocketMQ extends pulumi.ComponentResource {
             {
                 spec: args.blue,
                 platform,
-                basePort: args.basePorts.blue,
+                plan: bluePlan,
                 nameServers: this.nameServers,
                 retired: drain ? { after: drain } : undefined,
             },
@@ -203,7 +205,12 @@ export class BlueGreenRocketMQ extends pulumi.ComponentResource {
             {
                 spec: args.green,
                 platform,
-                basePort: args.basePorts.green,
+                plan: planCluster(
+                    args.green,
+                    args.basePorts.green,
+                    (this.greenNameServers ?? this.nameServers).plan,
+                    platform.addressing,
+                ),
                 nameServers: this.greenNameServers ?? this.nameServers,
                 after: [this.blueBackup],
             },
@@ -227,7 +234,7 @@ export class BlueGreenRocketMQ extends pulumi.ComponentResource {
         if (isolated) {
             const sync = platform.metadataSync(
                 "metadata-sync",
-                this.planned(args, "blue"),
+                { spec: args.blue, plan: bluePlan },
                 { spec: args.green, plan: this.green.plan },
                 {
                     weight: args.trafficWeight,
@@ -282,12 +289,34 @@ export class BlueGreenRocketMQ extends pulumi.ComponentResource {
         });
     }
 
-    /** Blue's plan without its resources, for pieces that must not wait for blue's processes. */
-    private planned(args: BlueGreenRocketMQArgs, colour: "blue") {
-        const spec = args[colour];
+    /**
+     * The stack outputs this rollout has: blue's always, green's once there is a green, the address server's with
+     * isolated routing. A value the stack does not have is left out rather than exported as undefined.
+     */
+    stackOutputs(): Record<string, pulumi.Input<unknown>> {
+        const { blue, green } = this;
         return {
-            spec,
-            plan: planCluster(spec, args.basePorts[colour], this.nameServers.plan, args.platform.addressing),
+            nameServers: this.nameServers.addresses,
+            nameServerVersion: this.nameServers.version,
+            ...clusterOutputs("blue", blue),
+            blueRetired: blue.retired,
+            blueBackupDir: this.blueBackup.backupDir,
+            blueVerificationReport: this.blueVerification.reportFile,
+            blueBaseline: this.blueBackup.baseline,
+            blueBackupUploadedTo: this.blueBackup.uploadedTo,
+            ...(this.greenNameServers ? { greenNameServers: this.greenNameServers.addresses } : {}),
+            ...(this.addressServer
+                ? {
+                      addressServerDomain: this.addressServer.domain,
+                      addressServerUrl: this.addressServer.url,
+                      addressServerClientLog: this.addressServer.clientLog,
+                  }
+                : {}),
+            ...(green ? clusterOutputs("green", green) : {}),
+            ...(this.greenVerification ? { greenVerificationReport: this.greenVerification.reportFile } : {}),
+            effectiveShares: this.effectiveShares,
+            orderedPauses: this.orderedPauses,
+            trafficAppliedAt: this.trafficAppliedAt,
         };
     }
 }

@@ -1,16 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { S3Target } from "../runtime/s3Upload";
-import { clusterBenchmark } from "../runtime/benchmark";
-import type { RollSettings } from "../runtime/roll";
-import { DEFAULT_VERIFICATION, VerificationSettings } from "../runtime/verification";
-import { UpgradeBackup } from "./backup";
-import { RocketMQCluster } from "./cluster";
-import type { ClusterSpec, NameServerSpec } from "./config";
-import { NameServerSet } from "./nameServers";
-import { planCluster } from "./plan/clusterPlan";
-import { changeTrigger } from "./plan/triggers";
-import type { ClusterPlatform } from "./platform/types";
-import { UpgradeVerification } from "./verification";
+import type { S3Target } from "../domain/s3Target";
+import { clusterBenchmark } from "../domain/benchmarkSettings";
+import type { RollSettings } from "../domain/rollSettings";
+import { DEFAULT_VERIFICATION, VerificationSettings } from "../domain/verificationSettings";
+import { UpgradeBackup } from "./upgradeBackup";
+import { clusterOutputs, RocketMQCluster } from "./rocketmqCluster";
+import type { ClusterSpec, NameServerSpec } from "../config/stackConfig";
+import { NameServerSet } from "./nameServerSet";
+import { planCluster } from "../domain/clusterPlan";
+import { changeTrigger } from "../domain/triggers";
+import type { ClusterPlatform } from "./platforms/clusterPlatform";
+import { UpgradeVerification } from "./upgradeVerification";
 
 /** Arguments of a {@link RollingRocketMQ}. */
 export interface RollingRocketMQArgs {
@@ -36,7 +36,7 @@ export interface RollingRocketMQArgs {
  * 2. the preflight gate: refusals read from the live cluster, then a backup
  *    and the baseline on the release being left;
  * 3. every slave, then every master, one broker at a time, each through its
- *    turn of the roll (runtime/roll.ts);
+ *    turn of the roll (operations/brokerTurn.ts);
  * 4. proxies (5.1+), then the backup and verification of the rolled cluster
  *    against the pre-roll baseline.
  *
@@ -61,10 +61,11 @@ export class RollingRocketMQ extends pulumi.ComponentResource {
         const benchmark = clusterBenchmark(spec.clusterName, baselineSeconds);
 
         this.nameServers = new NameServerSet("shared", { spec: args.nameServer, platform }, { parent: this });
+        const plan = planCluster(spec, args.basePort, this.nameServers.plan, platform.addressing);
         // The gate reads the cluster through the name servers only: the brokers wait for it, not it for them.
         const preflight = platform.rollPreflight(
             "blue-roll-preflight",
-            { spec, plan: planCluster(spec, args.basePort, this.nameServers.plan, args.platform.addressing) },
+            { spec, plan },
             { maxLagBytes: args.roll.maxLagBytes, ...backupSettings, benchmark },
             { parent: this, dependsOn: [this.nameServers] },
         );
@@ -74,7 +75,7 @@ export class RollingRocketMQ extends pulumi.ComponentResource {
             {
                 spec,
                 platform,
-                basePort: args.basePort,
+                plan,
                 nameServers: this.nameServers,
                 after: [preflight.resource],
                 rolling: args.roll,
@@ -106,5 +107,20 @@ export class RollingRocketMQ extends pulumi.ComponentResource {
             { parent: this },
         );
         this.registerOutputs({ preRollBackupDir: this.preRollBackupDir });
+    }
+
+    /** The stack outputs of a rolling upgrade: blue's, and the backup taken before the roll. */
+    stackOutputs(): Record<string, pulumi.Input<unknown>> {
+        return {
+            nameServers: this.nameServers.addresses,
+            nameServerVersion: this.nameServers.version,
+            ...clusterOutputs("blue", this.blue),
+            blueRetired: this.blue.retired,
+            blueBackupDir: this.blueBackup.backupDir,
+            blueVerificationReport: this.blueVerification.reportFile,
+            blueBaseline: this.blueBackup.baseline,
+            blueBackupUploadedTo: this.blueBackup.uploadedTo,
+            preRollBackupDir: this.preRollBackupDir,
+        };
     }
 }

@@ -1,18 +1,20 @@
 import * as provider from "@pulumi/pulumi/provider";
 import { progressFor } from "./engineLog";
-import { HandlerContext, ResourceHandler, typeOfUrn } from "./resourceTypes";
-import {
-    ADDRESS_SERVER_TYPE,
-    addressServerHandler,
-    METADATA_SYNC_TYPE,
-    metadataSyncHandler,
-} from "./addressServerResource";
-import { BACKUP_TYPE, backupHandler } from "./backupResource";
-import { PROCESS_TYPE, processHandler } from "./processResource";
-import { ROLL_PREFLIGHT_TYPE, rollPreflightHandler } from "./rollPreflightResource";
-import { RUNTIME_TYPE, runtimeHandler } from "./runtimeResource";
-import { DRAIN_CHECK_TYPE, drainCheckHandler, TRAFFIC_TYPE, trafficHandler } from "./trafficResource";
-import { VERIFICATION_TYPE, verificationHandler } from "./verificationResource";
+import { HandlerContext, ResourceHandler, typeOfUrn } from "./resourceHandler";
+import { ADDRESS_SERVER_TYPE, METADATA_SYNC_TYPE } from "../contracts/addressServerContract";
+import { BACKUP_TYPE } from "../contracts/backupContract";
+import { PROCESS_TYPE } from "../contracts/processContract";
+import { ROLL_PREFLIGHT_TYPE } from "../contracts/rollPreflightContract";
+import { RUNTIME_TYPE } from "../contracts/runtimeContract";
+import { DRAIN_CHECK_TYPE, TRAFFIC_TYPE } from "../contracts/trafficContract";
+import { VERIFICATION_TYPE } from "../contracts/verificationContract";
+import { addressServerHandler, metadataSyncHandler } from "./addressServerHandler";
+import { backupHandler } from "./backupHandler";
+import { processHandler } from "./processHandler";
+import { rollPreflightHandler } from "./rollPreflightHandler";
+import { runtimeHandler } from "./runtimeHandler";
+import { drainCheckHandler, trafficHandler } from "./trafficHandler";
+import { verificationHandler } from "./verificationHandler";
 
 /** Keep in step with package.json's version: the engine records it in state. */
 export const PROVIDER_VERSION = "0.1.0";

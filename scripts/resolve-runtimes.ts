@@ -2,7 +2,7 @@
  * Resolves RocketMQ releases from Maven Central into the shared cache.
  * Usage: ts-node scripts/resolve-runtimes.ts 4.9.7 5.5.0
  */
-import { resolveRuntime } from "../runtime/maven";
+import { resolveRuntime } from "../operations/maven";
 
 async function main(versions: string[]): Promise<void> {
     if (versions.length === 0) {

@@ -16,9 +16,9 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { parseStackConfig, rawConfigFromAll } from "../components/config";
-import { nextStage, weightChangeProblem } from "../components/plan/stages";
-import { withAdminSession } from "../runtime/adminSession";
+import { parseStackConfig, rawConfigFromAll } from "../config/stackConfig";
+import { nextStage, weightChangeProblem } from "../domain/canaryStages";
+import { withAdminSession } from "../operations/adminSession";
 import { formatStatus, gatherStatus, promotionBlockers, RolloutStatus, StackView } from "./rolloutStatus";
 
 const root = path.resolve(__dirname, "..");

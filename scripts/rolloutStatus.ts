@@ -4,12 +4,13 @@
  * the promotion gate are pure.
  */
 import * as fs from "fs";
-import { latestColours, parseClientLog } from "../components/plan/addressPlan";
-import { nextStage, soakRemaining } from "../components/plan/stages";
-import { isSystemGroup, MasterRef, reservedTopicNames, topicKind } from "../components/plan/trafficPlan";
-import type { AdminSession } from "../runtime/adminSession";
-import { countStranded, SCHEDULE_TOPIC } from "../runtime/strandedMessages";
-import { backlogOn, routeShare } from "../runtime/traffic";
+import { latestColours, parseClientLog } from "../domain/addressPlan";
+import { nextStage, soakRemaining } from "../domain/canaryStages";
+import { isSystemGroup, MasterRef, reservedTopicNames, topicKind } from "../domain/trafficPlan";
+import type { AdminApi } from "../domain/rocketmqAdmin";
+import { countStranded } from "../operations/strandedMessages";
+import { SCHEDULE_TOPIC } from "../domain/heldMessages";
+import { backlogOn, routeShare } from "../operations/trafficChange";
 
 export interface ColourStatus {
     clusterName: string;
@@ -22,7 +23,7 @@ export interface ColourStatus {
     putTps: number;
     /** Unconsumed messages on the colour's masters, summed over consumer groups. */
     backlog: number;
-    /** What no group's lag shows, summed over the masters (runtime/strandedMessages.ts); undefined if unreadable. */
+    /** What no group's lag shows, summed over the masters (operations/strandedMessages.ts); undefined if unreadable. */
     pending?: { scheduled: number; half: number; timers: number; deadLetters: number };
     /** Masters that cannot take writes, each with why: its own brokerPermission, or the name servers' routes. */
     writeBlocked: string[];
@@ -173,7 +174,7 @@ function mastersOf(c: StackView["blue"]): MasterRef[] {
 }
 
 async function colourStatus(
-    session: AdminSession,
+    session: AdminApi,
     c: StackView["blue"],
     listed: Set<string>,
     groups: string[],
@@ -229,11 +230,11 @@ async function colourStatus(
 
 /** Reads the live picture of the rollout through an admin session. */
 export async function gatherStatus(
-    session: AdminSession,
+    session: AdminApi,
     view: StackView,
     now = new Date(),
     /** Isolated routing: a session on green's own name servers. */
-    greenSession?: AdminSession,
+    greenSession?: AdminApi,
 ): Promise<RolloutStatus> {
     const listed = new Set(
         [...(await session.cluster()), ...(greenSession ? await greenSession.cluster() : [])].map(

@@ -5,11 +5,11 @@
  */
 import * as assert from "assert";
 import * as path from "path";
-import { AdminSession } from "../../runtime/adminSession";
-import { ServerProcessSpec, startServer, stopServer } from "../../runtime/launcher";
-import { resolveRuntime } from "../../runtime/maven";
-import { brokerIsListed } from "../../runtime/mqadmin";
-import { brokerProperties, nameServerProperties, SMALL_STORE } from "../../runtime/serverConfig";
+import { AdminSession } from "../../operations/adminSession";
+import { ServerProcessSpec, startServer, stopServer } from "../../operations/launcher";
+import { resolveRuntime } from "../../operations/maven";
+import { brokerIsListed } from "../../operations/mqadmin";
+import { brokerProperties, nameServerProperties, SMALL_STORE } from "../../domain/serverConfig";
 import { freePortBlock, scratchDir } from "./support";
 
 describe("admin session on a shared 5.5.0 name server with 4.9.7 and 5.5.0 brokers", function () {

@@ -9,11 +9,13 @@ import { createHash } from "crypto";
 import { CreateBucketCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import * as fs from "fs";
 import * as path from "path";
-import { MANIFEST, readManifest, verifyBackup } from "../../runtime/backup";
-import { downloadObject, S3Target, s3Client } from "../../runtime/s3Upload";
-import { ServerProcessSpec, startServer, stopServer } from "../../runtime/launcher";
-import { resolveRuntime, RocketMQRuntime } from "../../runtime/maven";
-import { mqadmin, parseClusterList, updateTopic } from "../../runtime/mqadmin";
+import { MANIFEST, readManifest, verifyBackup } from "../../operations/backup";
+import { downloadObject, s3Client } from "../../operations/s3Upload";
+import { S3Target } from "../../domain/s3Target";
+import { ServerProcessSpec, startServer, stopServer } from "../../operations/launcher";
+import { resolveRuntime, RocketMQRuntime } from "../../operations/maven";
+import { mqadmin, updateTopic } from "../../operations/mqadmin";
+import { parseClusterList } from "../../domain/mqadminOutput";
 import { consume, produce } from "./clients";
 import {
     copyProject,
@@ -364,8 +366,12 @@ describe("backup and verification on the blue cluster", () => {
 
 /** Runs the restore script of the copied project, as `npm run restore -- ...` would. */
 function restore(dir: string, ...args: string[]): string {
-    return execFileSync("node", ["--require", "ts-node/register/transpile-only", "scripts/restore.ts", ...args], {
-        cwd: dir,
-        encoding: "utf8",
-    });
+    return execFileSync(
+        "node",
+        ["--require", "ts-node/register/transpile-only", "scripts/restoreCommand.ts", ...args],
+        {
+            cwd: dir,
+            encoding: "utf8",
+        },
+    );
 }

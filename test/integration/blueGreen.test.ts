@@ -14,9 +14,10 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { isAlive } from "../../runtime/launcher";
-import { resolveRuntime, RocketMQRuntime } from "../../runtime/maven";
-import { mqadmin, parseClusterList } from "../../runtime/mqadmin";
+import { isAlive } from "../../operations/launcher";
+import { resolveRuntime, RocketMQRuntime } from "../../operations/maven";
+import { mqadmin } from "../../operations/mqadmin";
+import { parseClusterList } from "../../domain/mqadminOutput";
 import {
     copyProject,
     isolateStack,

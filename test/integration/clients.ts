@@ -6,9 +6,9 @@ import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { promisify } from "util";
-import { RocketMQRuntime } from "../../runtime/maven";
-import { compiledClasspath } from "../../runtime/javaSource";
-import { projectRoot } from "../../runtime/paths";
+import { RocketMQRuntime } from "../../operations/maven";
+import { compiledClasspath } from "../../operations/javaSource";
+import { projectRoot } from "../../operations/paths";
 import { TEST_ROUTE_REFRESH_MS } from "./support";
 
 const execFileAsync = promisify(execFile);

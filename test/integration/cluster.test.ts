@@ -7,18 +7,12 @@ import * as assert from "assert";
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { ClusterPlan, planCluster, planNameServers, portsOf } from "../../components/plan/clusterPlan";
-import { parseStackConfig } from "../../components/config";
-import { isAlive, portAccepts, portIsFree, runningPid } from "../../runtime/launcher";
-import { resolveRuntime, RocketMQRuntime } from "../../runtime/maven";
-import {
-    commitLogMaxOffset,
-    mqadmin,
-    mqadminJavaArgs,
-    parseClusterList,
-    topicRoutePerms,
-    updateTopic,
-} from "../../runtime/mqadmin";
+import { ClusterPlan, planCluster, planNameServers, portsOf } from "../../domain/clusterPlan";
+import { parseStackConfig } from "../../config/stackConfig";
+import { isAlive, portAccepts, portIsFree, runningPid } from "../../operations/launcher";
+import { resolveRuntime, RocketMQRuntime } from "../../operations/maven";
+import { commitLogMaxOffset, mqadmin, mqadminJavaArgs, topicRoutePerms, updateTopic } from "../../operations/mqadmin";
+import { parseClusterList } from "../../domain/mqadminOutput";
 import {
     backupScript,
     drainScript,
@@ -26,7 +20,7 @@ import {
     rollTurnScript,
     rollVerifyScript,
     verificationScript,
-} from "../../components/platform/kubernetes/jobScripts";
+} from "../../components/platforms/kubernetes/jobScripts";
 import { consume, missingKeys, produce, sendTimes } from "./clients";
 import {
     copyProject,

@@ -19,17 +19,11 @@ import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import {
-    colourOfClient,
-    greenThreshold,
-    latestColours,
-    murmurHash2,
-    parseClientLog,
-} from "../../components/plan/addressPlan";
-import { httpGet } from "../../runtime/addressServer";
-import { isAlive } from "../../runtime/launcher";
-import { resolveRuntime, RocketMQRuntime } from "../../runtime/maven";
-import { mqadmin } from "../../runtime/mqadmin";
+import { colourOfClient, greenThreshold, latestColours, murmurHash2, parseClientLog } from "../../domain/addressPlan";
+import { httpGet } from "../../operations/nginxAddressServer";
+import { isAlive } from "../../operations/launcher";
+import { resolveRuntime, RocketMQRuntime } from "../../operations/maven";
+import { mqadmin } from "../../operations/mqadmin";
 import {
     copyProject,
     freePortBlock,

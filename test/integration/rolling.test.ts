@@ -15,9 +15,10 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { isAlive, runningPid } from "../../runtime/launcher";
-import { resolveRuntime, RocketMQRuntime } from "../../runtime/maven";
-import { commitLogMaxOffset, mqadmin, parseClusterList, updateTopic } from "../../runtime/mqadmin";
+import { isAlive, runningPid } from "../../operations/launcher";
+import { resolveRuntime, RocketMQRuntime } from "../../operations/maven";
+import { commitLogMaxOffset, mqadmin, updateTopic } from "../../operations/mqadmin";
+import { parseClusterList } from "../../domain/mqadminOutput";
 import { produce } from "./clients";
 import {
     copyProject,

@@ -4,10 +4,11 @@
  */
 import * as assert from "assert";
 import * as path from "path";
-import { isAlive, portAccepts, ServerProcessSpec, startServer, stopServer } from "../../runtime/launcher";
-import { resolveRuntime, RocketMQRuntime } from "../../runtime/maven";
-import { brokerIsListed, mqadmin, parseClusterList, updateTopic, versionLabel } from "../../runtime/mqadmin";
-import { brokerProperties, nameServerProperties, proxyJson, SMALL_STORE } from "../../runtime/serverConfig";
+import { isAlive, portAccepts, ServerProcessSpec, startServer, stopServer } from "../../operations/launcher";
+import { resolveRuntime, RocketMQRuntime } from "../../operations/maven";
+import { brokerIsListed, mqadmin, updateTopic } from "../../operations/mqadmin";
+import { parseClusterList, versionLabel } from "../../domain/mqadminOutput";
+import { brokerProperties, nameServerProperties, proxyJson, SMALL_STORE } from "../../domain/serverConfig";
 import { freePortBlock, scratchDir } from "./support";
 import { CODE, queryRoute } from "./grpcMessaging";
 

@@ -3,9 +3,9 @@ import * as assert from "assert";
 import { execFileSync, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { PORT_SPAN } from "../../components/plan/clusterPlan";
-import { portIsFree } from "../../runtime/launcher";
-import { projectRoot } from "../../runtime/paths";
+import { PORT_SPAN } from "../../domain/clusterPlan";
+import { portIsFree } from "../../operations/launcher";
+import { projectRoot } from "../../operations/paths";
 
 /**
  * The test clients' route refresh (pollNameServerInterval). Applications keep the client's 30 s; the tests shorten

@@ -6,9 +6,9 @@
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { compiledClasspath } from "../../runtime/javaSource";
-import { RocketMQRuntime } from "../../runtime/maven";
-import { projectRoot } from "../../runtime/paths";
+import { compiledClasspath } from "../../operations/javaSource";
+import { RocketMQRuntime } from "../../operations/maven";
+import { projectRoot } from "../../operations/paths";
 
 const SOURCE = path.join(projectRoot(), "test", "clients", "TrafficLoad.java");
 

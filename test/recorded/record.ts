@@ -14,13 +14,13 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { AdminSession } from "../../runtime/adminSession";
-import { startServer, stopServer } from "../../runtime/launcher";
-import { resolveRuntime } from "../../runtime/maven";
-import { updateTopic } from "../../runtime/mqadmin";
-import { brokerProperties, nameServerProperties, SMALL_STORE } from "../../runtime/serverConfig";
-import { countStranded, StrandedAdmin } from "../../runtime/strandedMessages";
-import { mustParseVersion } from "../../runtime/versions";
+import { AdminSession } from "../../operations/adminSession";
+import { startServer, stopServer } from "../../operations/launcher";
+import { resolveRuntime } from "../../operations/maven";
+import { updateTopic } from "../../operations/mqadmin";
+import { brokerProperties, nameServerProperties, SMALL_STORE } from "../../domain/serverConfig";
+import { countStranded, StrandedAdmin } from "../../operations/strandedMessages";
+import { mustParseVersion } from "../../domain/versions";
 import { PendingLoad } from "../integration/trafficLoad";
 
 export const PENDING = { delayed: 6, delayLevel: 8, transactions: 3, retried: 3, retryLevel: 5 };

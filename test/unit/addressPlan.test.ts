@@ -7,8 +7,8 @@ import {
     murmurHash2,
     parseClientLog,
     splitEntries,
-} from "../../components/plan/addressPlan";
-import { addressServerInputFailures } from "../../provider/addressServerResource";
+} from "../../domain/addressPlan";
+import { addressServerInputFailures } from "../../provider/addressServerHandler";
 
 const CLIENTS = Array.from({ length: 1000 }, (_, i) => `orders-api-${i}`);
 const WEIGHTS = Array.from({ length: 101 }, (_, w) => w);

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { weightedRecords } from "../../components/plan/dnsPlan";
+import { weightedRecords } from "../../domain/dnsPlan";
 import { installMocks, registered, Registered, runProgram, settled } from "./mocks";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

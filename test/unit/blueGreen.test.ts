@@ -1,14 +1,14 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { BlueGreenRocketMQ } from "../../components/blueGreen";
-import { parseStackConfig } from "../../components/config";
-import { LocalPlatform } from "../../components/platform/local";
+import { parseStackConfig } from "../../config/stackConfig";
+import { LocalPlatform } from "../../components/platforms/local/localPlatform";
 import type {
     AddressServerOptions,
     ClusterRef,
     MetadataSyncOptions,
     OperationContext,
-} from "../../components/platform/types";
+} from "../../components/platforms/clusterPlatform";
 import { installMocks, resolved } from "./mocks";
 
 /** Records what isolated routing's pieces were told to wait for, as URNs. */

@@ -5,7 +5,7 @@ import {
     MetadataAdmin,
     metadataRegressions,
     MetadataRecord,
-} from "../../runtime/brokerMetadata";
+} from "../../operations/brokerMetadata";
 
 const master: BrokerMetadata = {
     broker: "blue-a/0",

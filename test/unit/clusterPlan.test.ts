@@ -1,12 +1,6 @@
 import * as assert from "assert";
-import { parseStackConfig } from "../../components/config";
-import {
-    clusterSpecProblem,
-    planCluster,
-    planNameServers,
-    portsOf,
-    PORT_SPAN,
-} from "../../components/plan/clusterPlan";
+import { parseStackConfig } from "../../config/stackConfig";
+import { clusterSpecProblem, planCluster, planNameServers, portsOf, PORT_SPAN } from "../../domain/clusterPlan";
 
 const NS = planNameServers(2, 19876);
 

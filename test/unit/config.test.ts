@@ -8,9 +8,9 @@ import {
     parseStackConfig,
     rawConfigFromAll,
     StackConfigError,
-} from "../../components/config";
-import { SUPPORTED_UPGRADES } from "../../components/plan/compatibility";
-import { mustParseVersion } from "../../runtime/versions";
+} from "../../config/stackConfig";
+import { SUPPORTED_UPGRADES } from "../../domain/compatibility";
+import { mustParseVersion } from "../../domain/versions";
 
 const BLUE = { version: "4.9.7", clusterName: "blue" };
 const GREEN = { version: "5.5.0", clusterName: "green" };

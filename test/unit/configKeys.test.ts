@@ -1,8 +1,8 @@
 import * as assert from "assert";
-import { parseStackConfig } from "../../components/config";
-import { settersAsKeys, unknownKeys } from "../../runtime/configKeys";
-import { brokerProperties, SMALL_STORE } from "../../runtime/serverConfig";
-import { mustParseVersion } from "../../runtime/versions";
+import { parseStackConfig } from "../../config/stackConfig";
+import { settersAsKeys, unknownKeys } from "../../operations/configKeys";
+import { brokerProperties, SMALL_STORE } from "../../domain/serverConfig";
+import { mustParseVersion } from "../../domain/versions";
 
 describe("broker.conf keys", () => {
     it("reads setters and RocketMQ superclasses from javap output", () => {

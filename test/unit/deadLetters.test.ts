@@ -2,8 +2,8 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import type { PulledMessage, QueueAddress } from "../../runtime/adminSession";
-import { DeadLetterAdmin, exportDeadLetters, writeDeadLetters } from "../../runtime/deadLetters";
+import type { PulledMessage, QueueAddress } from "../../domain/rocketmqAdmin";
+import { DeadLetterAdmin, exportDeadLetters, writeDeadLetters } from "../../operations/deadLetters";
 
 /** blue-a holds 40 dead letters of OrderGroup in queue 0 (offsets 2..41) and an emptied DLQ; blue-b none. */
 function fakeBroker(): DeadLetterAdmin & { pulls: number } {

@@ -3,14 +3,14 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { parseQuantity } from "../../components/kubernetesConfig";
-import { parseStackConfig } from "../../components/config";
-import { planCluster, planNameServers } from "../../components/plan/clusterPlan";
-import { planTraffic } from "../../components/plan/trafficPlan";
-import { drainScript, trafficScript } from "../../components/platform/kubernetes/jobScripts";
-import { Placement, spreadAffinity } from "../../components/platform/kubernetes/objects";
-import { pluginVersionIn } from "../../components/platform/kubernetes/plugin";
-import { DEFAULT_STRANDED_SETTINGS, StrandedSettings } from "../../runtime/strandedMessages";
+import { parseQuantity } from "../../config/kubernetesConfig";
+import { parseStackConfig } from "../../config/stackConfig";
+import { planCluster, planNameServers } from "../../domain/clusterPlan";
+import { planTraffic } from "../../domain/trafficPlan";
+import { drainScript, trafficScript } from "../../components/platforms/kubernetes/jobScripts";
+import { Placement, spreadAffinity } from "../../components/platforms/kubernetes/kubernetesObjects";
+import { pluginVersionIn } from "../../components/platforms/kubernetes/kubernetesPlugin";
+import { DEFAULT_STRANDED_SETTINGS, StrandedSettings } from "../../domain/heldMessages";
 
 describe("Kubernetes planning (pure)", () => {
     it("reads Kubernetes quantities as the API server does", () => {

@@ -1,6 +1,6 @@
 import * as assert from "assert";
-import { describeResolutionFailure, NOT_FOUND_EXCEPTION, runtimeArtifacts, runtimePom } from "../../runtime/maven";
-import { mustParseVersion } from "../../runtime/versions";
+import { describeResolutionFailure, NOT_FOUND_EXCEPTION, runtimeArtifacts, runtimePom } from "../../operations/maven";
+import { mustParseVersion } from "../../domain/versions";
 
 describe("Maven runtime resolution", () => {
     it("asks for the proxy only on releases that have one", () => {

@@ -3,13 +3,14 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { parseStackConfig } from "../../components/config";
-import { changeTrigger } from "../../components/plan/triggers";
-import { backupIdAt, expiredBackups, MANIFEST, verifyBackup } from "../../runtime/backup";
-import { compareToBaseline, parseBenchmarkReports } from "../../runtime/benchmark";
-import { parseQueuePerms, transientRemotingFailure } from "../../runtime/mqadmin";
-import { planRestore } from "../../runtime/restore";
-import { pruneSnapshots } from "../../runtime/traffic";
+import { parseStackConfig } from "../../config/stackConfig";
+import { changeTrigger } from "../../domain/triggers";
+import { backupIdAt, expiredBackups, MANIFEST, verifyBackup } from "../../operations/backup";
+import { compareToBaseline, parseBenchmarkReports } from "../../operations/benchmark";
+import { transientRemotingFailure } from "../../operations/mqadmin";
+import { parseQueuePerms } from "../../domain/mqadminOutput";
+import { planRestore } from "../../operations/restore";
+import { pruneSnapshots } from "../../operations/trafficChange";
 
 describe("performance baseline", () => {
     const report = (tps: number, rt: number, failed = 0) =>

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { retryableStartFailure } from "../../provider/processResource";
+import { retryableStartFailure } from "../../provider/processHandler";
 
 describe("which failed starts are worth a second start", () => {
     it("retries a proxy that exited because its system topic's route came too late, and nothing else", () => {

@@ -1,8 +1,8 @@
 import * as assert from "assert";
-import { parseStackConfig } from "../../components/config";
-import { planCluster, planNameServers } from "../../components/plan/clusterPlan";
-import { downgradeBlockers, rollSteps, takeDownRefusal } from "../../components/plan/rollPlan";
-import { rollJumpProblem, silentBrokerProblem, versionOfLabel } from "../../runtime/rollPreflight";
+import { parseStackConfig } from "../../config/stackConfig";
+import { planCluster, planNameServers } from "../../domain/clusterPlan";
+import { downgradeBlockers, rollSteps, takeDownRefusal } from "../../domain/rollPlan";
+import { rollJumpProblem, silentBrokerProblem, versionOfLabel } from "../../operations/rollPreflight";
 
 function plan(brokerGroups: number, slavesPerGroup: number) {
     // A SYNC_MASTER needs a slave (the config refuses it without one).

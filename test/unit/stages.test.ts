@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { nextStage, soakRemaining, weightChangeProblem } from "../../components/plan/stages";
+import { nextStage, soakRemaining, weightChangeProblem } from "../../domain/canaryStages";
 
 const STAGES = [10, 30, 50, 100];
 

@@ -1,26 +1,23 @@
 /**
- * Counting what a broker holds outside every group's lag (runtime/strandedMessages.ts):
+ * Counting what a broker holds outside every group's lag (operations/strandedMessages.ts):
  * the parsers on the shapes brokers answer with, and the whole count on a fake admin API.
  */
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import type { PulledMessage, QueueAddress } from "../../runtime/adminSession";
+import type { PulledMessage, QueueAddress } from "../../domain/rocketmqAdmin";
 import {
     countStranded,
     delayLevelMillis,
-    HALF_TOPIC,
-    OP_TOPIC,
     openTransactions,
     pendingTimerMessages,
     resolvedHalfOffsets,
-    SCHEDULE_TOPIC,
     scheduledFromRuntimeStats,
     StrandedAdmin,
     StrandedCounts,
     strandedSummary,
-    TRANSACTION_CHECKER_GROUP,
-} from "../../runtime/strandedMessages";
+} from "../../operations/strandedMessages";
+import { HALF_TOPIC, OP_TOPIC, SCHEDULE_TOPIC, TRANSACTION_CHECKER_GROUP } from "../../domain/heldMessages";
 import { DEAD_LETTERS, GROUP, PENDING, RecordedCall } from "../recorded/record";
 
 const msg = (queueOffset: number, extra: Partial<PulledMessage> = {}): PulledMessage => ({

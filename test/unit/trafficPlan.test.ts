@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import type { TopicConfigData } from "../../runtime/adminSession";
+import type { TopicConfigData } from "../../domain/rocketmqAdmin";
 import {
     ColourState,
     missingOnGreen,
@@ -8,7 +8,7 @@ import {
     planTraffic,
     splitWrites,
     topicKind,
-} from "../../components/plan/trafficPlan";
+} from "../../domain/trafficPlan";
 
 const STAGES = [0, 10, 30, 50, 100];
 

@@ -1,19 +1,19 @@
 /**
- * The seed's post-change checks (runtime/verification.ts) against a fake
+ * The seed's post-change checks (operations/verification.ts) against a fake
  * admin API: each fault a cluster can show, and the check and broker it must
  * be reported under.
  */
 import * as assert from "assert";
-import { recordMetadata } from "../../runtime/brokerMetadata";
-import type { QueueAddress, RouteQueueData, TopicConfigData } from "../../runtime/adminSession";
+import { recordMetadata } from "../../operations/brokerMetadata";
+import type { QueueAddress, RouteQueueData, TopicConfigData } from "../../domain/rocketmqAdmin";
 import {
     checkBrokers,
-    DEFAULT_VERIFICATION,
     failureMessage,
     growingBacklogs,
     VerificationAdmin,
     verifyCluster,
-} from "../../runtime/verification";
+} from "../../operations/verification";
+import { DEFAULT_VERIFICATION } from "../../domain/verificationSettings";
 
 const target = {
     nameServers: "ns",

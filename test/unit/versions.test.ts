@@ -7,7 +7,7 @@ import {
     mustParseVersion,
     parseVersion,
     readsLogbackFromConfDir,
-} from "../../runtime/versions";
+} from "../../domain/versions";
 
 describe("RocketMQ versions", () => {
     it("parses MAJOR.MINOR.PATCH only", () => {
