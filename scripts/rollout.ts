@@ -13,13 +13,21 @@
  * runs `pulumi up`. If `up` fails, the config goes back to the weight that
  * was applied, so config and routes never disagree.
  */
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { parseStackConfig, rawConfigFromAll } from "../config/stackConfig";
+import { parseStackConfig, rawConfigFromAll, StackConfig } from "../config/stackConfig";
 import { nextStage, weightChangeProblem } from "../domain/canaryStages";
-import { withAdminSession } from "../operations/adminSession";
-import { formatStatus, gatherStatus, promotionBlockers, RolloutStatus, StackView } from "./rolloutStatus";
+import { AdminSession } from "../operations/adminSession";
+import {
+    formatStageChange,
+    formatStatus,
+    gatherStatus,
+    gateStatus,
+    promotionBlockers,
+    RolloutStatus,
+    StackView,
+} from "./rolloutStatus";
 
 const root = path.resolve(__dirname, "..");
 
@@ -37,12 +45,33 @@ function pulumi(args: string[], opts: { capture: boolean; env?: NodeJS.ProcessEn
     return r.stdout ?? "";
 }
 
+/** A read-only `pulumi` command's stdout, without blocking: the stack's config and outputs are read side by side. */
+function pulumiRead(args: string[]): Promise<string> {
+    return new Promise((resolve, reject) => {
+        const child = spawn("bash", [path.join(root, "scripts", "pulumi.sh"), ...args], {
+            cwd: root,
+            stdio: ["ignore", "pipe", "inherit"],
+        });
+        let out = "";
+        child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+        child.on("error", reject);
+        child.on("close", (code) =>
+            code === 0 ? resolve(out) : reject(new Error(`pulumi ${args[0]} failed (exit ${code})`)),
+        );
+    });
+}
+
 function json(text: string): unknown {
     return JSON.parse(text.slice(text.search(/[[{]/)));
 }
 
-function readView(stack: string): { view: StackView; configWeight: number } {
-    const rawConfig = json(pulumi(["config", "--json", "--stack", stack], { capture: true })) as Record<
+/** The stack's outputs. The first wrapper call also sets the CLI up (prerequisites, packages, the stack). */
+function readOutputs(stack: string): Record<string, unknown> {
+    return json(pulumi(["stack", "output", "--json", "--stack", stack], { capture: true })) as Record<string, unknown>;
+}
+
+async function readConfig(stack: string): Promise<StackConfig> {
+    const rawConfig = json(await pulumiRead(["config", "--json", "--stack", stack])) as Record<
         string,
         { value?: string; objectValue?: unknown }
     >;
@@ -50,11 +79,10 @@ function readView(stack: string): { view: StackView; configWeight: number } {
     for (const [k, v] of Object.entries(rawConfig)) {
         flat[k] = v.objectValue !== undefined ? JSON.stringify(v.objectValue) : String(v.value ?? "");
     }
-    const cfg = parseStackConfig(rawConfigFromAll(flat));
-    const out = json(pulumi(["stack", "output", "--json", "--stack", stack], { capture: true })) as Record<
-        string,
-        unknown
-    >;
+    return parseStackConfig(rawConfigFromAll(flat));
+}
+
+function viewOf(stack: string, cfg: StackConfig, out: Record<string, unknown>): StackView {
     const reportFile = typeof out.greenVerificationReport === "string" ? out.greenVerificationReport : "";
     const greenVerified =
         reportFile !== "" &&
@@ -73,34 +101,65 @@ function readView(stack: string): { view: StackView; configWeight: number } {
         throw new Error(`stack ${stack} has not been deployed yet: run \`npm run pulumi -- up\` first`);
     }
     return {
-        configWeight: cfg.trafficWeight,
-        view: {
-            weight: Number(out.trafficWeight ?? 0),
-            stages: cfg.canaryStages,
-            minSoakSeconds: cfg.promotion.minSoakSeconds,
-            appliedAt: typeof out.trafficAppliedAt === "string" ? out.trafficAppliedAt : "",
-            nameServers: out.nameServers,
-            isolated:
-                typeof out.addressServerUrl === "string"
-                    ? {
-                          greenNameServers: typeof out.greenNameServers === "string" ? out.greenNameServers : "",
-                          url: out.addressServerUrl,
-                          clientLog: String(out.addressServerClientLog),
-                      }
-                    : undefined,
-            blue,
-            green: colour("green"),
-            greenVerified,
-        },
+        weight: Number(out.trafficWeight ?? 0),
+        stages: cfg.canaryStages,
+        minSoakSeconds: cfg.promotion.minSoakSeconds,
+        appliedAt: typeof out.trafficAppliedAt === "string" ? out.trafficAppliedAt : "",
+        nameServers: out.nameServers,
+        isolated:
+            typeof out.addressServerUrl === "string"
+                ? {
+                      greenNameServers: typeof out.greenNameServers === "string" ? out.greenNameServers : "",
+                      url: out.addressServerUrl,
+                      clientLog: String(out.addressServerClientLog),
+                  }
+                : undefined,
+        blue,
+        green: colour("green"),
+        greenVerified,
     };
 }
 
-async function status(view: StackView): Promise<RolloutStatus> {
+/** Admin sessions on the stack's name servers (and green's own, with isolated routing), open for a whole command. */
+interface Sessions {
+    blue: AdminSession;
+    green?: AdminSession;
+}
+
+/** Opens the sessions while `alongside` runs; closes them if it fails, or once `work` is done. */
+async function withSessions<A, T>(
+    out: Record<string, unknown>,
+    alongside: Promise<A>,
+    work: (sessions: Sessions, got: A) => Promise<T>,
+): Promise<T> {
     const quiet = () => undefined;
-    const green = view.isolated?.greenNameServers;
-    return withAdminSession(view.nameServers, quiet, (s) =>
-        green ? withAdminSession(green, quiet, (g) => gatherStatus(s, view, new Date(), g)) : gatherStatus(s, view),
-    );
+    const greenNameServers =
+        typeof out.addressServerUrl === "string" && typeof out.greenNameServers === "string"
+            ? out.greenNameServers
+            : undefined;
+    const [blue, green, got] = await Promise.allSettled([
+        AdminSession.open(String(out.nameServers), quiet),
+        greenNameServers ? AdminSession.open(greenNameServers, quiet) : Promise.resolve(undefined),
+        alongside,
+    ]);
+    const opened = [blue, green].flatMap((r) => (r.status === "fulfilled" && r.value ? [r.value] : []));
+    try {
+        for (const r of [blue, green, got]) {
+            if (r.status === "rejected") {
+                throw r.reason;
+            }
+        }
+        return await work(
+            { blue: (blue as PromiseFulfilledResult<AdminSession>).value, green: opened[1] },
+            (got as PromiseFulfilledResult<A>).value,
+        );
+    } finally {
+        await Promise.all(opened.map((session) => session.close()));
+    }
+}
+
+function status(view: StackView, sessions: Sessions): Promise<RolloutStatus> {
+    return gatherStatus(sessions.blue, view, new Date(), sessions.green);
 }
 
 /** Sets the weight and runs `up`; on failure restores the applied weight in config. Returns seconds taken. */
@@ -151,10 +210,7 @@ async function main(): Promise<void> {
     const args = parseArgs(process.argv.slice(2));
     if (args.command === "rollback") {
         // The fast path: one output read, the config edit and `up`; nothing else stands between the operator and 0.
-        const out = json(pulumi(["stack", "output", "--json", "--stack", args.stack], { capture: true })) as {
-            trafficWeight?: number;
-            addressServerUrl?: string;
-        };
+        const out = readOutputs(args.stack);
         const applied = Number(out.trafficWeight ?? 0);
         console.log(`rolling back: trafficWeight ${applied} → 0`);
         const seconds = moveTo(args.stack, 0, applied, false);
@@ -167,34 +223,52 @@ async function main(): Promise<void> {
         );
         return;
     }
-    const { view, configWeight } = readView(args.stack);
-    if (configWeight !== view.weight) {
-        throw new Error(
-            `trafficWeight in config is ${configWeight} but ${view.weight} is applied: ` +
-                `run \`npm run pulumi -- up\` or set it back before promoting`,
-        );
+    const out = readOutputs(args.stack);
+    if (typeof out.nameServers !== "string") {
+        throw new Error(`stack ${args.stack} has not been deployed yet: run \`npm run pulumi -- up\` first`);
     }
-    if (args.command === "status") {
-        console.log(formatStatus(await status(view)));
+    // The config is read while the admin sessions start; they serve the gates (or the status) and are closed
+    // before the change, which opens its own.
+    const promotion = await withSessions(out, readConfig(args.stack), async (sessions, cfg) => {
+        const view = viewOf(args.stack, cfg, out);
+        if (cfg.trafficWeight !== view.weight) {
+            throw new Error(
+                `trafficWeight in config is ${cfg.trafficWeight} but ${view.weight} is applied: ` +
+                    `run \`npm run pulumi -- up\` or set it back before promoting`,
+            );
+        }
+        if (args.command === "status") {
+            console.log(formatStatus(await status(view, sessions)));
+            return undefined;
+        }
+        return { cfg, view, target: await promotionTarget(args, view, sessions) };
+    });
+    if (!promotion) {
         return;
     }
+    const { cfg, view, target } = promotion;
+    console.log(`promoting: trafficWeight ${view.weight} → ${target}`);
+    const seconds = moveTo(args.stack, target, view.weight, args.force);
+    console.log(`stage ${target} applied in ${seconds.toFixed(1)}s\n`);
+    const after = readOutputs(args.stack);
+    console.log(formatStageChange(viewOf(args.stack, cfg, after), after.effectiveShares as Record<string, number>));
+}
+
+/** The stage a promotion moves to, once its gates pass; throws naming each blocker (with the status) otherwise. */
+async function promotionTarget(args: Args, view: StackView, sessions: Sessions): Promise<number> {
     const target = args.to ?? nextStage(view.weight, view.stages);
-    const before = await status(view);
-    const blockers = promotionBlockers(before);
+    const blockers = promotionBlockers(await gateStatus(sessions.blue, view, new Date(), sessions.green));
     const step = target === undefined ? undefined : weightChangeProblem(view.weight, target, view.stages, args.force);
     if (step) {
         blockers.unshift(step);
     }
     if (target === undefined || (blockers.length > 0 && !args.force)) {
-        console.log(formatStatus(before));
+        console.log(formatStatus(await status(view, sessions)));
         throw new Error(
             `promotion refused:\n  - ${blockers.join("\n  - ")}${args.force ? "" : "\n(--force skips these gates)"}`,
         );
     }
-    console.log(`promoting: trafficWeight ${view.weight} → ${target}`);
-    const seconds = moveTo(args.stack, target, view.weight, args.force);
-    console.log(`stage ${target} applied in ${seconds.toFixed(1)}s\n`);
-    console.log(formatStatus(await status(readView(args.stack).view)));
+    return target;
 }
 
 if (require.main === module) {

@@ -63,7 +63,13 @@ export function writeBlock(
 }
 
 /** Why `promote` must not move on, one line per reason; empty when it may. Pure. */
-export function promotionBlockers(s: RolloutStatus): string[] {
+/** What the promotion gates read: the stage, green's verification and which brokers are registered. */
+export type GateView = Pick<RolloutStatus, "next" | "weight" | "greenVerified" | "soakLeftSeconds"> & {
+    blue: Pick<ColourStatus, "clusterName" | "expected" | "registered">;
+    green?: Pick<ColourStatus, "clusterName" | "expected" | "registered">;
+};
+
+export function promotionBlockers(s: GateView): string[] {
     const blockers: string[] = [];
     if (s.next === undefined) {
         blockers.push(`already at the last stage (${s.weight}); retire blue with retireBlue: true`);
@@ -95,12 +101,44 @@ function pad(cells: string[][]): string {
 }
 
 /** The status as a terminal table. Pure. */
-export function formatStatus(s: RolloutStatus): string {
-    const lines = [
+function stageLine(s: Pick<RolloutStatus, "weight" | "stages" | "next" | "appliedAt" | "soakLeftSeconds">): string {
+    return (
         `stage: weight ${s.weight}% of [${s.stages.join(", ")}]; next: ${s.next ?? "none (retire blue)"}` +
-            (s.appliedAt ? `; applied ${s.appliedAt}, soak left ${s.soakLeftSeconds}s` : ""),
-        "",
+        (s.appliedAt ? `; applied ${s.appliedAt}, soak left ${s.soakLeftSeconds}s` : "")
+    );
+}
+
+/**
+ * What a promotion reports once its `up` is done: the new stage, its soak, and each topic's green share as the
+ * traffic change planned and applied it (the stack's effectiveShares); `npm run status` reads the brokers again.
+ */
+export function formatStageChange(
+    view: StackView,
+    effectiveShares: Record<string, number> | undefined,
+    now = new Date(),
+): string {
+    const lines = [
+        stageLine({
+            weight: view.weight,
+            stages: view.stages,
+            next: nextStage(view.weight, view.stages),
+            appliedAt: view.appliedAt,
+            soakLeftSeconds: view.appliedAt ? soakRemaining(new Date(view.appliedAt), view.minSoakSeconds, now) : 0,
+        }),
     ];
+    const topics = Object.keys(effectiveShares ?? {}).sort();
+    if (topics.length > 0) {
+        lines.push("");
+        lines.push(
+            pad([["topic", "green share (applied)"], ...topics.map((t) => [t, `${effectiveShares![t].toFixed(1)}%`])]),
+        );
+    }
+    lines.push("", "`npm run status` shows both colours' brokers, backlogs and held messages.");
+    return lines.join("\n");
+}
+
+export function formatStatus(s: RolloutStatus): string {
+    const lines = [stageLine(s), ""];
     const colours = [s.blue, ...(s.green ? [s.green] : [])];
     lines.push(
         pad([
@@ -260,6 +298,22 @@ export async function gatherStatus(
             }
         }
     }
+    const groupList = [...groups].sort();
+    return {
+        ...(await stageStatus(session, view, [...topics], now)),
+        blue: await colourStatus(session, view.blue, listed, groupList),
+        green: view.green ? await colourStatus(session, view.green, listed, groupList) : undefined,
+        greenVerified: view.greenVerified,
+    };
+}
+
+/** Where the weight stands: the stage, its soak, each topic's green share as routed now, the clients' answers. */
+async function stageStatus(
+    session: AdminApi,
+    view: StackView,
+    topics: readonly string[],
+    now: Date,
+): Promise<Pick<RolloutStatus, "weight" | "stages" | "next" | "appliedAt" | "soakLeftSeconds" | "shares" | "clients">> {
     const shares: Record<string, number> = {};
     if (view.green && !view.isolated) {
         const greenNames = new Set(mastersOf(view.green).map((m) => m.brokerName));
@@ -267,7 +321,6 @@ export async function gatherStatus(
             shares[t] = routeShare((await session.route(t)) ?? [], greenNames);
         }
     }
-    const groupList = [...groups].sort();
     return {
         weight: view.weight,
         stages: view.stages,
@@ -275,10 +328,38 @@ export async function gatherStatus(
         appliedAt: view.appliedAt,
         soakLeftSeconds: view.appliedAt ? soakRemaining(new Date(view.appliedAt), view.minSoakSeconds, now) : 0,
         shares,
-        blue: await colourStatus(session, view.blue, listed, groupList),
-        green: view.green ? await colourStatus(session, view.green, listed, groupList) : undefined,
-        greenVerified: view.greenVerified,
         clients: view.isolated ? clientsSince(view.isolated, view.appliedAt) : undefined,
+    };
+}
+
+/**
+ * Only what the promotion gates need, in one name-server request per session: a promote that passes its gates
+ * reads the full status once, after the change.
+ */
+export async function gateStatus(
+    session: AdminApi,
+    view: StackView,
+    now = new Date(),
+    greenSession?: AdminApi,
+): Promise<GateView> {
+    const listed = new Set(
+        [...(await session.cluster()), ...(greenSession ? await greenSession.cluster() : [])].map(
+            (b) => `${b.brokerName}/${b.brokerId}`,
+        ),
+    );
+    const registration = (c: StackView["blue"]) => {
+        const expected = Object.values(c.brokers)
+            .flat()
+            .map((b) => `${b.brokerName}/${b.brokerId}`);
+        return { clusterName: c.clusterName, expected, registered: expected.filter((b) => listed.has(b)) };
+    };
+    return {
+        weight: view.weight,
+        next: nextStage(view.weight, view.stages),
+        soakLeftSeconds: view.appliedAt ? soakRemaining(new Date(view.appliedAt), view.minSoakSeconds, now) : 0,
+        greenVerified: view.greenVerified,
+        blue: registration(view.blue),
+        green: view.green ? registration(view.green) : undefined,
     };
 }
 

@@ -103,6 +103,9 @@ public final class AdminSession {
             }
             admin.shutdown();
         }
+        // The clients' network threads would otherwise keep the JVM alive through Netty's graceful quiet period
+        // (about 3 s); everything worth finishing is done, and every caller waits for this exit.
+        System.exit(0);
     }
 
     /** The admin API has no call for it; this is the request a 5.x slave sends its master to sync the counts. */

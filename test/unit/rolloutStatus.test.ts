@@ -1,5 +1,11 @@
 import * as assert from "assert";
-import { formatStatus, promotionBlockers, RolloutStatus, writeBlock } from "../../scripts/rolloutStatus";
+import {
+    formatStageChange,
+    formatStatus,
+    promotionBlockers,
+    RolloutStatus,
+    writeBlock,
+} from "../../scripts/rolloutStatus";
 
 function healthy(): RolloutStatus {
     const colour = (clusterName: string, version: string) => ({
@@ -70,5 +76,32 @@ describe("promotion gate", () => {
         assert.strictEqual(writeBlock("blue-a", 6, 4), "blue-a (write permission wiped on the name servers)");
         assert.strictEqual(writeBlock("blue-a", 6, 6), undefined);
         assert.strictEqual(writeBlock("blue-a", undefined, undefined), undefined);
+    });
+});
+
+describe("what a promotion reports once its up is done", () => {
+    const view = {
+        weight: 30,
+        stages: [10, 30, 50, 100],
+        minSoakSeconds: 600,
+        appliedAt: "2026-12-01T10:00:00.000Z",
+        nameServers: "127.0.0.1:9876",
+        blue: { clusterName: "blue", version: "4.9.7", brokers: {} },
+        greenVerified: true,
+    };
+
+    it("names the new stage, the next one, the soak left and each topic's applied green share", () => {
+        const text = formatStageChange(view, { Orders: 30, Audit: 25 }, new Date("2026-12-01T10:01:40.000Z"));
+        assert.match(
+            text,
+            /^stage: weight 30% of \[10, 30, 50, 100\]; next: 50; applied 2026-12-01T10:00:00\.000Z, soak left 500s$/m,
+        );
+        assert.match(text, /^Audit +25\.0% *$/m);
+        assert.match(text, /^Orders +30\.0% *$/m);
+        assert.match(text, /npm run status/);
+    });
+
+    it("leaves the share table out when the stack applies none (isolated routing)", () => {
+        assert.doesNotMatch(formatStageChange(view, undefined), /green share/);
     });
 });
