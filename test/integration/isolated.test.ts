@@ -54,6 +54,8 @@ const POLL_MS = 120_000;
 const ROUTE_REFRESH_MS = TEST_ROUTE_REFRESH_MS;
 /** Sends per producer looked at to tell which colour it writes to. */
 const WINDOW_MS = 8_000;
+/** Each stage soaks this long before `promote` takes the next. */
+const MIN_SOAK_SECONDS = 20;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -155,6 +157,13 @@ describe("blue-green with isolated routing: address server, canary stages, rollb
      * `waitForProducers` says the stage proves something new.
      */
     async function stage(weight: number, waitForProducers: boolean, ...promoteArgs: string[]): Promise<void> {
+        if (!promoteArgs.includes("--force")) {
+            // The soak gate would refuse a promotion this test makes faster than an operator would.
+            const applied = Date.parse(String(outputs().trafficAppliedAt));
+            if (Number.isFinite(applied)) {
+                await sleep(Math.max(0, applied + MIN_SOAK_SECONDS * 1000 + 1000 - Date.now()));
+            }
+        }
         const r = rollout(dir, "promote", ...promoteArgs);
         assert.strictEqual(r.status, 0, r.output);
         const out = outputs();
@@ -194,7 +203,7 @@ describe("blue-green with isolated routing: address server, canary stages, rollb
             ["backup.baselineSeconds", "0"],
             ["verification.replicationWaitSeconds", "10"],
             ["verification.consumerSampleSeconds", "2"],
-            ["promotion.minSoakSeconds", "20"],
+            ["promotion.minSoakSeconds", String(MIN_SOAK_SECONDS)],
             ["drainTimeoutSeconds", "30"],
             ["topics[0].name", TOPIC],
             ["topics[0].queues", "4"],
