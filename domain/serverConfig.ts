@@ -15,6 +15,27 @@ export function toProperties(values: Record<string, string | number | boolean>):
     );
 }
 
+/**
+ * A properties file as RocketMQ reads it (`key=value`, `key: value` or `key value`; `#` and `!` start comments),
+ * e.g. a broker.conf written by hand on a host the tool adopts. A later key wins, as in java.util.Properties.
+ */
+export function parseProperties(text: string): Record<string, string> {
+    const values: Record<string, string> = {};
+    for (const raw of text.split(/\r?\n/)) {
+        const line = raw.trim();
+        if (line === "" || line.startsWith("#") || line.startsWith("!")) {
+            continue;
+        }
+        const m = /^([^=:\s]+)\s*[=:\s]\s*(.*)$/.exec(line);
+        if (m) {
+            values[m[1]] = m[2].trim();
+        } else {
+            values[line] = "";
+        }
+    }
+    return values;
+}
+
 /** 5.x servers can bind to one address; 4.9.x always listens on every interface. */
 function bindAddress(version: RocketMQVersion): Record<string, string> {
     return compareVersions(version, mustParseVersion("5.0.0")) >= 0 ? { bindAddress: LOOPBACK } : {};

@@ -15,8 +15,8 @@ type Layer = "domain" | "config" | "contracts" | "operations" | "provider" | "co
 
 /** For each layer: the project layers it may import, and which packages. */
 const ALLOWED: Record<Layer, { layers: Layer[]; packages: (name: string) => boolean }> = {
-    // Pure: no Pulumi, no file system, no processes. Hashing a config is as far as it goes.
-    domain: { layers: ["domain"], packages: (p) => p === "crypto" },
+    // Pure: no Pulumi, no file system, no processes. Hashing a config and joining a host's paths is as far as it goes.
+    domain: { layers: ["domain"], packages: (p) => p === "crypto" || p === "path" },
     config: { layers: ["domain", "config"], packages: (p) => p === "zod" || p === "@pulumi/pulumi" },
     contracts: { layers: ["domain", "contracts"], packages: (p) => p === "zod" },
     operations: {
