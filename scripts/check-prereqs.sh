@@ -44,3 +44,16 @@ trap 'rm -rf "$venv_probe"' EXIT
 if ! python3 -m venv --without-pip "$venv_probe/venv" >/dev/null 2>&1 || ! python3 -m ensurepip --version >/dev/null 2>&1; then
   fail "python3 cannot create a virtualenv with pip: install its venv module (apt-get install -y python3-venv)"
 fi
+# The namespace test hosts of the integration tier (test/integration/namespaceHosts.ts): root for network
+# namespaces, iproute2 and util-linux to build them, ssh-keygen for their keys, apt-get and dpkg-deb to fetch
+# Debian's sshd.
+if [ "${TEST_TIER:-all}" = unit ]; then
+  exit 0
+fi
+[ "$(id -u)" = 0 ] || fail "the integration tests create network namespaces as test hosts: run them as root"
+need ip "iproute2 (apt-get install -y iproute2)"
+need nsenter "util-linux (apt-get install -y util-linux)"
+need unshare "util-linux (apt-get install -y util-linux)"
+need ssh-keygen "the OpenSSH client (apt-get install -y openssh-client)"
+need dpkg-deb "dpkg (a Debian-based machine; the test hosts run Debian's openssh-server)"
+need apt-get "apt (a Debian-based machine; the test hosts run Debian's openssh-server)"

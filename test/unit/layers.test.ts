@@ -21,7 +21,7 @@ const ALLOWED: Record<Layer, { layers: Layer[]; packages: (name: string) => bool
     contracts: { layers: ["domain", "contracts"], packages: (p) => p === "zod" },
     operations: {
         layers: ["domain", "contracts", "operations"],
-        packages: (p) => NODE.has(p) || p.startsWith("@aws-sdk/"),
+        packages: (p) => NODE.has(p) || p.startsWith("@aws-sdk/") || p === "ssh2",
     },
     provider: {
         layers: ["domain", "contracts", "operations", "provider"],
