@@ -14,18 +14,21 @@ import { jdk17ModuleFlags } from "../domain/versions";
 
 export type ServerRole = "namesrv" | "broker" | "proxy";
 
-const MAIN_CLASS: Record<ServerRole, string> = {
+export const MAIN_CLASS: Record<ServerRole, string> = {
     namesrv: "org.apache.rocketmq.namesrv.NamesrvStartup",
     broker: "org.apache.rocketmq.broker.BrokerStartup",
     proxy: "org.apache.rocketmq.proxy.ProxyStartup",
 };
 
 /** What each role prints once it serves; the start scripts shipped with RocketMQ wait for the same lines. */
-const BOOT_MARKER: Record<ServerRole, RegExp> = {
+export const BOOT_MARKER: Record<ServerRole, RegExp> = {
     namesrv: /The Name Server boot success/,
     broker: /boot success/,
     proxy: /rocketmq-proxy startup successfully/,
 };
+
+/** RocketMQ's system property for a server's TLS mode: permissive (its default), enforcing or disabled. */
+export const TLS_SERVER_MODE = "tls.server.mode";
 
 /** Everything needed to launch one server process. */
 export interface ServerProcessSpec {
@@ -46,6 +49,12 @@ export interface ServerProcessSpec {
      * that has no registered broker yet.
      */
     readonly readyWhen?: () => Promise<boolean>;
+    /**
+     * RocketMQ's default, "permissive", accepts plain connections anyway and builds a self-signed certificate at
+     * every start: seconds of CPU per server, tens of seconds on a busy machine (bench/serverStart.ts). These
+     * processes serve this machine's own clients, none of which speaks TLS to them, so "disabled" by default.
+     */
+    readonly tlsMode?: "permissive" | "disabled";
 }
 
 export const STDOUT_LOG = "stdout.log";
@@ -107,10 +116,8 @@ export function configFileName(role: ServerRole): string {
     return role === "proxy" ? "rmq-proxy.json" : `${role}.conf`;
 }
 
-/** The JVM command line for a server process. Pure, so it is unit-tested without a JVM. */
-export function serverJavaArgs(spec: ServerProcessSpec, runtime: RocketMQRuntime): string[] {
-    const configPath = path.join(spec.dir, configFileName(spec.role));
-    const configFlag = spec.role === "proxy" ? "-pc" : "-c";
+/** Heap, direct memory, collector and heap dumps of a server JVM, the same on every platform for machines. */
+export function serverMemoryFlags(spec: Pick<ServerProcessSpec, "heapMb" | "directMemoryMb" | "dir">): string[] {
     return [
         "-server",
         `-Xms${spec.heapMb}m`,
@@ -119,10 +126,20 @@ export function serverJavaArgs(spec: ServerProcessSpec, runtime: RocketMQRuntime
         "-XX:+UseG1GC",
         "-XX:+HeapDumpOnOutOfMemoryError",
         `-XX:HeapDumpPath=${spec.dir}`,
+    ];
+}
+
+/** The JVM command line for a server process. Pure, so it is unit-tested without a JVM. */
+export function serverJavaArgs(spec: ServerProcessSpec, runtime: RocketMQRuntime): string[] {
+    const configPath = path.join(spec.dir, configFileName(spec.role));
+    const configFlag = spec.role === "proxy" ? "-pc" : "-c";
+    return [
+        ...serverMemoryFlags(spec),
         ...jdk17ModuleFlags(),
         `-Duser.home=${spec.dir}`,
         `-Drocketmq.home.dir=${runtime.home}`,
         "-Drocketmq.client.logUseSlf4j=true",
+        `-D${TLS_SERVER_MODE}=${spec.tlsMode ?? "disabled"}`,
         "-cp",
         runtime.classpath,
         MAIN_CLASS[spec.role],

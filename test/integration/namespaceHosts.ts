@@ -72,6 +72,11 @@ function sshdRoot(): string {
 export class NamespaceHosts {
     private destroyed = false;
     private readonly onExit = () => this.destroy();
+    /** Killed by a signal (a timeout, ^C): remove everything, then die of it as the default handler would. */
+    private readonly onSignal = (signal: NodeJS.Signals) => {
+        this.destroy();
+        process.kill(process.pid, signal);
+    };
 
     private constructor(
         readonly hosts: NamespaceHost[],
@@ -81,6 +86,8 @@ export class NamespaceHosts {
         private readonly bridge: string,
     ) {
         process.once("exit", this.onExit);
+        process.once("SIGTERM", this.onSignal);
+        process.once("SIGINT", this.onSignal);
     }
 
     /** Creates the hosts, each answering SSH as root with the returned key, and waits until every sshd listens. */
@@ -165,6 +172,8 @@ export class NamespaceHosts {
         }
         this.destroyed = true;
         process.removeListener("exit", this.onExit);
+        process.removeListener("SIGTERM", this.onSignal);
+        process.removeListener("SIGINT", this.onSignal);
         for (const h of this.hosts) {
             quiet("kill", ["-CONT", String(h.sshdPid)]);
             removeNetns(h.netns);

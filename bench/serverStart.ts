@@ -1,0 +1,122 @@
+/**
+ * How long a name server and a broker take to serve from a cold JVM, with RocketMQ's default TLS mode
+ * ("permissive": a self-signed certificate built at every start) and with TLS disabled, as the local platform
+ * starts them. Each round starts a fresh name server, then a fresh master on an empty store, and stops both; the
+ * two modes alternate so a noisy moment hits both. The machine should be otherwise idle.
+ * Prints medians (every observation in brackets) and the ratio per release and role.
+ *
+ * Usage: node -r ts-node/register/transpile-only bench/serverStart.ts [ROUNDS=3]
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { brokerProperties, nameServerProperties, SMALL_STORE } from "../domain/serverConfig";
+import { mustParseVersion } from "../domain/versions";
+import { startServer, stopServer } from "../operations/launcher";
+import { resolveRuntime } from "../operations/maven";
+import { freePortBlock } from "../test/integration/support";
+
+function median(xs: number[]): number {
+    const s = [...xs].sort((a, b) => a - b);
+    const m = Math.floor(s.length / 2);
+    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+async function timed(work: () => Promise<unknown>): Promise<number> {
+    const began = process.hrtime.bigint();
+    await work();
+    return Number(process.hrtime.bigint() - began) / 1e9;
+}
+
+type Mode = "permissive" | "disabled";
+
+async function round(versionText: string, tlsMode: Mode, root: string): Promise<{ namesrv: number; broker: number }> {
+    const runtime = await resolveRuntime(versionText);
+    const version = mustParseVersion(versionText);
+    const base = await freePortBlock(10);
+    const nsDir = fs.mkdtempSync(path.join(root, "ns-"));
+    const brokerDir = fs.mkdtempSync(path.join(root, "broker-"));
+    try {
+        const namesrv = await timed(() =>
+            startServer(
+                {
+                    role: "namesrv",
+                    dir: nsDir,
+                    config: nameServerProperties({ version, port: base }),
+                    servicePort: base,
+                    heapMb: 128,
+                    tlsMode,
+                },
+                runtime,
+            ),
+        );
+        const brokerPort = base + 4;
+        const broker = await timed(() =>
+            startServer(
+                {
+                    role: "broker",
+                    dir: brokerDir,
+                    config: brokerProperties({
+                        version,
+                        clusterName: "bench",
+                        brokerName: "bench-a",
+                        brokerId: 0,
+                        role: "ASYNC_MASTER",
+                        flushDiskType: "ASYNC_FLUSH",
+                        nameServers: [`127.0.0.1:${base}`],
+                        port: brokerPort,
+                        haPort: brokerPort + 1,
+                        storeDir: path.join(brokerDir, "store"),
+                        store: SMALL_STORE,
+                        autoCreateTopicEnable: false,
+                    }),
+                    servicePort: brokerPort,
+                    heapMb: 256,
+                    tlsMode,
+                },
+                runtime,
+            ),
+        );
+        return { namesrv, broker };
+    } finally {
+        await stopServer(brokerDir);
+        await stopServer(nsDir);
+        fs.rmSync(nsDir, { recursive: true, force: true });
+        fs.rmSync(brokerDir, { recursive: true, force: true });
+    }
+}
+
+async function main(): Promise<void> {
+    const rounds = Number(process.argv[2] ?? 3);
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "bench-server-start-"));
+    const fmt = (xs: number[]) => `${median(xs).toFixed(1)} s (${xs.map((x) => x.toFixed(1)).join(", ")})`;
+    console.log("| release | role | TLS permissive (default) | TLS disabled | ratio |");
+    console.log("| ------- | ---- | ------------------------ | ------------ | ----- |");
+    try {
+        for (const version of ["4.9.7", "5.5.0"]) {
+            const seen: Record<Mode, { namesrv: number[]; broker: number[] }> = {
+                permissive: { namesrv: [], broker: [] },
+                disabled: { namesrv: [], broker: [] },
+            };
+            for (let i = 0; i < rounds; i++) {
+                for (const mode of ["permissive", "disabled"] as const) {
+                    const r = await round(version, mode, root);
+                    seen[mode].namesrv.push(r.namesrv);
+                    seen[mode].broker.push(r.broker);
+                    console.error(`${version} ${mode} round ${i + 1}: ${JSON.stringify(r)}`);
+                }
+            }
+            for (const role of ["namesrv", "broker"] as const) {
+                const [p, d] = [seen.permissive[role], seen.disabled[role]];
+                console.log(`| ${version} | ${role} | ${fmt(p)} | ${fmt(d)} | ${(median(p) / median(d)).toFixed(2)} |`);
+            }
+        }
+    } finally {
+        fs.rmSync(root, { recursive: true, force: true });
+    }
+}
+
+main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+});
