@@ -11,6 +11,12 @@ stamp=node_modules/.installed-lock-sha256
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
   exit 0
 fi
+# A test's copy of the project links node_modules to the clone's; `npm ci` there would empty the clone's tree
+# through the link and install into the copy instead.
+if [ -L node_modules ]; then
+  echo "error: node_modules is a link to $(readlink -f node_modules), whose packages do not match package-lock.json; run npm ci where it points" >&2
+  exit 1
+fi
 echo "[npm] installing the packages locked in package-lock.json" >&2
 npm ci --ignore-scripts --no-audit --no-fund >&2
 echo "$want" > "$stamp"

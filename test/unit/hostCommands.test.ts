@@ -14,6 +14,7 @@ import {
     type HostProcessSpec,
 } from "../../operations/hostProcess";
 import { describeConnectError, keyFingerprint, shellQuote } from "../../operations/hostShell";
+import { parseProcessTable } from "../../operations/hostDiscovery";
 
 const BROKER: HostProcessSpec = {
     role: "broker",
@@ -135,5 +136,31 @@ describe("hosts platform commands", () => {
         );
         // ssh-keygen -lf prints unpadded base64 of the key blob's sha256.
         assert.match(keyFingerprint(Buffer.from("key")), /^SHA256:[A-Za-z0-9+/]{43}$/);
+    });
+
+    it("reads a host's Java process table, arguments with spaces and all", () => {
+        const argv = (...a: string[]) => Buffer.from(a.join("\0") + "\0").toString("base64");
+        const table = [
+            `4242\t/opt/rocketmq\t${argv("java", "-server", "-cp", "lib/*", "org.apache.rocketmq.broker.BrokerStartup", "-c", "conf/broker a.conf")}`,
+            "",
+            `77\t/\t${argv("java", "-version")}`,
+            "garbage line",
+        ].join("\n");
+        assert.deepStrictEqual(parseProcessTable(table), [
+            {
+                pid: 4242,
+                cwd: "/opt/rocketmq",
+                argv: [
+                    "java",
+                    "-server",
+                    "-cp",
+                    "lib/*",
+                    "org.apache.rocketmq.broker.BrokerStartup",
+                    "-c",
+                    "conf/broker a.conf",
+                ],
+            },
+            { pid: 77, cwd: "/", argv: ["java", "-version"] },
+        ]);
     });
 });
