@@ -30,6 +30,11 @@ export interface HostProcess {
 export interface HostObservation {
     readonly processes: readonly HostProcess[];
     readonly files: Readonly<Record<string, string | undefined>>;
+    /**
+     * Each declared path with its links resolved on the host: a broker started from /opt/rocketmq (a link to
+     * /opt/rocketmq-4.9.7) with `-c conf/broker.conf` has the resolved directory as its working directory.
+     */
+    readonly realPaths?: Readonly<Record<string, string>>;
 }
 
 /** A broker as the name servers list it (`clusterList`). */
@@ -127,7 +132,8 @@ export function matchAdoption(
             const conf = brokerConfOf(p);
             return conf === undefined ? [] : [{ p, conf }];
         });
-        const mine = brokers.filter((b) => b.conf === posix.normalize(d.confPath));
+        const declaredConf = host?.realPaths?.[d.confPath] ?? posix.normalize(d.confPath);
+        const mine = brokers.filter((b) => b.conf === declaredConf);
         if (mine.length !== 1) {
             const running = brokers.map((b) => `pid ${b.p.pid} with ${b.conf}`).join(", ") || "none";
             problems.push(

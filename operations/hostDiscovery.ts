@@ -43,9 +43,14 @@ export function parseProcessTable(text: string): HostProcess[] {
 export async function observeHost(shell: HostShell, files: readonly string[]): Promise<HostObservation> {
     const processes = parseProcessTable(await shell.mustRun(PROCESS_TABLE_COMMAND));
     const read: Record<string, string | undefined> = {};
+    const realPaths: Record<string, string> = {};
     for (const file of files) {
         const r = await shell.run(`cat ${shellQuote(file)}`);
         read[file] = r.code === 0 ? r.stdout : undefined;
+        const real = await shell.run(`readlink -f ${shellQuote(file)}`);
+        if (real.code === 0 && real.stdout.trim() !== "") {
+            realPaths[file] = real.stdout.trim();
+        }
     }
-    return { processes, files: read };
+    return { processes, files: read, realPaths };
 }

@@ -63,6 +63,26 @@ describe("adoption matcher", () => {
         );
     });
 
+    it("matches a broker started from a linked release directory to the path the operator declares", () => {
+        // /opt/rocketmq -> /opt/rocketmq-4.9.7: the process's working directory is the link's target.
+        const linked = observed({
+            vm1: {
+                processes: [brokerJvm(4101, "/opt/rocketmq-4.9.7", "conf/broker.conf")],
+                files: { "/opt/rocketmq/conf/broker.conf": conf("broker-a", 0) },
+                realPaths: { "/opt/rocketmq/conf/broker.conf": "/opt/rocketmq-4.9.7/conf/broker.conf" },
+            },
+        });
+        const r = matchAdoption(DECLARED, ADDRESSES, linked, REPORTED, "prod");
+        assert.deepStrictEqual(r.problems, []);
+        assert.strictEqual(r.adopted[0].pid, 4101);
+        assert.strictEqual(r.adopted[0].confPath, "/opt/rocketmq/conf/broker.conf", "kept as the operator wrote it");
+        const unresolved = observed({ vm1: { ...linked.get("vm1")!, realPaths: {} } });
+        assert.match(
+            matchAdoption(DECLARED, ADDRESSES, unresolved, REPORTED, "prod").problems[0],
+            /no broker process on vm1/,
+        );
+    });
+
     it("reads the conf a broker was started with, relative to its working directory, in each spelling", () => {
         assert.strictEqual(
             brokerConfOf(brokerJvm(1, "/opt/rocketmq", "conf/../conf/b.conf")),
