@@ -1,7 +1,7 @@
 /**
- * How long a name server and a broker take to serve from a cold JVM, with RocketMQ's default TLS mode
- * ("permissive": a self-signed certificate built at every start) and with TLS disabled, as the local platform
- * starts them. Each round starts a fresh name server, then a fresh master on an empty store, and stops both; the
+ * How long a name server and a broker take to serve from a cold JVM through the local platform's launcher, with
+ * RocketMQ's default TLS mode ("permissive": a self-signed certificate built at every start, what the local
+ * platform runs) and with TLS disabled. Each round starts a fresh name server, then a fresh master on an empty store, and stops both; the
  * two modes alternate so a noisy moment hits both. The machine should be otherwise idle.
  * Prints medians (every observation in brackets) and the ratio per release and role.
  *

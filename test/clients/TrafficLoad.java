@@ -140,7 +140,10 @@ public final class TrafficLoad {
                 }
                 producer.setInstanceName("traffic-producer-" + ProcessHandle.current().pid() + "-" + id);
                 producer.setPollNameServerInterval(ROUTE_REFRESH_MS);
-                producer.setSendMsgTimeout(5000);
+                // A send's whole budget, retries included. On two shared cores a JVM can stall for seconds while
+                // others start (a 5 s budget ran out once, moving clusters during a roll elsewhere on the machine);
+                // a send that still fails within 10 s fails the test.
+                producer.setSendMsgTimeout(10_000);
                 producer.setRetryTimesWhenSendFailed(2);
                 producer.start();
                 Thread t = new Thread(() -> {
