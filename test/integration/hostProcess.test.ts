@@ -5,12 +5,15 @@
  * release through its link, with the same broker.conf and store: a message written before is read after.
  */
 import * as assert from "assert";
+import { matchAdoption } from "../../domain/adoptionMatch";
 import { AdminSession } from "../../operations/adminSession";
+import { observeHost } from "../../operations/hostDiscovery";
 import { checkJava, installRelease, linkTarget, pointLink, RELEASE_MARKER } from "../../operations/hostRelease";
 import { hostRunningPid, startOnHost, stopOnHost, type HostProcessSpec } from "../../operations/hostProcess";
 import { HostError, openHostShell, type HostShell } from "../../operations/hostShell";
 import { resolveRuntime } from "../../operations/maven";
 import { NamespaceHosts } from "./namespaceHosts";
+import { brokerVersion } from "./support";
 
 describe("hosts over SSH: a release and a broker on namespace hosts, rolled to the next release", function () {
     this.timeout(10 * 60_000);
@@ -123,7 +126,39 @@ describe("hosts over SSH: a release and a broker on namespace hosts, rolled to t
             brokerId: 0,
             address: `${hosts.host("b1").address}:10911`,
         });
-        assert.strictEqual((await admin.runtimeStats(listed.address)).brokerVersionDesc, "V4_9_7");
+        assert.strictEqual(await brokerVersion(admin, listed.address), "V4_9_7");
+
+        // What adoption reads from a running host identifies this broker, and names a declared one that is not there.
+        const confPath = "/srv/rocketmq/broker-a-0/broker.conf";
+        const missing = "/opt/rocketmq/conf/broker-b.conf";
+        const observed = await observeHost(broker, [confPath, missing]);
+        assert.strictEqual(observed.files[missing], undefined);
+        const declare = (key: string, path: string) => ({
+            key,
+            host: "b1",
+            confPath: path,
+            releaseDir: "/opt/rocketmq-4.9.7",
+        });
+        const addresses = new Map(hosts.hosts.map((h) => [h.name, h.address]));
+        const match = (declared: ReturnType<typeof declare>[]) =>
+            matchAdoption(
+                declared,
+                addresses,
+                new Map([["b1", observed]]),
+                [{ ...listed, version: "V4_9_7" }],
+                "hosts",
+            );
+        const found = match([declare("blue.adopt.brokers[0]", confPath)]);
+        assert.deepStrictEqual(found.problems, []);
+        assert.deepStrictEqual(
+            found.adopted.map((a) => [a.pid, a.brokerName, a.brokerId, a.address]),
+            [[pid, "broker-a", 0, listed.address]],
+        );
+        const refused = match([declare("blue.adopt.brokers[0]", confPath), declare("blue.adopt.brokers[1]", missing)]);
+        assert.deepStrictEqual(refused.problems, [
+            `blue.adopt.brokers[1] (b1:${missing}): no broker process on b1 was started with ${missing} ` +
+                `(running brokers there: pid ${pid} with ${confPath})`,
+        ]);
     });
 
     it("stops the broker by its pid, points its link at 5.5.0 and starts it with the same conf and store", async () => {
@@ -154,7 +189,7 @@ describe("hosts over SSH: a release and a broker on namespace hosts, rolled to t
             conf,
             "the conf was not rewritten",
         );
-        assert.strictEqual((await session.runtimeStats(address)).brokerVersionDesc, "V5_5_0");
+        assert.strictEqual(await brokerVersion(session, address), "V5_5_0");
         const read = await session.pullFromQueue(queue, sent.queueOffset, 1, true);
         assert.strictEqual(read[0]?.body, "written on 4.9.7", "the store came along");
     });

@@ -50,6 +50,14 @@ function removeNetns(netns: string): void {
         quiet("kill", ["-KILL", pid]);
     }
     quiet("ip", ["netns", "del", netns]);
+    // A namespace outlives its name while orphaned TCP connections in it wind down (up to minutes): delete the
+    // bridge's end of its veth now, which takes the pair with it, so the next run can reuse the name.
+    quiet("ip", ["link", "del", vethOf(netns)]);
+}
+
+/** The bridge-side end of a host's veth pair (interface names are at most 15 bytes). */
+function vethOf(netns: string): string {
+    return `v${netns}`.slice(0, 15);
 }
 
 /** Namespaces and the bridge a crashed run of this lane left behind. */
@@ -60,6 +68,12 @@ function removeLeftovers(): void {
         const name = line.split(/\s+/)[0];
         if (name?.startsWith(prefix)) {
             removeNetns(name);
+        }
+    }
+    const links = spawnSync("ip", ["-o", "link", "show"], { encoding: "utf8" }).stdout ?? "";
+    for (const m of links.matchAll(/^\d+: (v[^@:\s]+)/gm)) {
+        if (m[1].startsWith(vethOf(prefix))) {
+            quiet("ip", ["link", "del", m[1]]);
         }
     }
     quiet("ip", ["link", "del", bridge]);
@@ -132,6 +146,11 @@ export class NamespaceHosts {
         return made;
     }
 
+    /** The test's client key as a file, for the plain OpenSSH client a test's own scripts use. */
+    get keyFile(): string {
+        return path.join(this.work, "client_key");
+    }
+
     host(name: string): NamespaceHost {
         const h = this.hosts.find((x) => x.name === name);
         if (!h) {
@@ -158,7 +177,7 @@ export class NamespaceHosts {
     /** Runs a command inside the host (its network, mount and UTS namespaces), as the test's own hand on it. */
     exec(name: string, command: string): string {
         const h = this.host(name);
-        return sh("nsenter", ["-t", String(h.sshdPid), "-n", "-m", "-u", "sh", "-c", command]);
+        return sh("nsenter", ["-t", String(h.sshdPid), "-n", "-m", "-u", "-p", "sh", "-c", command]);
     }
 
     /** Freezes or thaws a host's sshd: a frozen one accepts TCP but never answers, as a hung machine does. */
@@ -226,7 +245,7 @@ function startHost(
         ].join("\n"),
     );
     sh("ip", ["netns", "add", netns]);
-    const veth = `v${netns}`.slice(0, 15);
+    const veth = vethOf(netns);
     sh("ip", ["link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns", netns]);
     sh("ip", ["link", "set", veth, "master", bridge, "up"]);
     sh("ip", ["netns", "exec", netns, "ip", "addr", "add", `${address}/24`, "dev", "eth0"]);
@@ -249,7 +268,23 @@ function startHost(
     const log = fs.openSync(path.join(dir, "sshd.log"), "a");
     const child = spawn(
         "ip",
-        ["netns", "exec", netns, "unshare", "--mount", "--uts", "--propagation", "private", "sh", "-c", setup],
+        // Its own PID namespace with its own /proc too: a host sees only its own processes, as a machine does.
+        [
+            "netns",
+            "exec",
+            netns,
+            "unshare",
+            "--mount",
+            "--uts",
+            "--pid",
+            "--fork",
+            "--mount-proc",
+            "--propagation",
+            "private",
+            "sh",
+            "-c",
+            setup,
+        ],
         { stdio: ["ignore", log, log], detached: true },
     );
     fs.closeSync(log);
@@ -257,8 +292,22 @@ function startHost(
     if (child.pid === undefined) {
         throw new Error(`host ${name}: sshd did not start`);
     }
-    // `ip netns exec` and `unshare` exec in turn, so the spawned pid becomes sshd itself.
-    return { name, address, netns, dir, hostKeyFingerprint, sshdPid: child.pid };
+    // `ip netns exec` execs unshare, which forks the host's first process: sh, which execs sshd (pid 1 inside).
+    return { name, address, netns, dir, hostKeyFingerprint, sshdPid: firstChild(child.pid, name) };
+}
+
+/** The only child of `pid`, as this machine numbers it, once it exists. */
+function firstChild(pid: number, host: string): number {
+    const file = `/proc/${pid}/task/${pid}/children`;
+    const deadline = Date.now() + 5_000;
+    while (Date.now() < deadline) {
+        const first = Number((fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "").trim().split(/\s+/)[0]);
+        if (Number.isInteger(first) && first > 0) {
+            return first;
+        }
+        spawnSync("sleep", ["0.05"]);
+    }
+    throw new Error(`host ${host}: its first process did not start within 5 s`);
 }
 
 async function waitForSsh(h: NamespaceHost, log: string): Promise<void> {

@@ -251,3 +251,23 @@ export function rollout(dir: string, ...args: string[]): Run {
     );
     return { status: r.status ?? -1, output: `${r.stdout}\n${r.stderr}` };
 }
+
+/**
+ * A broker's version from its runtime stats (e.g. V4_9_7). A broker that has just started answers that request
+ * with an error until its first stats sample, so the question is asked again for up to 30 s.
+ */
+export async function brokerVersion(
+    admin: { runtimeStats(broker: string): Promise<Record<string, string>> },
+    address: string,
+): Promise<string> {
+    for (let attempt = 0; ; attempt++) {
+        try {
+            return (await admin.runtimeStats(address)).brokerVersionDesc;
+        } catch (e) {
+            if (attempt >= 30) {
+                throw e;
+            }
+            await new Promise((r) => setTimeout(r, 1000));
+        }
+    }
+}

@@ -1,0 +1,145 @@
+/**
+ * Adoption's look at a cluster the tool has never seen: a plain shell script installs and starts RocketMQ 4.9.7 on
+ * namespace hosts by hand, as the runbook's operators do (a release under /opt with /opt/rocketmq linked to it, a
+ * broker.conf in its conf/, each server started with nohup). Reading the hosts over SSH and the name servers'
+ * listing then identifies every broker by its pid, restarts nothing, and refuses what it cannot adopt, naming the
+ * broker.
+ */
+import * as assert from "assert";
+import { execFileSync } from "child_process";
+import * as path from "path";
+import {
+    type DeclaredBroker,
+    type HostObservation,
+    matchAdoption,
+    type ReportedBroker,
+} from "../../domain/adoptionMatch";
+import { AdminSession } from "../../operations/adminSession";
+import { observeHost } from "../../operations/hostDiscovery";
+import { releaseArchive } from "../../operations/hostRelease";
+import { openHostShell, type HostShell } from "../../operations/hostShell";
+import { resolveRuntime } from "../../operations/maven";
+import { projectRoot } from "../../operations/paths";
+import { NamespaceHosts } from "./namespaceHosts";
+import { brokerVersion } from "./support";
+
+const CONF = "/opt/rocketmq/conf/broker.conf";
+
+describe("adoption: a 4.9.7 cluster started by hand on namespace hosts, read without touching it", function () {
+    this.timeout(10 * 60_000);
+    let hosts: NamespaceHosts;
+    const shells = new Map<string, HostShell>();
+    let admin: AdminSession | undefined;
+    /** What the script reported starting: role → pid. */
+    const started = new Map<string, number>();
+    let reported: ReportedBroker[] = [];
+
+    const declared = (...names: ("b1" | "b2")[]): DeclaredBroker[] =>
+        names.map((h, i) => ({
+            key: `rocketmq-upgrade:blue.adopt.brokers[${i}]`,
+            host: h,
+            confPath: CONF,
+            releaseDir: "/opt/rocketmq",
+        }));
+
+    async function look(): Promise<Map<string, HostObservation>> {
+        const seen = new Map<string, HostObservation>();
+        for (const h of ["b1", "b2"]) {
+            seen.set(h, await observeHost(shells.get(h)!, [CONF]));
+        }
+        return seen;
+    }
+
+    const addresses = () => new Map(hosts.hosts.map((h) => [h.name, h.address]));
+
+    before(async () => {
+        hosts = await NamespaceHosts.create(["ns1", "b1", "b2"]);
+        const archive = await releaseArchive(await resolveRuntime("4.9.7"));
+        const out = execFileSync(
+            "bash",
+            [
+                path.join(projectRoot(), "test", "integration", "hosts", "start-by-hand.sh"),
+                hosts.keyFile,
+                archive.file,
+                ...["ns1", "b1", "b2"].map((h) => hosts.host(h).address),
+            ],
+            { encoding: "utf8", timeout: 120_000 },
+        );
+        for (const line of out.trim().split("\n")) {
+            const [role, , pid] = line.split(" ");
+            started.set(role, Number(pid));
+        }
+        for (const h of ["ns1", "b1", "b2"]) {
+            shells.set(h, await openHostShell(hosts.access(h)));
+        }
+        admin = await AdminSession.open(`${hosts.host("ns1").address}:9876`);
+        const deadline = Date.now() + 180_000;
+        let listed = await admin.cluster();
+        while (listed.length < 2 && Date.now() < deadline) {
+            await new Promise((r) => setTimeout(r, 1000));
+            listed = await admin.cluster();
+        }
+        assert.strictEqual(listed.length, 2, `the hand-started brokers never registered: ${JSON.stringify(listed)}`);
+        reported = [];
+        for (const b of listed) {
+            reported.push({ ...b, version: await brokerVersion(admin, b.address) });
+        }
+    });
+
+    after(async () => {
+        await admin?.close().catch(() => undefined);
+        for (const s of shells.values()) {
+            await s.close().catch(() => undefined);
+        }
+        hosts?.destroy();
+    });
+
+    it("identifies each broker by the pid it was started with, from the path the operator declares", async () => {
+        const result = matchAdoption(declared("b1", "b2"), addresses(), await look(), reported, "legacy");
+        assert.deepStrictEqual(result.problems, []);
+        assert.deepStrictEqual(
+            result.adopted.map((a) => [a.host, a.pid, a.brokerName, a.brokerId, a.version, a.conf.brokerRole]),
+            [
+                ["b1", started.get("master"), "broker-a", 0, "V4_9_7", "ASYNC_MASTER"],
+                ["b2", started.get("slave"), "broker-a", 1, "V4_9_7", "SLAVE"],
+            ],
+        );
+    });
+
+    it("refuses half the cluster, a broker on no listed host, and a conf edited since the start, naming each", async () => {
+        assert.deepStrictEqual(matchAdoption(declared("b1"), addresses(), await look(), reported, "legacy").problems, [
+            `cluster legacy: the name servers list broker-a id 1 at ${hosts.host("b2").address}:10911, which no adopt ` +
+                "entry declares; declare every broker of the cluster",
+        ]);
+        const elsewhere = [{ ...declared("b1")[0], host: "vm9" }, declared("b2")[0]];
+        assert.match(
+            matchAdoption(elsewhere, addresses(), await look(), reported, "legacy").problems[0],
+            /^rocketmq-upgrade:blue\.adopt\.brokers\[0\] \(vm9:\/opt\/rocketmq\/conf\/broker\.conf\): host "vm9" is not listed under hosts/,
+        );
+        // An operator renamed the broker in its file but never restarted it: the file no longer says what runs.
+        await shells.get("b2")!.mustRun(`sed -i 's/^brokerName=.*/brokerName=broker-b/' ${CONF}`);
+        try {
+            assert.deepStrictEqual(
+                matchAdoption(declared("b1", "b2"), addresses(), await look(), reported, "legacy").problems,
+                [
+                    `rocketmq-upgrade:blue.adopt.brokers[1] (b2:${CONF}): broker.conf does not match the name servers for ` +
+                        `${hosts.host("b2").address}:10911: brokerName is broker-b in the file, broker-a registered`,
+                ],
+            );
+        } finally {
+            await shells.get("b2")!.mustRun(`sed -i 's/^brokerName=.*/brokerName=broker-a/' ${CONF}`);
+        }
+    });
+
+    it("restarted nothing: every process the script started runs with its pid", async () => {
+        for (const [role, host] of [
+            ["namesrv", "ns1"],
+            ["master", "b1"],
+            ["slave", "b2"],
+        ]) {
+            const pid = started.get(role)!;
+            const alive = await shells.get(host)!.run(`kill -0 ${pid}`);
+            assert.strictEqual(alive.code, 0, `${role} pid ${pid} on ${host} is gone`);
+        }
+    });
+});
