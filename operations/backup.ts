@@ -3,8 +3,8 @@
  * and each broker's metadata files (optionally the store) in a timestamped
  * directory with a manifest of checksums, plus verification and pruning.
  */
-import * as crypto from "crypto";
 import * as fs from "fs";
+import { sha256OfFile } from "./fileChecksum";
 import * as path from "path";
 import { configFileName, ServerRole } from "./launcher";
 import { RocketMQRuntime } from "./maven";
@@ -58,10 +58,6 @@ export interface BackupManifest {
 /** A sortable, filesystem-safe id: 20261125T005538123Z. */
 export function backupIdAt(now: Date): string {
     return now.toISOString().replace(/[-:]/g, "").replace(".", "");
-}
-
-function sha256(file: string): string {
-    return crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex");
 }
 
 function listFiles(dir: string, base = dir): string[] {
@@ -135,7 +131,11 @@ export async function takeBackup(req: BackupRequest): Promise<{ dir: string; man
         }
         const files = listFiles(work)
             .sort()
-            .map((f) => ({ path: f, sha256: sha256(path.join(work, f)), bytes: fs.statSync(path.join(work, f)).size }));
+            .map((f) => ({
+                path: f,
+                sha256: sha256OfFile(path.join(work, f)),
+                bytes: fs.statSync(path.join(work, f)).size,
+            }));
         const manifest: BackupManifest = {
             formatVersion: 1,
             backupId,
@@ -173,7 +173,7 @@ export function verifyBackup(dir: string): string[] {
         const full = path.join(dir, f.path);
         if (!fs.existsSync(full)) {
             problems.push(`${f.path}: missing`);
-        } else if (sha256(full) !== f.sha256) {
+        } else if (sha256OfFile(full) !== f.sha256) {
             problems.push(`${f.path}: checksum differs from the manifest`);
         }
     }

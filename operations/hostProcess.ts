@@ -39,13 +39,18 @@ export interface HostProcessSpec {
     readonly manager: "process" | "systemd";
 }
 
+/** The path of a process's link to its active release. */
+function activeRelease(dir: string): string {
+    return path.posix.join(dir, ACTIVE_RELEASE_LINK);
+}
+
 export function configPathOf(spec: Pick<HostProcessSpec, "dir" | "role" | "configPath">): string {
     return spec.configPath ?? path.posix.join(spec.dir, configFileName(spec.role));
 }
 
 /** The JVM's arguments: the release through the process's own link, so switching the link switches the release. */
 export function hostJavaArgs(spec: HostProcessSpec): string[] {
-    const home = path.posix.join(spec.dir, ACTIVE_RELEASE_LINK);
+    const home = activeRelease(spec.dir);
     return [
         ...serverMemoryFlags(spec),
         ...(spec.javaMajor >= FIRST_MODULAR_JAVA ? jdk17ModuleFlags() : []),
@@ -73,7 +78,6 @@ export function unitName(spec: Pick<HostProcessSpec, "name">): string {
  * and a restart by the manager would bring back whichever release the link named then.
  */
 export function systemdUnit(spec: HostProcessSpec): string {
-    const home = path.posix.join(spec.dir, ACTIVE_RELEASE_LINK);
     return [
         "[Unit]",
         `Description=RocketMQ ${spec.role} ${spec.name} (managed by rocketmq-upgrade)`,
@@ -82,7 +86,7 @@ export function systemdUnit(spec: HostProcessSpec): string {
         "[Service]",
         "Type=simple",
         `WorkingDirectory=${spec.dir}`,
-        `Environment=ROCKETMQ_HOME=${home}`,
+        `Environment=ROCKETMQ_HOME=${activeRelease(spec.dir)}`,
         `ExecStart=${javaLine(spec)}`,
         "KillSignal=SIGTERM",
         "TimeoutStopSec=120",
@@ -105,20 +109,19 @@ export function startCommands(spec: HostProcessSpec): string[] {
     if (spec.manager === "systemd") {
         const unit = unitName(spec);
         return [
-            // The unit file was written by writeUnit; the manager reads it again before the start.
+            // startOnHost has just written the unit file; the manager reads it again before the start.
             "systemctl daemon-reload",
             `: > ${q(stdout)}`,
             `systemctl start ${q(unit)}`,
             `systemctl show --property MainPID --value ${q(unit)} > ${q(pidFile)}`,
         ];
     }
-    const java = [javaCommand(spec.javaHome), ...hostJavaArgs(spec)].map(q).join(" ");
     return [
         // setsid: the process leaves the SSH session, which ends before it does. The inner sh writes its own pid
         // and becomes java, so the pid file names the JVM. The background job is one simple command with every
         // stream redirected, so nothing holds the session's pipes open.
-        `cd ${q(spec.dir)} || exit 1; ROCKETMQ_HOME=${q(path.posix.join(spec.dir, ACTIVE_RELEASE_LINK))} ` +
-            `setsid sh -c ${q(`echo $$ > ${HOST_PID_FILE}; exec "$@"`)} rocketmq ${java} > ${q(stdout)} 2>&1 < /dev/null &`,
+        `cd ${q(spec.dir)} || exit 1; ROCKETMQ_HOME=${q(activeRelease(spec.dir))} ` +
+            `setsid sh -c ${q(`echo $$ > ${HOST_PID_FILE}; exec "$@"`)} rocketmq ${javaLine(spec)} > ${q(stdout)} 2>&1 < /dev/null &`,
     ];
 }
 
@@ -233,13 +236,14 @@ export async function stopOnHost(
         await shell.mustRun(line);
     }
     const deadline = Date.now() + (options.graceMs ?? 60_000);
-    while (Date.now() < deadline) {
-        if ((await shell.run(`kill -0 ${pid}`)).code !== 0) {
-            await shell.run(`rm -f ${shellQuote(path.posix.join(spec.dir, HOST_PID_FILE))}`);
-            return;
+    while ((await shell.run(`kill -0 ${pid}`)).code === 0) {
+        if (Date.now() >= deadline) {
+            await shell.run(`kill -KILL ${pid}; while kill -0 ${pid} 2>/dev/null; do sleep 0.1; done`, {
+                timeoutMs: 30_000,
+            });
+            break;
         }
         await sleep(250);
     }
-    await shell.run(`kill -KILL ${pid}; while kill -0 ${pid} 2>/dev/null; do sleep 0.1; done`, { timeoutMs: 30_000 });
     await shell.run(`rm -f ${shellQuote(path.posix.join(spec.dir, HOST_PID_FILE))}`);
 }

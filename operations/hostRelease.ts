@@ -8,7 +8,8 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { HostError, sha256OfFile, shellQuote, type CopyProgress, type HostShell } from "./hostShell";
+import { sha256OfFile } from "./fileChecksum";
+import { HostError, shellQuote, type CopyProgress, type HostShell } from "./hostShell";
 import type { RocketMQRuntime } from "./maven";
 
 /** The oldest JDK RocketMQ 4.9 and 5.x run on. */
@@ -88,7 +89,7 @@ export async function releaseArchive(runtime: RocketMQRuntime): Promise<{ file: 
         ],
         { stdio: "pipe" },
     );
-    const sha256 = await sha256OfFile(staging);
+    const sha256 = sha256OfFile(staging);
     fs.renameSync(staging, file);
     fs.writeFileSync(sumFile, `${sha256}\n`);
     return { file, sha256 };

@@ -7,6 +7,7 @@ import { spawn } from "child_process";
 import { createHash } from "crypto";
 import * as fs from "fs";
 import { Client, type ClientChannel, type ConnectConfig } from "ssh2";
+import { sha256OfFile } from "./fileChecksum";
 
 /** How to reach one host. The private key is the decrypted value of a Pulumi secret. */
 export interface HostAccess {
@@ -77,14 +78,6 @@ export function keyFingerprint(publicKeyBlob: Buffer): string {
     return `SHA256:${createHash("sha256").update(publicKeyBlob).digest("base64").replace(/=+$/, "")}`;
 }
 
-export async function sha256OfFile(file: string): Promise<string> {
-    const hash = createHash("sha256");
-    for await (const chunk of fs.createReadStream(file)) {
-        hash.update(chunk as Buffer);
-    }
-    return hash.digest("hex");
-}
-
 /** Opens a shell on the host: a local one for `local` hosts, else an SSH connection that later calls reuse. */
 export async function openHostShell(access: HostAccess): Promise<HostShell> {
     return access.local ? new LocalShell(access.name) : SshShell.connect(access);
@@ -152,7 +145,7 @@ abstract class ShellBase implements HostShell {
                 `not enough disk space for ${remotePath}: it needs ${mib(neededKib * 1024)}, ${dir} has ${mib(freeKib * 1024)} free`,
             );
         }
-        const expected = await sha256OfFile(localPath);
+        const expected = sha256OfFile(localPath);
         try {
             await this.send(localPath, partial, progress);
         } catch (e) {

@@ -3,8 +3,8 @@
  * the store, when the backup has it) back into a stopped cluster's process
  * directories. Checksums are verified first; a dry run lists what would change.
  */
-import * as crypto from "crypto";
 import * as fs from "fs";
+import { sha256OfFile } from "./fileChecksum";
 import * as path from "path";
 import { configFileName, runningPid } from "./launcher";
 import { readManifest, verifyBackup } from "./backup";
@@ -17,10 +17,6 @@ export interface RestoreAction {
     /** The process directory the destination belongs to. */
     processDir: string;
     change: "create" | "update" | "unchanged";
-}
-
-function digest(file: string): string {
-    return crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex");
 }
 
 /**
@@ -52,7 +48,7 @@ export function planRestore(backupDir: string, intoClusterDir?: string): Restore
             }
             const change = !fs.existsSync(to)
                 ? "create"
-                : digest(to) === digest(path.join(backupDir, from))
+                : sha256OfFile(to) === sha256OfFile(path.join(backupDir, from))
                   ? "unchanged"
                   : "update";
             actions.push({ from, to, processDir: target, change });

@@ -8,7 +8,8 @@ import { execFileSync } from "child_process";
 import { createHash, randomBytes } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { HostError, HostShell, openHostShell, sha256OfFile } from "../../operations/hostShell";
+import { sha256OfFile } from "../../operations/fileChecksum";
+import { HostError, HostShell, openHostShell } from "../../operations/hostShell";
 import { NamespaceHosts } from "./namespaceHosts";
 import { scratchDir } from "./support";
 
@@ -79,7 +80,7 @@ describe("hosts over SSH: commands and copies on namespace hosts", function () {
         const h1 = await shell("h1");
         const seen: number[] = [];
         await h1.copyTo(file, "/opt/releases/release.zip", (sent) => seen.push(sent));
-        const expected = await sha256OfFile(file);
+        const expected = sha256OfFile(file);
         const local = fs.readFileSync(path.join(hosts.host("h1").dir, "opt", "releases", "release.zip"));
         assert.strictEqual(createHash("sha256").update(local).digest("hex"), expected);
         assert.strictEqual((await h1.readFile("/opt/releases/release.zip")).length, 3 << 20);
@@ -171,7 +172,7 @@ describe("hosts over SSH: commands and copies on namespace hosts", function () {
         const file = randomFile("local.zip", 1);
         const target = path.join(scratch, "releases", "local.zip");
         await local.copyTo(file, target);
-        assert.strictEqual(await sha256OfFile(target), await sha256OfFile(file));
+        assert.strictEqual(sha256OfFile(target), sha256OfFile(file));
         assert.ok(!fs.existsSync(`${target}.partial`));
         const e = await refusal(local.mustRun("exit 4"));
         assert.match(e.message, /^host operator: `exit 4` exited 4/);
