@@ -72,8 +72,14 @@ describe("adoption: a 4.9.7 cluster started by hand on namespace hosts, read wit
         for (const h of ["ns1", "b1", "b2"]) {
             shells.set(h, await openHostShell(hosts.access(h)));
         }
-        admin = await AdminSession.open(`${hosts.host("ns1").address}:9876`);
+        // The script returns as soon as the JVMs are forked; on a loaded machine the name server takes seconds to
+        // listen, and a connection refused then is the test's haste, not adoption's fault.
         const deadline = Date.now() + 180_000;
+        while ((await shells.get("ns1")!.run("ss -Hltn 'sport = :9876' | grep -q .")).code !== 0) {
+            assert.ok(Date.now() < deadline, "the hand-started name server never listened on 9876");
+            await new Promise((r) => setTimeout(r, 500));
+        }
+        admin = await AdminSession.open(`${hosts.host("ns1").address}:9876`);
         let listed = await admin.cluster();
         while (listed.length < 2 && Date.now() < deadline) {
             await new Promise((r) => setTimeout(r, 1000));
