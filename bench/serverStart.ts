@@ -1,8 +1,9 @@
 /**
- * How long a name server and a broker take to serve from a cold JVM through the local platform's launcher, with
- * RocketMQ's default TLS mode ("permissive": a self-signed certificate built at every start, what the local
- * platform runs) and with TLS disabled. Each round starts a fresh name server, then a fresh master on an empty store, and stops both; the
- * two modes alternate so a noisy moment hits both. The machine should be otherwise idle.
+ * How long a name server and a broker take to serve from a cold JVM through the local platform's launcher in three
+ * TLS set-ups: RocketMQ's default ("permissive" with a self-signed certificate built at every start), permissive
+ * with the machine's certificate loaded from files (what the local platform runs), and TLS disabled. Each round
+ * starts a fresh name server, then a fresh master on an empty store, and stops both; the modes alternate so a noisy
+ * moment hits each. The machine should be otherwise idle.
  * Prints medians (every observation in brackets) and the ratio per release and role.
  *
  * Usage: node -r ts-node/register/transpile-only bench/serverStart.ts [ROUNDS=3]
@@ -14,6 +15,7 @@ import { brokerProperties, nameServerProperties, SMALL_STORE } from "../domain/s
 import { mustParseVersion } from "../domain/versions";
 import { startServer, stopServer } from "../operations/launcher";
 import { resolveRuntime } from "../operations/maven";
+import { machineServerCertificate } from "../operations/serverCertificate";
 import { freePortBlock } from "../test/integration/support";
 
 function median(xs: number[]): number {
@@ -28,9 +30,17 @@ async function timed(work: () => Promise<unknown>): Promise<number> {
     return Number(process.hrtime.bigint() - began) / 1e9;
 }
 
-type Mode = "permissive" | "disabled";
+const MODES = ["self-signed", "certificate", "disabled"] as const;
+type Mode = (typeof MODES)[number];
 
-async function round(versionText: string, tlsMode: Mode, root: string): Promise<{ namesrv: number; broker: number }> {
+function tlsOf(mode: Mode) {
+    if (mode === "disabled") {
+        return { tlsMode: "disabled" as const };
+    }
+    return mode === "certificate" ? { tlsCertificate: machineServerCertificate() } : {};
+}
+
+async function round(versionText: string, mode: Mode, root: string): Promise<{ namesrv: number; broker: number }> {
     const runtime = await resolveRuntime(versionText);
     const version = mustParseVersion(versionText);
     const base = await freePortBlock(10);
@@ -45,7 +55,7 @@ async function round(versionText: string, tlsMode: Mode, root: string): Promise<
                     config: nameServerProperties({ version, port: base }),
                     servicePort: base,
                     heapMb: 128,
-                    tlsMode,
+                    ...tlsOf(mode),
                 },
                 runtime,
             ),
@@ -72,7 +82,7 @@ async function round(versionText: string, tlsMode: Mode, root: string): Promise<
                     }),
                     servicePort: brokerPort,
                     heapMb: 256,
-                    tlsMode,
+                    ...tlsOf(mode),
                 },
                 runtime,
             ),
@@ -90,16 +100,17 @@ async function main(): Promise<void> {
     const rounds = Number(process.argv[2] ?? 3);
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "bench-server-start-"));
     const fmt = (xs: number[]) => `${median(xs).toFixed(1)} s (${xs.map((x) => x.toFixed(1)).join(", ")})`;
-    console.log("| release | role | TLS permissive (default) | TLS disabled | ratio |");
-    console.log("| ------- | ---- | ------------------------ | ------------ | ----- |");
+    console.log(
+        "| release | role | self-signed at start (RocketMQ default) | machine certificate | TLS disabled | default / certificate |",
+    );
+    console.log(
+        "| ------- | ---- | --------------------------------------- | ------------------- | ------------ | --------------------- |",
+    );
     try {
         for (const version of ["4.9.7", "5.5.0"]) {
-            const seen: Record<Mode, { namesrv: number[]; broker: number[] }> = {
-                permissive: { namesrv: [], broker: [] },
-                disabled: { namesrv: [], broker: [] },
-            };
+            const seen = Object.fromEntries(MODES.map((m) => [m, { namesrv: [] as number[], broker: [] as number[] }]));
             for (let i = 0; i < rounds; i++) {
-                for (const mode of ["permissive", "disabled"] as const) {
+                for (const mode of MODES) {
                     const r = await round(version, mode, root);
                     seen[mode].namesrv.push(r.namesrv);
                     seen[mode].broker.push(r.broker);
@@ -107,8 +118,10 @@ async function main(): Promise<void> {
                 }
             }
             for (const role of ["namesrv", "broker"] as const) {
-                const [p, d] = [seen.permissive[role], seen.disabled[role]];
-                console.log(`| ${version} | ${role} | ${fmt(p)} | ${fmt(d)} | ${(median(p) / median(d)).toFixed(2)} |`);
+                const [s, c, d] = MODES.map((m) => seen[m][role]);
+                console.log(
+                    `| ${version} | ${role} | ${fmt(s)} | ${fmt(c)} | ${fmt(d)} | ${(median(s) / median(c)).toFixed(2)} |`,
+                );
             }
         }
     } finally {

@@ -10,6 +10,7 @@ import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
 import { RocketMQRuntime } from "./maven";
+import { certificateFlags, type ServerCertificate } from "./serverCertificate";
 import { jdk17ModuleFlags } from "../domain/versions";
 
 export type ServerRole = "namesrv" | "broker" | "proxy";
@@ -50,11 +51,15 @@ export interface ServerProcessSpec {
      */
     readonly readyWhen?: () => Promise<boolean>;
     /**
-     * RocketMQ's TLS mode; unset keeps its default, "permissive", which builds a self-signed certificate at every
-     * start (bench/serverStart.ts measures that cost). "disabled" is not the local platform's default: with it,
-     * 4.9.7 mqadmin calls failed intermittently in CI with "send request … failed" (docs/benchmarks.md).
+     * RocketMQ's TLS mode; unset keeps its default, "permissive". "disabled" is not the local platform's choice: with
+     * it, 4.9.7 mqadmin calls failed intermittently in CI with "send request … failed" (docs/benchmarks.md).
      */
     readonly tlsMode?: "permissive" | "disabled";
+    /**
+     * The certificate a permissive server presents. Unset, RocketMQ builds a self-signed one at every start, which
+     * costs seconds of CPU per process (bench/serverStart.ts measures it).
+     */
+    readonly tlsCertificate?: ServerCertificate;
 }
 
 export const STDOUT_LOG = "stdout.log";
@@ -129,6 +134,24 @@ export function serverMemoryFlags(spec: Pick<ServerProcessSpec, "heapMb" | "dire
     ];
 }
 
+/**
+ * The config file as written for the process: the declared one, except that a proxy's gRPC server reads its
+ * certificate from its JSON rather than from the system properties its remoting server reads. Pure.
+ */
+export function writtenConfig(spec: ServerProcessSpec): string {
+    if (spec.role !== "proxy" || !spec.tlsCertificate) {
+        return spec.config;
+    }
+    const declared = JSON.parse(spec.config) as Record<string, unknown>;
+    const withCertificate = {
+        ...declared,
+        tlsTestModeEnable: false,
+        tlsCertPath: spec.tlsCertificate.certPath,
+        tlsKeyPath: spec.tlsCertificate.keyPath,
+    };
+    return `${JSON.stringify(withCertificate, null, 2)}\n`;
+}
+
 /** The JVM command line for a server process. Pure, so it is unit-tested without a JVM. */
 export function serverJavaArgs(spec: ServerProcessSpec, runtime: RocketMQRuntime): string[] {
     const configPath = path.join(spec.dir, configFileName(spec.role));
@@ -140,6 +163,7 @@ export function serverJavaArgs(spec: ServerProcessSpec, runtime: RocketMQRuntime
         `-Drocketmq.home.dir=${runtime.home}`,
         "-Drocketmq.client.logUseSlf4j=true",
         ...(spec.tlsMode ? [`-D${TLS_SERVER_MODE}=${spec.tlsMode}`] : []),
+        ...(spec.tlsCertificate ? certificateFlags(spec.tlsCertificate) : []),
         "-cp",
         runtime.classpath,
         MAIN_CLASS[spec.role],
@@ -240,7 +264,7 @@ export async function startServer(
         return existing;
     }
     fs.mkdirSync(spec.dir, { recursive: true });
-    fs.writeFileSync(path.join(spec.dir, configFileName(spec.role)), spec.config);
+    fs.writeFileSync(path.join(spec.dir, configFileName(spec.role)), writtenConfig(spec));
     const stdoutPath = path.join(spec.dir, STDOUT_LOG);
     // A fresh stdout log per start: the boot marker must come from this start, not an earlier one.
     const out = fs.openSync(stdoutPath, "w");
