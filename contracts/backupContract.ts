@@ -15,6 +15,10 @@ export const backupProcess = z.object({
     role: serverRole,
     /** The process's directory (config file, store/). */
     dir: z.string(),
+    /** Its config file when it is not in `dir` under the role's usual name (an adopted broker's broker.conf). */
+    configPath: z.string().optional(),
+    /** Its store when it is not `dir`/store (an adopted broker's storePathRootDir). */
+    storeDir: z.string().optional(),
 });
 export type BackupProcess = z.infer<typeof backupProcess>;
 

@@ -13,6 +13,7 @@ import { hasExportMetadata } from "../domain/versions";
 import { METADATA_FILE, MetadataAdmin, MetadataSubject, recordMetadata } from "./brokerMetadata";
 import { DeadLetterAdmin, exportDeadLetters } from "./deadLetters";
 import type { BackupProcess } from "../contracts/backupContract";
+import { localFiles, type ProcessFileSource } from "./processFiles";
 
 export const MANIFEST = "manifest.json";
 /** A broker's metadata under store/config that a restore needs: topics, groups and offsets. */
@@ -36,6 +37,16 @@ export interface BackupRequest {
     now?: Date;
     /** Further files to keep in the backup (path inside it → contents), e.g. the performance baseline. */
     extraFiles?: Record<string, string>;
+    /** Where each process's files are read: this machine's disk unless told otherwise. */
+    filesOf?: (p: BackupProcess) => ProcessFileSource;
+}
+
+/** A process's config file and store, where they are on its machine: its own paths, else its directory's layout. */
+export function processPaths(p: BackupProcess): { config: string; store: string } {
+    return {
+        config: p.configPath ?? path.join(p.dir, configFileName(p.role)),
+        store: p.storeDir ?? path.join(p.dir, "store"),
+    };
 }
 
 export interface ManifestEntry {
@@ -107,22 +118,23 @@ export async function takeBackup(req: BackupRequest): Promise<{ dir: string; man
             await mqadmin(req.runtime, ["exportConfigs", ...n, "-f", path.join(work, "cluster")], { attempts: 3 });
         }
         for (const p of req.processes) {
-            progress(`backup ${backupId}: copying ${p.name}`);
+            const files = (req.filesOf ?? (() => localFiles))(p);
+            const { config, store } = processPaths(p);
+            progress(`backup ${backupId}: copying ${p.name} from ${files.where}`);
             const out = path.join(work, "processes", p.name);
             fs.mkdirSync(out, { recursive: true });
-            fs.copyFileSync(path.join(p.dir, configFileName(p.role)), path.join(out, configFileName(p.role)));
+            if (!(await files.copyFile(config, path.join(out, configFileName(p.role))))) {
+                throw new Error(`${p.name}: its config file ${config} is missing on ${files.where}`);
+            }
             if (p.role !== "broker") {
                 continue;
             }
-            const configDir = path.join(p.dir, "store", "config");
             fs.mkdirSync(path.join(out, "config"), { recursive: true });
             for (const f of BROKER_METADATA_FILES) {
-                if (fs.existsSync(path.join(configDir, f))) {
-                    fs.copyFileSync(path.join(configDir, f), path.join(out, "config", f));
-                }
+                await files.copyFile(path.join(store, "config", f), path.join(out, "config", f));
             }
             if (req.includeStore) {
-                fs.cpSync(path.join(p.dir, "store"), path.join(out, "store"), { recursive: true });
+                await files.copyTree(store, path.join(out, "store"));
             }
         }
         for (const [file, contents] of Object.entries(req.extraFiles ?? {})) {

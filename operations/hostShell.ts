@@ -6,6 +6,7 @@
 import { spawn } from "child_process";
 import { createHash } from "crypto";
 import * as fs from "fs";
+import * as path from "path";
 import { Client, type ClientChannel, type ConnectConfig } from "ssh2";
 import { sha256OfFile } from "./fileChecksum";
 
@@ -51,8 +52,17 @@ export interface HostShell {
     copyTo(localPath: string, remotePath: string, progress?: CopyProgress): Promise<void>;
     /** The bytes of a file on the host. */
     readFile(remotePath: string): Promise<Buffer>;
+    /**
+     * Copies a file on the host to `localPath`, checked: the host snapshots it (a broker rewrites its metadata files
+     * while it runs) and hashes the snapshot, and the local copy is put in place only once its sha256 matches.
+     * Resolves false, copying nothing, when the file does not exist.
+     */
+    copyFrom(remotePath: string, localPath: string): Promise<boolean>;
     close(): Promise<void>;
 }
+
+/** The name every snapshot {@link HostShell.copyFrom} makes on a host starts with; it removes each one. */
+export const FETCH_SNAPSHOT = "rocketmq-upgrade-fetch";
 
 /** A failure on one host; the message starts with the host's name. */
 export class HostError extends Error {
@@ -120,6 +130,7 @@ abstract class ShellBase implements HostShell {
     abstract readFile(remotePath: string): Promise<Buffer>;
     abstract close(): Promise<void>;
     protected abstract send(localPath: string, remotePath: string, progress?: CopyProgress): Promise<void>;
+    protected abstract receive(remotePath: string, localPath: string): Promise<void>;
 
     async mustRun(command: string, options?: RunOptions): Promise<string> {
         const r = await this.run(command, options);
@@ -164,6 +175,44 @@ abstract class ShellBase implements HostShell {
         }
         await this.mustRun(`mv -f ${shellQuote(partial)} ${shellQuote(remotePath)}`);
     }
+
+    async copyFrom(remotePath: string, localPath: string): Promise<boolean> {
+        const q = shellQuote(remotePath);
+        // One command, so the snapshot and its hash describe the same bytes; a missing file exits 3.
+        const snap = await this.run(
+            `[ -f ${q} ] || exit 3; s=$(mktemp "\${TMPDIR:-/tmp}/${FETCH_SNAPSHOT}.XXXXXX") && cp ${q} "$s" && sha256sum "$s"`,
+        );
+        if (snap.code === 3) {
+            return false;
+        }
+        if (snap.code !== 0) {
+            throw new HostError(this.host, `cannot snapshot ${remotePath}: ${snap.stderr.trim() || "no output"}`);
+        }
+        const [expected, snapshot] = snap.stdout.trim().split(/\s+/);
+        const partial = `${localPath}.partial`;
+        try {
+            fs.mkdirSync(path.dirname(localPath), { recursive: true });
+            try {
+                await this.receive(snapshot, partial);
+            } catch (e) {
+                const detail = e instanceof HostError ? e.message.replace(/^host [^:]*: /, "") : String(e);
+                throw new HostError(this.host, `copying ${remotePath} to ${localPath} failed: ${detail}`);
+            }
+            const got = sha256OfFile(partial);
+            if (got !== expected) {
+                throw new HostError(
+                    this.host,
+                    `the copy of ${remotePath} to ${localPath} failed its checksum: the host has sha256 ${expected}, ` +
+                        `${got} arrived; nothing was put in place`,
+                );
+            }
+            fs.renameSync(partial, localPath);
+            return true;
+        } finally {
+            fs.rmSync(partial, { force: true });
+            await this.run(`rm -f ${shellQuote(snapshot)}`).catch(() => undefined);
+        }
+    }
 }
 
 function mib(bytes: number): string {
@@ -192,6 +241,10 @@ class LocalShell extends ShellBase {
         } catch (e) {
             return Promise.reject(new HostError(this.host, `cannot read ${remotePath}: ${(e as Error).message}`));
         }
+    }
+
+    protected async receive(remotePath: string, localPath: string): Promise<void> {
+        await fs.promises.copyFile(remotePath, localPath);
     }
 
     protected async send(localPath: string, remotePath: string, progress?: CopyProgress): Promise<void> {
@@ -337,6 +390,20 @@ class SshShell extends ShellBase {
                     }
                 },
             );
+        });
+    }
+
+    protected async receive(remotePath: string, localPath: string): Promise<void> {
+        const sftp = await this.sftp();
+        await new Promise<void>((resolve, reject) => {
+            sftp.fastGet(remotePath, localPath, (e: Error | null | undefined) => {
+                sftp.end();
+                if (e) {
+                    reject(new HostError(this.host, e.message));
+                } else {
+                    resolve();
+                }
+            });
         });
     }
 

@@ -7,6 +7,7 @@
  */
 import * as assert from "assert";
 import { execFileSync } from "child_process";
+import * as fs from "fs";
 import * as path from "path";
 import {
     type DeclaredBroker,
@@ -15,15 +16,18 @@ import {
     type ReportedBroker,
 } from "../../domain/adoptionMatch";
 import { AdminSession } from "../../operations/adminSession";
+import { BROKER_METADATA_FILES, takeBackup, verifyBackup } from "../../operations/backup";
 import { observeHost } from "../../operations/hostDiscovery";
+import { hostFiles } from "../../operations/processFiles";
 import { releaseArchive } from "../../operations/hostRelease";
 import { openHostShell, type HostShell } from "../../operations/hostShell";
 import { resolveRuntime } from "../../operations/maven";
 import { projectRoot } from "../../operations/paths";
 import { NamespaceHosts } from "./namespaceHosts";
-import { brokerVersion } from "./support";
+import { brokerVersion, scratchDir } from "./support";
 
 const CONF = "/opt/rocketmq/conf/broker.conf";
+const OPERATOR_TOPIC = "OrdersTopic";
 
 describe("adoption: a 4.9.7 cluster started by hand on namespace hosts, read without touching it", function () {
     this.timeout(10 * 60_000);
@@ -90,6 +94,14 @@ describe("adoption: a 4.9.7 cluster started by hand on namespace hosts, read wit
         for (const b of listed) {
             reported.push({ ...b, version: await brokerVersion(admin, b.address) });
         }
+        // The operator's own topic, which a running cluster has: the master persists its topic table with it.
+        const master = listed.find((b) => b.brokerId === 0)!;
+        await admin.putTopic(master.address, {
+            topicName: OPERATOR_TOPIC,
+            readQueueNums: 4,
+            writeQueueNums: 4,
+            perm: 6,
+        });
     });
 
     after(async () => {
@@ -135,6 +147,51 @@ describe("adoption: a 4.9.7 cluster started by hand on namespace hosts, read wit
         } finally {
             await shells.get("b2")!.mustRun(`sed -i 's/^brokerName=.*/brokerName=broker-a/' ${CONF}`);
         }
+    });
+
+    it("backs up the running brokers over SSH from the paths declared: broker.conf and metadata, each checked", async () => {
+        const onHost = ["b1", "b2"];
+        const processes = onHost.map((_, i) => ({
+            name: `broker-a-${i}`,
+            role: "broker" as const,
+            dir: "/opt/rocketmq",
+            configPath: CONF,
+            storeDir: "/srv/store",
+        }));
+        const { dir, manifest } = await takeBackup({
+            runtime: await resolveRuntime("4.9.7"),
+            nameServers: `${hosts.host("ns1").address}:9876`,
+            clusterName: "legacy",
+            processes,
+            backupRoot: scratchDir("adoption-backup"),
+            includeStore: false,
+            filesOf: (p) => hostFiles(shells.get(onHost[processes.findIndex((q) => q.name === p.name)])!),
+        });
+        assert.deepStrictEqual(verifyBackup(dir), []);
+        const listed = manifest.files.map((f) => f.path);
+        for (const [i, host] of onHost.entries()) {
+            const saved = path.join(dir, "processes", `broker-a-${i}`);
+            assert.strictEqual(
+                fs.readFileSync(path.join(saved, "broker.conf"), "utf8"),
+                (await shells.get(host)!.readFile(CONF)).toString("utf8"),
+                `${host}'s broker.conf`,
+            );
+            // Exactly the metadata files this broker's host has: read from its own store, not another's.
+            const onTheHost = (await shells.get(host)!.mustRun("ls /srv/store/config"))
+                .split("\n")
+                .filter((f) => BROKER_METADATA_FILES.includes(f))
+                .sort();
+            assert.deepStrictEqual(
+                listed.filter((f) => f.startsWith(`processes/broker-a-${i}/config/`)).map((f) => path.basename(f)),
+                onTheHost,
+                `${host}'s metadata files`,
+            );
+        }
+        const topics = JSON.parse(
+            fs.readFileSync(path.join(dir, "processes", "broker-a-0", "config", "topics.json"), "utf8"),
+        ) as { topicConfigTable: Record<string, unknown> };
+        assert.ok(OPERATOR_TOPIC in topics.topicConfigTable, `the master's topics.json lacks ${OPERATOR_TOPIC}`);
+        assert.match(fs.readFileSync(path.join(dir, "cluster", "clusterList.txt"), "utf8"), /legacy\s+broker-a/);
     });
 
     it("restarted nothing: every process the script started runs with its pid", async () => {

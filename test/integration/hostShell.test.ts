@@ -9,7 +9,7 @@ import { createHash, randomBytes } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { sha256OfFile } from "../../operations/fileChecksum";
-import { HostError, HostShell, openHostShell } from "../../operations/hostShell";
+import { FETCH_SNAPSHOT, HostError, HostShell, openHostShell } from "../../operations/hostShell";
 import { NamespaceHosts } from "./namespaceHosts";
 import { scratchDir } from "./support";
 
@@ -88,6 +88,14 @@ describe("hosts over SSH: commands and copies on namespace hosts", function () {
         assert.strictEqual((await h1.run("ls /opt/releases")).stdout.trim(), "release.zip", "no partial copy left");
         const h2 = await shell("h2");
         assert.notStrictEqual((await h2.run("ls /opt/releases/release.zip")).code, 0, "copied to h1 only");
+
+        // And back: fetched from the host's snapshot, checked, and the snapshot removed.
+        const back = path.join(scratch, "fetched", "release.zip");
+        assert.strictEqual(await h1.copyFrom("/opt/releases/release.zip", back), true);
+        assert.strictEqual(sha256OfFile(back), expected);
+        assert.strictEqual(await h1.copyFrom("/opt/releases/none.zip", path.join(scratch, "fetched", "none")), false);
+        assert.ok(!fs.existsSync(path.join(scratch, "fetched", "none")), "nothing fetched for a missing file");
+        assert.strictEqual((await h1.run(`ls /tmp | grep -c ${FETCH_SNAPSHOT}`)).stdout.trim(), "0", "snapshot left");
     });
 
     it("refuses a copy to a full disk before sending, naming the host, the sizes and the directory", async () => {
@@ -100,7 +108,7 @@ describe("hosts over SSH: commands and copies on namespace hosts", function () {
         assert.strictEqual((await small.mustRun("ls -A /opt")).trim(), "", "nothing written");
     });
 
-    it("refuses a copy that fails its checksum on the host, putting nothing in place", async () => {
+    it("refuses a copy either way that fails its checksum, putting nothing in place", async () => {
         const h2 = await shell("h2");
         // The host's sha256sum reports another sum, as a copy corrupted on the way or on disk would.
         fs.writeFileSync(path.join(hosts.host("h2").dir, "srv", "sha256sum"), '#!/bin/sh\necho 0000 "$1"\n', {
@@ -118,6 +126,15 @@ describe("hosts over SSH: commands and copies on namespace hosts", function () {
                 "",
                 "neither the copy nor its partial remains",
             );
+            // The same check guards a copy from the host: the sum it reports is not what arrives.
+            await h2.mustRun("echo conf > /opt/back.conf");
+            const back = path.join(scratch, "back", "back.conf");
+            const f = await refusal(h2.copyFrom("/opt/back.conf", back));
+            assert.match(
+                f.message,
+                /^host h2: the copy of \/opt\/back\.conf to .*back\.conf failed its checksum: the host has sha256 0000, [0-9a-f]{64} arrived; nothing was put in place$/,
+            );
+            assert.ok(!fs.existsSync(back) && !fs.existsSync(`${back}.partial`), "nothing put in place locally");
         } finally {
             hosts.exec("h2", "umount /usr/bin/sha256sum");
         }

@@ -5,7 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import { parseStackConfig } from "../../config/stackConfig";
 import { changeTrigger } from "../../domain/triggers";
-import { backupIdAt, expiredBackups, MANIFEST, verifyBackup } from "../../operations/backup";
+import { backupIdAt, expiredBackups, MANIFEST, processPaths, verifyBackup } from "../../operations/backup";
 import { compareToBaseline, parseBenchmarkReports } from "../../operations/benchmark";
 import { transientRemotingFailure } from "../../operations/mqadmin";
 import { parseQueuePerms } from "../../domain/mqadminOutput";
@@ -72,6 +72,28 @@ describe("backups", () => {
         assert.deepStrictEqual(expiredBackups(["20261117T000000000Z", "20261119T000000000Z", "junk"], 7, now), [
             "20261117T000000000Z",
         ]);
+    });
+
+    it("reads a process's config and store from its own paths when it has them, else from its directory", () => {
+        assert.deepStrictEqual(processPaths({ name: "blue-broker-a-0", role: "broker", dir: "/d/b" }), {
+            config: "/d/b/broker.conf",
+            store: "/d/b/store",
+        });
+        assert.deepStrictEqual(
+            processPaths({ name: "ns", role: "namesrv", dir: "/d/ns" }).config,
+            "/d/ns/namesrv.conf",
+        );
+        const adopted = {
+            name: "broker-a-0",
+            role: "broker" as const,
+            dir: "/opt/rocketmq",
+            configPath: "/opt/rocketmq/conf/broker.conf",
+            storeDir: "/srv/store",
+        };
+        assert.deepStrictEqual(processPaths(adopted), {
+            config: "/opt/rocketmq/conf/broker.conf",
+            store: "/srv/store",
+        });
     });
 
     it("keys backups to version and topology, not to heap size", () => {
