@@ -56,8 +56,8 @@ export interface ServerProcessSpec {
      */
     readonly tlsMode?: "permissive" | "disabled";
     /**
-     * The certificate a permissive server presents. Unset, RocketMQ builds a self-signed one at every start, which
-     * costs seconds of CPU per process (bench/serverStart.ts measures it).
+     * The certificate a permissive server presents. Unset (the local platform's choice), RocketMQ builds a
+     * self-signed one at every start; bench/serverStart.ts measures the difference.
      */
     readonly tlsCertificate?: ServerCertificate;
 }

@@ -1,9 +1,9 @@
 /**
- * The certificate the servers this tool starts on a machine present in RocketMQ's default TLS mode ("permissive").
- * Left alone, every name server, broker and proxy builds a fresh self-signed RSA certificate at each start; on a busy
- * machine that key generation took 7–50 s per 5.x process (docs/benchmarks.md). One certificate made once per
- * machine and loaded from files keeps the same mode, and the same plain and TLS clients served, without that cost.
- * It guards nothing: clients are not asked to trust it, exactly as with RocketMQ's own test-mode certificate.
+ * One certificate per machine for RocketMQ's default TLS mode ("permissive"), loaded from files instead of the
+ * self-signed RSA certificate each server otherwise builds at every start. bench/serverStart.ts measures what that
+ * saves. The local platform does not use it: the one CI run with every local server on it failed in backup's first
+ * `up` (docs/benchmarks.md), and the cause is not found. It guards nothing: clients are not asked to trust it, exactly
+ * as with RocketMQ's own test-mode certificate.
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";

@@ -37,7 +37,6 @@ import {
 } from "../operations/launcher";
 import { brokerConfigKeys, unknownKeys } from "../operations/configKeys";
 import { resolveRuntime } from "../operations/maven";
-import { machineServerCertificate } from "../operations/serverCertificate";
 import { brokerIsListed, mqadmin } from "../operations/mqadmin";
 import { parseClusterList } from "../domain/mqadminOutput";
 import { withAdminSession } from "../operations/adminSession";
@@ -151,7 +150,6 @@ async function startOnce(ctx: HandlerContext, inputs: ProcessInputs): Promise<Re
                 config: inputs.config,
                 servicePort: inputs.servicePort,
                 heapMb: inputs.heapMb,
-                tlsCertificate: machineServerCertificate(),
                 readyWhen: reg
                     ? () => brokerIsListed(runtime, reg.nameServers, reg.brokerName, reg.brokerId)
                     : undefined,

@@ -14,8 +14,6 @@ need npm "npm (comes with Node.js)"
 need javac "a JDK 17 or newer, not only a JRE (apt-get install -y openjdk-17-jdk-headless)"
 need go "Go 1.25 or newer, the official release archive (Debian 12's apt-get install -y golang is Go 1.19, too old)"
 need git "git (apt-get install -y git)"
-# The local servers present one certificate made once per machine (operations/serverCertificate.ts).
-need openssl "OpenSSL's command line tool (apt-get install -y openssl)"
 java_major=$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n1)
 if [ -z "$java_major" ] || [ "$java_major" -lt 17 ]; then
   fail "java is version ${java_major:-unknown}: install a JDK 17 or newer (apt-get install -y openjdk-17-jdk-headless)"

@@ -7,7 +7,6 @@ import * as assert from "assert";
 import * as path from "path";
 import { AdminSession } from "../../operations/adminSession";
 import { ServerProcessSpec, startServer, stopServer } from "../../operations/launcher";
-import { machineServerCertificate } from "../../operations/serverCertificate";
 import { resolveRuntime } from "../../operations/maven";
 import { brokerIsListed } from "../../operations/mqadmin";
 import { brokerProperties, nameServerProperties, SMALL_STORE } from "../../domain/serverConfig";
@@ -48,7 +47,6 @@ describe("admin session on a shared 5.5.0 name server with 4.9.7 and 5.5.0 broke
             }),
             servicePort: port,
             heapMb: 256,
-            tlsCertificate: machineServerCertificate(),
             readyWhen: () => brokerIsListed(greenRt, nsAddr, `${name}-a`, 0),
         });
         const ns: ServerProcessSpec = {
@@ -57,7 +55,6 @@ describe("admin session on a shared 5.5.0 name server with 4.9.7 and 5.5.0 broke
             config: nameServerProperties({ version: greenRt.version, port: base }),
             servicePort: base,
             heapMb: 128,
-            tlsCertificate: machineServerCertificate(),
         };
         dirs.push(ns.dir);
         await startServer(ns, greenRt);

@@ -13,7 +13,6 @@ import { MANIFEST, readManifest, verifyBackup } from "../../operations/backup";
 import { downloadObject, s3Client } from "../../operations/s3Upload";
 import { S3Target } from "../../domain/s3Target";
 import { ServerProcessSpec, startServer, stopServer } from "../../operations/launcher";
-import { machineServerCertificate } from "../../operations/serverCertificate";
 import { resolveRuntime, RocketMQRuntime } from "../../operations/maven";
 import { mqadmin, updateTopic } from "../../operations/mqadmin";
 import { parseClusterList } from "../../domain/mqadminOutput";
@@ -278,7 +277,6 @@ describe("backup and verification on the blue cluster", () => {
                 config: String(other.config),
                 servicePort: Number(other.servicePort),
                 heapMb: Number(other.heapMb),
-                tlsCertificate: machineServerCertificate(),
             };
             await startServer(spec, green);
             // Serving is not yet registered: wait until the name servers list it at 5.5.0, so the check below can

@@ -11,8 +11,6 @@ import { parseClusterList, versionLabel } from "../../domain/mqadminOutput";
 import { brokerProperties, nameServerProperties, proxyJson, SMALL_STORE } from "../../domain/serverConfig";
 import { freePortBlock, scratchDir } from "./support";
 import { CODE, queryRoute } from "./grpcMessaging";
-import { machineServerCertificate } from "../../operations/serverCertificate";
-import * as tls from "tls";
 
 const BLUE_VERSION = process.env.BLUE_VERSION ?? "4.9.7";
 const GREEN_VERSION = process.env.GREEN_VERSION ?? "5.5.0";
@@ -34,7 +32,6 @@ async function startSingleBrokerCluster(runtime: RocketMQRuntime, withProxy: boo
     const brokerPort = base + 4; // the broker also binds brokerPort-2 and the HA port
     const nsAddr = `127.0.0.1:${nsPort}`;
     const clusterName = `smoke${runtime.version.major}`;
-    const tlsCertificate = machineServerCertificate();
     const specs: ServerProcessSpec[] = [
         {
             role: "namesrv",
@@ -42,7 +39,6 @@ async function startSingleBrokerCluster(runtime: RocketMQRuntime, withProxy: boo
             config: nameServerProperties({ version: runtime.version, port: nsPort }),
             servicePort: nsPort,
             heapMb: 128,
-            tlsCertificate,
         },
         {
             role: "broker",
@@ -63,7 +59,6 @@ async function startSingleBrokerCluster(runtime: RocketMQRuntime, withProxy: boo
             }),
             servicePort: brokerPort,
             heapMb: 256,
-            tlsCertificate,
             readyWhen: () => brokerIsListed(runtime, nsAddr, `${clusterName}-a`, 0),
         },
     ];
@@ -74,30 +69,12 @@ async function startSingleBrokerCluster(runtime: RocketMQRuntime, withProxy: boo
             config: proxyJson({ clusterName, nameServers: [nsAddr], remotingPort: base + 7, grpcPort: base + 8 }),
             servicePort: base + 8,
             heapMb: 256,
-            tlsCertificate,
         });
     }
     for (const spec of specs) {
         started.push({ dir: spec.dir, pid: await startServer(spec, runtime) });
     }
-    return {
-        nsAddr,
-        clusterName,
-        proxyPorts: withProxy ? [base + 7, base + 8] : [],
-        servicePorts: specs.map((s) => s.servicePort),
-    };
-}
-
-/** The common name of the certificate a server presents to a TLS client on `port`. */
-function certificateSubject(port: number): Promise<string> {
-    return new Promise((resolve, reject) => {
-        const socket = tls.connect({ port, host: "127.0.0.1", rejectUnauthorized: false }, () => {
-            resolve(String(socket.getPeerCertificate().subject.CN));
-            socket.destroy();
-        });
-        socket.setTimeout(10_000, () => socket.destroy(new Error(`TLS handshake on port ${port} timed out`)));
-        socket.once("error", reject);
-    });
+    return { nsAddr, clusterName, proxyPorts: withProxy ? [base + 7, base + 8] : [] };
 }
 
 async function roundTrip(runtime: RocketMQRuntime, nsAddr: string, clusterName: string): Promise<void> {
@@ -135,18 +112,6 @@ for (const [version, withProxy] of [
             assert.deepStrictEqual(
                 rows.map((r) => [r.cluster, r.brokerId, r.version]),
                 [[cluster!.clusterName, 0, versionLabel(version)]],
-            );
-        });
-
-        it("presents the machine's certificate to TLS clients on every service port, instead of one built at start", async () => {
-            const subjects = [];
-            for (const port of cluster!.servicePorts) {
-                subjects.push(await certificateSubject(port));
-            }
-            assert.deepStrictEqual(
-                subjects,
-                cluster!.servicePorts.map(() => "rocketmq-upgrade local server"),
-                `ports ${cluster!.servicePorts.join(", ")}`,
             );
         });
 
