@@ -10,6 +10,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { sha256OfFile } from "../../operations/fileChecksum";
 import { FETCH_SNAPSHOT, HostError, HostShell, openHostShell } from "../../operations/hostShell";
+import { checkHosts, hostProblems } from "../../operations/hostChecks";
 import { NamespaceHosts } from "./namespaceHosts";
 import { scratchDir } from "./support";
 
@@ -175,6 +176,32 @@ describe("hosts over SSH: commands and copies on namespace hosts", function () {
             hosts.freezeSsh("h1", false);
         }
         assert.strictEqual((await (await shell("h1")).mustRun("hostname")).trim(), "h1", "answers again once thawed");
+    });
+
+    it("checks every host side by side, naming each that fails and why, and the ready ones' Java", async () => {
+        execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", path.join(scratch, "other")]);
+        const other = fs.readFileSync(path.join(scratch, "other"), "utf8");
+        hosts.freezeSsh("small", true);
+        const began = Date.now();
+        let readiness;
+        try {
+            readiness = await checkHosts([
+                { access: hosts.access("h1") },
+                { access: hosts.access("h2", { privateKey: other }) },
+                { access: hosts.access("small", { connectTimeoutMs: 3_000 }) },
+                { access: hosts.access("h1", { name: "h1-jdk" }), javaHome: "/opt/no-jdk" },
+            ]);
+        } finally {
+            hosts.freezeSsh("small", false);
+        }
+        const problems = hostProblems(readiness);
+        assert.ok((readiness[0].javaMajor ?? 0) >= 8, JSON.stringify(readiness[0]));
+        assert.strictEqual(problems.length, 3, problems.join("\n"));
+        assert.match(problems[0], /^host h2: refused the private key for user root at /);
+        assert.match(problems[1], /^host small: does not answer: no SSH greeting from .* within 3 s$/);
+        assert.match(problems[2], /^host h1-jdk: has no usable JDK: `\/opt\/no-jdk\/bin\/java -version` answered /);
+        // Side by side: the frozen host's timeout is paid once, not after the others.
+        assert.ok(Date.now() - began < 12_000, `took ${Date.now() - began} ms`);
     });
 
     it("runs a host marked local in a local shell, with the same checked copy", async () => {

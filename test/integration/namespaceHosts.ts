@@ -220,10 +220,18 @@ function startHost(
     sh("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", name, "-f", `${dir}/ssh/host_key`]);
     const hostKeyFingerprint = sh("ssh-keygen", ["-lf", `${dir}/ssh/host_key.pub`]).split(/\s+/)[1];
     fs.writeFileSync(path.join(dir, "ssh", "authorized_keys"), publicKey, { mode: 0o600 });
-    // sshd's privilege separation needs its own user; the host's /etc/passwd is a copy that has it.
+    // sshd's privilege separation needs its own user; the host's /etc/passwd is a copy that has it. Root gets a home
+    // of the host's own, as on a fresh machine: the operator's dotfiles must not run there (a stale pyenv rehash lock
+    // in this machine's ~/.bashrc once hung every command sshd ran).
+    fs.mkdirSync(path.join(dir, "home"), { recursive: true });
+    const passwd = fs
+        .readFileSync("/etc/passwd", "utf8")
+        .trimEnd()
+        .split("\n")
+        .map((line) => (line.startsWith("root:") ? line.replace(/^((?:[^:]*:){5})[^:]*/, `$1${dir}/home`) : line));
     fs.writeFileSync(
         path.join(dir, "etc", "passwd"),
-        `${fs.readFileSync("/etc/passwd", "utf8").trimEnd()}\nsshd:x:74:65534:sshd privilege separation:/run/sshd:/usr/sbin/nologin\n`,
+        `${passwd.join("\n")}\nsshd:x:74:65534:sshd privilege separation:/run/sshd:/usr/sbin/nologin\n`,
     );
     fs.writeFileSync(
         path.join(dir, "ssh", "sshd_config"),
