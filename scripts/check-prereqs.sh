@@ -32,6 +32,8 @@ if [ "${1:-}" != tests ]; then
   exit 0
 fi
 need python3 "Python 3.9 or newer (apt-get install -y python3 python3-venv)"
+# bench/serverStart.ts's machine certificate, made by its unit test too (operations/serverCertificate.ts).
+need openssl "OpenSSL's command line tool (apt-get install -y openssl)"
 if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 9))' >/dev/null 2>&1; then
   python_version=$(python3 -V 2>&1 | head -n1 || true)
   fail "python3 is ${python_version:-not runnable}: install Python 3.9 or newer (apt-get install -y python3 python3-venv)"
