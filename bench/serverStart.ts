@@ -1,7 +1,7 @@
 /**
  * How long a name server and a broker take to serve from a cold JVM through the local platform's launcher in three
  * TLS set-ups: RocketMQ's default ("permissive" with a self-signed certificate built at every start), permissive
- * with the machine's certificate loaded from files (what the local platform runs), and TLS disabled. Each round
+ * with the machine's certificate loaded from files (not adopted: docs/benchmarks.md says why), and TLS disabled. Each round
  * starts a fresh name server, then a fresh master on an empty store, and stops both; the modes alternate so a noisy
  * moment hits each. The machine should be otherwise idle.
  * Prints medians (every observation in brackets) and the ratio per release and role.

@@ -180,7 +180,7 @@ abstract class ShellBase implements HostShell {
         const q = shellQuote(remotePath);
         // One command, so the snapshot and its hash describe the same bytes; a missing file exits 3.
         const snap = await this.run(
-            `[ -f ${q} ] || exit 3; s=$(mktemp "\${TMPDIR:-/tmp}/${FETCH_SNAPSHOT}.XXXXXX") && cp ${q} "$s" && sha256sum "$s"`,
+            `[ -f ${q} ] || exit 3; s=$(mktemp "\${TMPDIR:-/tmp}/${FETCH_SNAPSHOT}.XXXXXX") && { cp ${q} "$s" && sha256sum "$s" || { rm -f "$s"; exit 1; }; }`,
         );
         if (snap.code === 3) {
             return false;

@@ -134,24 +134,6 @@ export function serverMemoryFlags(spec: Pick<ServerProcessSpec, "heapMb" | "dire
     ];
 }
 
-/**
- * The config file as written for the process: the declared one, except that a proxy's gRPC server reads its
- * certificate from its JSON rather than from the system properties its remoting server reads. Pure.
- */
-export function writtenConfig(spec: ServerProcessSpec): string {
-    if (spec.role !== "proxy" || !spec.tlsCertificate) {
-        return spec.config;
-    }
-    const declared = JSON.parse(spec.config) as Record<string, unknown>;
-    const withCertificate = {
-        ...declared,
-        tlsTestModeEnable: false,
-        tlsCertPath: spec.tlsCertificate.certPath,
-        tlsKeyPath: spec.tlsCertificate.keyPath,
-    };
-    return `${JSON.stringify(withCertificate, null, 2)}\n`;
-}
-
 /** The JVM command line for a server process. Pure, so it is unit-tested without a JVM. */
 export function serverJavaArgs(spec: ServerProcessSpec, runtime: RocketMQRuntime): string[] {
     const configPath = path.join(spec.dir, configFileName(spec.role));
@@ -264,7 +246,7 @@ export async function startServer(
         return existing;
     }
     fs.mkdirSync(spec.dir, { recursive: true });
-    fs.writeFileSync(path.join(spec.dir, configFileName(spec.role)), writtenConfig(spec));
+    fs.writeFileSync(path.join(spec.dir, configFileName(spec.role)), spec.config);
     const stdoutPath = path.join(spec.dir, STDOUT_LOG);
     // A fresh stdout log per start: the boot marker must come from this start, not an earlier one.
     const out = fs.openSync(stdoutPath, "w");

@@ -5,8 +5,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import type { HostShell } from "./hostShell";
-import { shellQuote } from "./hostShell";
+import { HostError, shellQuote, type HostShell } from "./hostShell";
 
 export interface ProcessFileSource {
     /** Where the files are, for messages: "this machine" or "host <name>". */
@@ -48,7 +47,7 @@ export function hostFiles(shell: HostShell): ProcessFileSource {
                 return false;
             }
             if (listed.code !== 0) {
-                throw new Error(`host ${shell.host}: cannot list ${from}: ${listed.stderr.trim()}`);
+                throw new HostError(shell.host, `cannot list ${from}: ${listed.stderr.trim() || "no output"}`);
             }
             for (const relative of listed.stdout.split("\n").filter((l) => l.startsWith("./"))) {
                 // A file removed since the listing (a rolled-over log, say) is not an error: it is no longer there.

@@ -2,24 +2,24 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { serverJavaArgs, type ServerProcessSpec, writtenConfig } from "../../operations/launcher";
+import { serverJavaArgs, type ServerProcessSpec } from "../../operations/launcher";
 import type { RocketMQRuntime } from "../../operations/maven";
 import { machineServerCertificate } from "../../operations/serverCertificate";
 import { mustParseVersion } from "../../domain/versions";
 
 const CERTIFICATE = { certPath: "/c/tls/server.crt", keyPath: "/c/tls/server.key" };
 const RUNTIME: RocketMQRuntime = { version: mustParseVersion("5.5.0"), home: "/r", classpath: "/r/lib/*" };
-const PROXY: ServerProcessSpec = {
-    role: "proxy",
-    dir: "/d/proxy",
-    config: '{\n  "rocketMQClusterName": "green"\n}\n',
+const BROKER: ServerProcessSpec = {
+    role: "broker",
+    dir: "/d/broker",
+    config: "brokerName=a\n",
     servicePort: 8081,
     heapMb: 256,
 };
 
 describe("the local servers' certificate", () => {
     it("makes RocketMQ's remoting servers load the certificate instead of building one", () => {
-        const args = serverJavaArgs({ ...PROXY, role: "broker", tlsCertificate: CERTIFICATE }, RUNTIME);
+        const args = serverJavaArgs({ ...BROKER, tlsCertificate: CERTIFICATE }, RUNTIME);
         for (const flag of [
             "-Dtls.test.mode.enable=false",
             "-Dtls.server.certPath=/c/tls/server.crt",
@@ -27,19 +27,7 @@ describe("the local servers' certificate", () => {
         ]) {
             assert.ok(args.indexOf(flag) >= 0 && args.indexOf(flag) < args.indexOf("-cp"), `${flag} before -cp`);
         }
-        assert.ok(!serverJavaArgs(PROXY, RUNTIME).some((a) => a.startsWith("-Dtls.")), "no TLS flag without one");
-    });
-
-    it("writes it into a proxy's JSON for its gRPC server, and leaves every other file as declared", () => {
-        assert.deepStrictEqual(JSON.parse(writtenConfig({ ...PROXY, tlsCertificate: CERTIFICATE })), {
-            rocketMQClusterName: "green",
-            tlsTestModeEnable: false,
-            tlsCertPath: "/c/tls/server.crt",
-            tlsKeyPath: "/c/tls/server.key",
-        });
-        assert.strictEqual(writtenConfig(PROXY), PROXY.config);
-        const broker = { ...PROXY, role: "broker" as const, config: "brokerName=a\n", tlsCertificate: CERTIFICATE };
-        assert.strictEqual(writtenConfig(broker), "brokerName=a\n");
+        assert.ok(!serverJavaArgs(BROKER, RUNTIME).some((a) => a.startsWith("-Dtls.")), "no TLS flag without one");
     });
 
     it("is made once per machine, its key readable by its owner only", () => {
