@@ -18,7 +18,9 @@ import {
 } from "./config/stackConfig";
 import type * as KubernetesPieces from "./components/platforms/kubernetes/kubernetesPlatform";
 import { LocalPlatform } from "./components/platforms/local/localPlatform";
-import { loadStackConfig } from "./config/pulumiStackConfig";
+import { loadStackConfig, sshPrivateKey } from "./config/pulumiStackConfig";
+import { colourPlacement, hostSpecs } from "./config/hostsConfig";
+import { HostsPlatform } from "./components/platforms/hosts/hostsPlatform";
 
 const config = loadStackConfig();
 
@@ -36,12 +38,37 @@ function kubernetesPlatform(): KubernetesPieces.KubernetesPlatform {
     return new KubernetesPlatform({ spec, foundation });
 }
 
+/** Platform "hosts": the machines and the placement the config checked, and the key as the secret it is. */
+function hostsPlatform(): HostsPlatform {
+    const hosts = hostSpecs(config.hosts ?? {});
+    const placement = config.placement!;
+    return new HostsPlatform({
+        hosts: new Map(
+            [...hosts].map(([name, spec]) => {
+                const h = config.hosts![name];
+                return [name, { ...spec, hostKey: h.hostKey, javaHome: h.javaHome, processManager: h.processManager }];
+            }),
+        ),
+        nameServerHosts: placement.nameServers,
+        colours: new Map([
+            [config.blue.clusterName, colourPlacement(placement.blue)],
+            ...(config.green && placement.green
+                ? [[config.green.clusterName, colourPlacement(placement.green)] as const]
+                : []),
+        ]),
+        privateKey: sshPrivateKey(),
+        dataRoot: path.join(__dirname, ".pulumi", "local", pulumi.getStack()),
+    });
+}
+
 // Local: each process's store, config and logs in .pulumi/local/<stack>/<cluster>/<process>/ (gitignored; name
 // servers under namesrv/); backups in .pulumi/local/<stack>/backups/, reports in .pulumi/local/<stack>/reports/.
 const platform =
     config.platform === "kubernetes"
         ? kubernetesPlatform()
-        : new LocalPlatform({ dataRoot: path.join(__dirname, ".pulumi", "local", pulumi.getStack()) });
+        : config.platform === "hosts"
+          ? hostsPlatform()
+          : new LocalPlatform({ dataRoot: path.join(__dirname, ".pulumi", "local", pulumi.getStack()) });
 
 // AWS pieces: the hardened backup bucket first (backups upload to it), weighted DNS after the rollout's gates.
 const awsPieces = config.aws ? loadAws() : undefined;

@@ -123,7 +123,9 @@ export class BlueGreenRocketMQ extends pulumi.ComponentResource {
         }
 
         // Planned once: the drain check and the metadata sync read blue through this plan without waiting for its processes.
-        const bluePlan = planCluster(args.blue, args.basePorts.blue, this.nameServers.plan, platform.addressing);
+        const bluePlan = platform.placeCluster(
+            planCluster(args.blue, args.basePorts.blue, this.nameServers.plan, platform.addressing),
+        );
         // The gate reads blue through the name servers only: it must not wait for blue's own processes, which wait for it.
         const drain =
             args.retireBlue && args.green
@@ -205,11 +207,13 @@ export class BlueGreenRocketMQ extends pulumi.ComponentResource {
             {
                 spec: args.green,
                 platform,
-                plan: planCluster(
-                    args.green,
-                    args.basePorts.green,
-                    (this.greenNameServers ?? this.nameServers).plan,
-                    platform.addressing,
+                plan: platform.placeCluster(
+                    planCluster(
+                        args.green,
+                        args.basePorts.green,
+                        (this.greenNameServers ?? this.nameServers).plan,
+                        platform.addressing,
+                    ),
                 ),
                 nameServers: this.greenNameServers ?? this.nameServers,
                 after: [this.blueBackup],

@@ -36,7 +36,10 @@ export class NameServerSet extends pulumi.ComponentResource {
     constructor(name: string, args: NameServerSetArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rocketmq:index:NameServers", name, {}, opts);
         const setName = args.setName ?? "namesrv";
-        this.plan = planNameServers(args.spec.count, args.spec.basePort, setName, args.platform.addressing);
+        this.plan = args.platform.placeNameServers(
+            planNameServers(args.spec.count, args.spec.basePort, setName, args.platform.addressing),
+            setName,
+        );
         const processes: pulumi.Resource[] = [];
         for (const ns of this.plan) {
             // Each waits for the one before: a release change restarts them one by one, never together.

@@ -61,7 +61,9 @@ export class RollingRocketMQ extends pulumi.ComponentResource {
         const benchmark = clusterBenchmark(spec.clusterName, baselineSeconds);
 
         this.nameServers = new NameServerSet("shared", { spec: args.nameServer, platform }, { parent: this });
-        const plan = planCluster(spec, args.basePort, this.nameServers.plan, platform.addressing);
+        const plan = platform.placeCluster(
+            planCluster(spec, args.basePort, this.nameServers.plan, platform.addressing),
+        );
         // The gate reads the cluster through the name servers only: the brokers wait for it, not it for them.
         const preflight = platform.rollPreflight(
             "blue-roll-preflight",

@@ -1,5 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
-import { parseStackConfig, rawConfigFromAll, StackConfig, StackConfigError } from "./stackConfig";
+import { CONFIG_NAMESPACE, parseStackConfig, rawConfigFromAll, StackConfig, StackConfigError } from "./stackConfig";
+
+/** Whether the engine marked a config key secret: it lists them for the program in this variable, as JSON. */
+function configKeyIsSecret(key: string): boolean {
+    try {
+        const keys: unknown = JSON.parse(process.env.PULUMI_CONFIG_SECRET_KEYS ?? "[]");
+        return Array.isArray(keys) && keys.includes(key);
+    } catch {
+        return false;
+    }
+}
 
 /**
  * Reads this stack's config and validates it. A bad value stops the program
@@ -8,11 +18,19 @@ import { parseStackConfig, rawConfigFromAll, StackConfig, StackConfigError } fro
  */
 export function loadStackConfig(): StackConfig {
     try {
-        return parseStackConfig(rawConfigFromAll(pulumi.runtime.allConfig()));
+        return parseStackConfig(
+            rawConfigFromAll(pulumi.runtime.allConfig()),
+            configKeyIsSecret(`${CONFIG_NAMESPACE}:sshPrivateKey`),
+        );
     } catch (err) {
         if (err instanceof StackConfigError) {
             throw new pulumi.RunError(err.message);
         }
         throw err;
     }
+}
+
+/** The hosts platform's SSH private key, as the secret it must be (parseStackConfig refused it in plain text). */
+export function sshPrivateKey(): pulumi.Output<string> | undefined {
+    return new pulumi.Config(CONFIG_NAMESPACE).getSecret("sshPrivateKey");
 }

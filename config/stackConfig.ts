@@ -11,7 +11,8 @@ import { DEFAULT_BASELINE_TOLERANCE, DEFAULT_VERIFICATION } from "../domain/veri
 import type { ClusterSpec } from "../domain/clusterSpec";
 import { compareVersions, isSupportedLine, parseVersion, RocketMQVersion } from "../domain/versions";
 import { RESERVED_BROKER_KEYS } from "../domain/serverConfig";
-import { clusterSpecProblem, PORT_SPAN, proxyCount } from "../domain/clusterPlan";
+import { clusterSpecProblem, planCluster, planNameServers, PORT_SPAN, proxyCount } from "../domain/clusterPlan";
+import { hostPortCollisions, placeCluster, placeNameServers, type HostOf } from "../domain/hostPlacement";
 import {
     FIVE_X_NAME_SERVER_FLOOR,
     nameServerTakesBroker,
@@ -21,6 +22,7 @@ import {
 import { awsRegion, awsSchema, bucketName } from "./awsConfig";
 import { intRange } from "./configRules";
 import { recordType } from "../domain/dnsPlan";
+import { colourPlacement, hostSpecs, hostsProblems, hostsSchema, placementSchema } from "./hostsConfig";
 import { defaultKubernetesSpec, kubernetesProblems, kubernetesSchema, KubernetesSpec } from "./kubernetesConfig";
 
 /** The config namespace: Pulumi prefixes keys with the project name. */
@@ -242,7 +244,15 @@ const verificationSchema = z
 
 const stackConfigSchema = z
     .object({
-        platform: z.enum(["local", "kubernetes"]).default("local"),
+        /**
+         * "local": JVMs on this machine's loopback (the embedded stack). "kubernetes": rendered objects and Jobs.
+         * "hosts": processes on the machines named in `hosts`, reached over SSH (config/hostsConfig.ts).
+         */
+        platform: z.enum(["local", "kubernetes", "hosts"]).default("local"),
+        /** Platform "hosts": the machines, by name. */
+        hosts: hostsSchema.optional(),
+        /** Platform "hosts": which machine each name server, broker and proxy runs on. */
+        placement: placementSchema.optional(),
         /** Platform "kubernetes": namespaces, images, storage and resources (config/kubernetesConfig.ts). */
         kubernetes: kubernetesSchema.optional(),
         /** AWS: the backup bucket and isolated routing's weighted DNS (config/awsConfig.ts). */
@@ -552,7 +562,16 @@ export function kubernetesOf(cfg: StackConfig): KubernetesSpec {
 }
 
 /** The kubernetes block belongs to platform "kubernetes", and its limits must hold the configured heaps. */
-function platformProblems(cfg: StackConfig): string[] {
+function platformProblems(cfg: StackConfig, sshKey: SshKeyState): string[] {
+    if (cfg.platform === "hosts") {
+        return hostsPlatformProblems(cfg, sshKey);
+    }
+    const hostKeys = (["hosts", "placement"] as const).filter((k) => cfg[k] !== undefined);
+    if (hostKeys.length > 0) {
+        return hostKeys.map(
+            (k) => `${CONFIG_NAMESPACE}:${k}: only used with platform "hosts" (platform is "${cfg.platform}")`,
+        );
+    }
     if (cfg.platform !== "kubernetes") {
         return cfg.kubernetes
             ? [`${CONFIG_NAMESPACE}:kubernetes: only used with platform "kubernetes" (platform is "${cfg.platform}")`]
@@ -594,6 +613,90 @@ function platformProblems(cfg: StackConfig): string[] {
         }
     }
     return [...problems, ...kubernetesProblems(kubernetesOf(cfg), heaps, CONFIG_NAMESPACE)];
+}
+
+/** Whether the stack config holds the SSH private key, and whether it is a secret. */
+export type SshKeyState = "absent" | "secret" | "plain";
+
+/** Each colour's plan and the name servers', placed on the configured hosts; or the problems. Pure. */
+export function hostsPlacementOf(cfg: StackConfig): {
+    problems: string[];
+    nameServers?: ReturnType<typeof planNameServers>;
+    colours: Partial<Record<"blue" | "green", ReturnType<typeof planCluster>>>;
+    hostOf: HostOf;
+} {
+    const hosts = hostSpecs(cfg.hosts ?? {});
+    const placement = cfg.placement!;
+    const key = `${CONFIG_NAMESPACE}:placement`;
+    const ns = placeNameServers(placement.nameServers, hosts, `${key}.nameServers`);
+    const problems = [...ns.problems];
+    const colours: Partial<Record<"blue" | "green", ReturnType<typeof planCluster>>> = {};
+    let hostOf: HostOf = { ...ns.value?.hostOf };
+    for (const colour of ["blue", "green"] as const) {
+        const spec = cfg[colour];
+        const where = placement[colour];
+        if (!spec) {
+            if (where) {
+                problems.push(`${key}.green: there is no green cluster to place (green is not declared)`);
+            }
+            continue;
+        }
+        if (!where) {
+            problems.push(`${key}.${colour}: required on platform "hosts" while ${colour} is declared`);
+            continue;
+        }
+        if (!ns.value) {
+            continue;
+        }
+        const plan = planCluster(spec, basePortOf(cfg, colour), ns.value.nameServers);
+        const placed = placeCluster(plan, colourPlacement(where), hosts, `${key}.${colour}`);
+        problems.push(...placed.problems);
+        if (placed.value) {
+            colours[colour] = placed.value.plan;
+            hostOf = { ...hostOf, ...placed.value.hostOf };
+        }
+    }
+    if (problems.length === 0 && ns.value) {
+        problems.push(
+            ...hostPortCollisions(Object.values(colours), ns.value.nameServers, hostOf).map((p) => `${key}: ${p}`),
+        );
+    }
+    return { problems, nameServers: ns.value?.nameServers, colours, hostOf };
+}
+
+/** The hosts platform's rules: the machines and the key, and every process placed on a listed machine. */
+function hostsPlatformProblems(cfg: StackConfig, sshKey: SshKeyState): string[] {
+    const problems: string[] = [];
+    if (cfg.kubernetes) {
+        problems.push(`${CONFIG_NAMESPACE}:kubernetes: only used with platform "kubernetes" (platform is "hosts")`);
+    }
+    if (!cfg.hosts || Object.keys(cfg.hosts).length === 0) {
+        problems.push(`${CONFIG_NAMESPACE}:hosts: required on platform "hosts": list the machines, by name`);
+    }
+    if (!cfg.placement) {
+        problems.push(
+            `${CONFIG_NAMESPACE}:placement: required on platform "hosts": name the host of each name server and broker`,
+        );
+    }
+    if (problems.length > 0) {
+        return problems;
+    }
+    problems.push(
+        ...hostsProblems(cfg.hosts!, sshKey === "absent" ? undefined : sshKey === "secret", CONFIG_NAMESPACE),
+    );
+    if (cfg.routing === "isolated") {
+        problems.push(
+            `${CONFIG_NAMESPACE}:routing = "isolated": not available on platform "hosts" yet (each colour's own name ` +
+                `servers and the address server are placed on this machine and Kubernetes only); use "shared"`,
+        );
+    }
+    if (cfg.placement!.nameServers.length !== cfg.nameServer.count) {
+        problems.push(
+            `${CONFIG_NAMESPACE}:placement.nameServers lists ${cfg.placement!.nameServers.length} host(s) but ` +
+                `nameServer.count is ${cfg.nameServer.count}: list one host per name server`,
+        );
+    }
+    return [...problems, ...hostsPlacementOf(cfg).problems];
 }
 
 /** The AWS pieces' cross-key rules. */
@@ -642,8 +745,8 @@ function awsProblems(cfg: StackConfig): string[] {
 }
 
 /** Settings that only make sense together. */
-export function rolloutProblems(cfg: StackConfig): string[] {
-    const problems: string[] = [...platformProblems(cfg), ...isolatedProblems(cfg), ...awsProblems(cfg)];
+export function rolloutProblems(cfg: StackConfig, sshKey: SshKeyState = "absent"): string[] {
+    const problems: string[] = [...platformProblems(cfg, sshKey), ...isolatedProblems(cfg), ...awsProblems(cfg)];
     problems.push(...(cfg.strategy === "rolling" ? rollingProblems(cfg) : blueGreenProblems(cfg)));
     const names = cfg.topics.map((t) => t.name);
     const dup = names.find((n, i) => names.indexOf(n) !== i);
@@ -657,7 +760,10 @@ export function rolloutProblems(cfg: StackConfig): string[] {
  * Parses the raw stack config (as an object of key → parsed JSON value) into a
  * typed, defaulted StackConfig. Throws StackConfigError listing every problem.
  */
-export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
+export function parseStackConfig(withKey: Record<string, unknown>, sshKeyIsSecret = false): StackConfig {
+    // The SSH key is read by the program as a secret, never as part of the parsed config.
+    const { sshPrivateKey, ...raw } = withKey;
+    const sshKey: SshKeyState = sshPrivateKey === undefined ? "absent" : sshKeyIsSecret ? "secret" : "plain";
     const result = stackConfigSchema.safeParse(raw);
     if (!result.success) {
         throw new StackConfigError(result.error.issues.map((i) => describeIssue(raw, i)));
@@ -693,7 +799,7 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
             problems.push(role);
         }
     }
-    problems.push(...rolloutProblems(cfg));
+    problems.push(...rolloutProblems(cfg, sshKey));
     const nameServers = checkNameServerVersion(cfg);
     if (nameServers) {
         problems.push(nameServers);

@@ -4,7 +4,8 @@
  */
 import { z } from "zod";
 import type { BenchmarkResult } from "../domain/benchmarkSettings";
-import { benchmarkSettings, s3Target, serverRole } from "./sharedShapes";
+import { hostAccessInputs } from "./hostProcessContract";
+import { benchmarkSettings, s3Target, secretText, serverRole } from "./sharedShapes";
 
 export const BACKUP_TYPE = "rocketmq:local:Backup";
 
@@ -19,6 +20,8 @@ export const backupProcess = z.object({
     configPath: z.string().optional(),
     /** Its store when it is not `dir`/store (an adopted broker's storePathRootDir). */
     storeDir: z.string().optional(),
+    /** The machine holding its files when it is not this one (the hosts platform). */
+    host: hostAccessInputs.optional(),
 });
 export type BackupProcess = z.infer<typeof backupProcess>;
 
@@ -41,6 +44,8 @@ export const backupInputs = z.object({
     trigger: z.string(),
     /** Upload each backup here once taken. */
     s3: s3Target.optional(),
+    /** The stack's SSH private key (a Pulumi secret), for processes on hosts reached over SSH. */
+    privateKey: secretText.optional(),
 });
 export type BackupInputs = z.infer<typeof backupInputs>;
 

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import type { BenchmarkResult } from "../domain/benchmarkSettings";
 import { backupProcess } from "./backupContract";
-import { benchmarkSettings, groupRole } from "./sharedShapes";
+import { benchmarkSettings, groupRole, secretText } from "./sharedShapes";
 
 export const ROLL_PREFLIGHT_TYPE = "rocketmq:local:RollPreflight";
 
@@ -39,6 +39,8 @@ export const rollPreflightInputs = z.object({
     benchmark: benchmarkSettings.optional(),
     /** Filled in by check: "brokerName/brokerId" → the release it reports, for brokers not on targetVersion. */
     offTarget: z.record(z.string(), z.string()).optional(),
+    /** The stack's SSH private key (a Pulumi secret), for processes on hosts reached over SSH. */
+    privateKey: secretText.optional(),
 });
 export type RollPreflightInputs = z.infer<typeof rollPreflightInputs>;
 

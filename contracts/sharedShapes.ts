@@ -82,3 +82,16 @@ export const weight = z
 
 export const serverRole = z.enum(["namesrv", "broker", "proxy"]);
 export const groupRole = z.enum(["SYNC_MASTER", "ASYNC_MASTER"]);
+
+/**
+ * How the Pulumi engine hands a provider a secret value: an object marked with these two strings (the engine's
+ * wire format), so a provider that echoes it back in its outputs keeps it secret in state.
+ */
+export const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+/** A secret string input: the engine's secret wrapper, or a plain string (a test, or a preview's unwrapped value). */
+export const secretText = z.union([
+    z.string(),
+    z.object({ [SECRET_SIG_KEY]: z.literal(SECRET_SIG), value: z.string() }).transform((wrapped) => wrapped.value),
+]);

@@ -238,11 +238,16 @@ export function processPaths(
     processName: string,
     version: string,
 ): { release: string; active: string; store: string; logs: string } {
-    const data = `${host.dataRoot.replace(/\/+$/, "")}/${processName}`;
+    const data = processDir(host, processName);
     return {
         release: `${host.releaseRoot.replace(/\/+$/, "")}/rocketmq-${version}`,
         active: `${data}/rocketmq`,
         store: `${data}/store`,
         logs: `${data}/logs`,
     };
+}
+
+/** A process's own directory on its host: its config, store, logs and pid file. */
+export function processDir(host: Pick<HostSpec, "dataRoot">, processName: string): string {
+    return `${host.dataRoot.replace(/\/+$/, "")}/${processName}`;
 }

@@ -18,6 +18,7 @@ import { decodeInputs } from "../contracts/inputDecoding";
 import { runProducerBenchmark } from "../operations/benchmark";
 import type { BenchmarkResult } from "../domain/benchmarkSettings";
 import { resolveRuntime } from "../operations/maven";
+import { openProcessHostShells } from "./processHostShells";
 import type * as S3Upload from "../operations/s3Upload";
 import { changedKeys, ResourceHandler } from "./resourceHandler";
 
@@ -57,7 +58,9 @@ async function backUp(
             (await session.cluster()).filter((b) => b.cluster === clusterName),
         ),
     );
+    const shells = await openProcessHostShells(inputs.processes, inputs.privateKey);
     const { dir, manifest } = await takeBackup({
+        filesOf: shells.filesOf,
         extraFiles: {
             ...records.files,
             ...(baseline ? { "baseline.json": JSON.stringify(baseline, null, 2) + "\n" } : {}),
@@ -69,7 +72,7 @@ async function backUp(
         backupRoot,
         includeStore: inputs.includeStore,
         progress,
-    });
+    }).finally(() => shells.close());
     // The local copy is kept whatever happens here: a failed upload fails the backup and names where it is.
     // The AWS SDK loads only when a backup is uploaded.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -77,8 +80,9 @@ async function backUp(
     const upload = s3 && inputs.s3 ? await s3.uploadBackup(dir, inputs.s3, progress) : undefined;
     const pruned = pruneBackups(backupRoot, clusterName, inputs.retentionDays);
     return {
-        ...raw,
+        // The inputs as the engine sent them win: a secret stays in its wrapper, so state keeps it encrypted.
         ...inputs,
+        ...raw,
         backupId: manifest.backupId,
         backupDir: dir,
         fileCount: manifest.files.length,

@@ -21,7 +21,6 @@
  * - delete stops it, waits for it to exit and removes its directory.
  */
 import * as fs from "fs";
-import * as path from "path";
 import * as provider from "@pulumi/pulumi/provider";
 import { mustParseVersion } from "../domain/versions";
 import {
@@ -39,12 +38,9 @@ import { brokerConfigKeys, unknownKeys } from "../operations/configKeys";
 import { resolveRuntime } from "../operations/maven";
 import { brokerIsListed, mqadmin } from "../operations/mqadmin";
 import { parseClusterList } from "../domain/mqadminOutput";
-import { withAdminSession } from "../operations/adminSession";
-import { METADATA_FILE, readMetadataRecord } from "../operations/brokerMetadata";
-import { rollBroker } from "../operations/brokerTurn";
 import { decodeInputs } from "../contracts/inputDecoding";
 import { BrokerRollInputs, PROCESS_TYPE, processInputs, ProcessInputs } from "../contracts/processContract";
-import { engineLog } from "./engineLog";
+import { brokerRollTurn } from "./brokerRollTurn";
 import { changedKeys, HandlerContext, ResourceHandler } from "./resourceHandler";
 import { FIVE_X_NAME_SERVER_FLOOR, nameServerTakesBroker } from "../domain/compatibility";
 
@@ -93,7 +89,7 @@ function livePid(props: Record<string, unknown>): number | undefined {
 }
 
 /** A broker started without write permission: a master's restart is verified before it takes writes again. */
-function readOnly(inputs: ProcessInputs): ProcessInputs {
+export function readOnly<T extends { config: string }>(inputs: T): T {
     return { ...inputs, config: `${inputs.config.trimEnd()}\nbrokerPermission=4\n` };
 }
 
@@ -250,14 +246,8 @@ function stoppedOutputs(inputs: Record<string, unknown>): Record<string, unknown
     };
 }
 
-/** The metadata record of the pre-roll backup, with the file it came from. */
-function baselineOf(backupDir: string | undefined) {
-    const record = backupDir ? readMetadataRecord(backupDir) : undefined;
-    return record && { record, source: path.join(backupDir!, METADATA_FILE) };
-}
-
-/** A running broker's turn of the roll; its report lands in the outputs as `lastRoll`. */
-async function rollTurn(
+/** A running broker's turn of the roll on this machine. */
+function rollTurn(
     ctx: HandlerContext,
     oldDir: string,
     inputs: ProcessInputs,
@@ -267,44 +257,28 @@ async function rollTurn(
     // An interrupted run may have restarted it already, writable or (a master) read-only.
     const launch = runningLaunch(oldDir);
     const runsTarget = launch !== undefined && (launchedAs(launch, inputs) || launchedAs(launch, readOnly(inputs)));
-    let outs: Record<string, unknown> = runsTarget
-        ? {
-              ...inputs,
-              pid: launch.pid,
-              running: true,
-              startedAt: launch.startedAt,
-              stdoutLog: `${inputs.dir}/${STDOUT_LOG}`,
-              logDir: `${inputs.dir}/logs/rocketmqlogs`,
-          }
-        : {};
-    const report = await withAdminSession(reg.nameServers, ctx.progress, (session) =>
-        rollBroker(
-            session,
-            {
-                brokerName: reg.brokerName,
-                brokerId: reg.brokerId,
-                address: roll.address,
-                groupRole: roll.groupRole,
-                peers: roll.peers,
-                targetVersion: inputs.version,
-            },
-            roll.settings,
-            {
-                runsTarget,
-                stop: () => stop(ctx, oldDir, inputs.role),
-                start: async (withoutWrites) => {
-                    outs = { ...(await start(ctx, withoutWrites ? readOnly(inputs) : inputs)), config: inputs.config };
-                },
-                progress: ctx.progress,
-                note: (message) => engineLog(ctx.urn, message),
-            },
-            {
-                startedAt: launch ? Date.parse(launch.startedAt) : undefined,
-                baseline: baselineOf(roll.baselineDir),
-            },
-        ),
-    );
-    return { ...outs, lastRoll: report };
+    return brokerRollTurn(ctx, inputs.version, roll, reg, {
+        startedAt: launch?.startedAt,
+        resumed:
+            runsTarget && launch
+                ? {
+                      startedAt: launch.startedAt,
+                      outputs: {
+                          ...inputs,
+                          pid: launch.pid,
+                          running: true,
+                          startedAt: launch.startedAt,
+                          stdoutLog: `${inputs.dir}/${STDOUT_LOG}`,
+                          logDir: `${inputs.dir}/logs/rocketmqlogs`,
+                      },
+                  }
+                : undefined,
+        stop: () => stop(ctx, oldDir, inputs.role),
+        start: async (withoutWrites) => ({
+            ...(await start(ctx, withoutWrites ? readOnly(inputs) : inputs)),
+            config: inputs.config,
+        }),
+    });
 }
 
 export const processHandler: ResourceHandler = {

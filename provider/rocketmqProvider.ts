@@ -3,6 +3,8 @@ import { progressFor } from "./engineLog";
 import { HandlerContext, ResourceHandler, typeOfUrn } from "./resourceHandler";
 import { ADDRESS_SERVER_TYPE, METADATA_SYNC_TYPE } from "../contracts/addressServerContract";
 import { BACKUP_TYPE } from "../contracts/backupContract";
+import { SECRET_SIG, SECRET_SIG_KEY } from "../contracts/sharedShapes";
+import { HOST_INVENTORY_TYPE, HOST_PROCESS_TYPE } from "../contracts/hostProcessContract";
 import { PROCESS_TYPE } from "../contracts/processContract";
 import { ROLL_PREFLIGHT_TYPE } from "../contracts/rollPreflightContract";
 import { RUNTIME_TYPE } from "../contracts/runtimeContract";
@@ -10,6 +12,8 @@ import { DRAIN_CHECK_TYPE, TRAFFIC_TYPE } from "../contracts/trafficContract";
 import { VERIFICATION_TYPE } from "../contracts/verificationContract";
 import { addressServerHandler, metadataSyncHandler } from "./addressServerHandler";
 import { backupHandler } from "./backupHandler";
+import { hostInventoryHandler } from "./hostInventoryHandler";
+import { hostProcessHandler } from "./hostProcessHandler";
 import { processHandler } from "./processHandler";
 import { rollPreflightHandler } from "./rollPreflightHandler";
 import { runtimeHandler } from "./runtimeHandler";
@@ -29,6 +33,8 @@ const HANDLERS: Record<string, ResourceHandler> = {
     [ROLL_PREFLIGHT_TYPE]: rollPreflightHandler,
     [ADDRESS_SERVER_TYPE]: addressServerHandler,
     [METADATA_SYNC_TYPE]: metadataSyncHandler,
+    [HOST_INVENTORY_TYPE]: hostInventoryHandler,
+    [HOST_PROCESS_TYPE]: hostProcessHandler,
 };
 
 function contextFor(urn: string): HandlerContext {
@@ -42,6 +48,26 @@ function handlerFor(urn: string): ResourceHandler {
         throw new Error(`the rocketmq provider has no resource type ${type}`);
     }
     return handler;
+}
+
+/**
+ * The outputs with every input the engine sent as a secret put back in its wrapper: a handler that echoes its
+ * decoded inputs would otherwise hand the engine a secret (the SSH key) in plain text, and state would keep it so.
+ */
+export function keepSecrets(inputs: Record<string, unknown>, outs: Record<string, unknown>): Record<string, unknown> {
+    const kept = { ...outs };
+    for (const [key, value] of Object.entries(inputs)) {
+        if (isSecretWrapper(value)) {
+            kept[key] = value;
+        }
+    }
+    return kept;
+}
+
+function isSecretWrapper(value: unknown): boolean {
+    return (
+        typeof value === "object" && value !== null && (value as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG
+    );
 }
 
 /** The `rocketmq` resource provider: routes each CRUD call to its type's handler. */
@@ -67,7 +93,8 @@ export class RocketMQProvider implements provider.Provider {
     }
 
     async create(urn: string, inputs: Record<string, unknown>): Promise<provider.CreateResult> {
-        return handlerFor(urn).create(contextFor(urn), inputs);
+        const result = await handlerFor(urn).create(contextFor(urn), inputs);
+        return { ...result, outs: keepSecrets(inputs, result.outs ?? {}) };
     }
 
     async read(id: string, urn: string, props: Record<string, unknown>): Promise<provider.ReadResult> {
@@ -84,7 +111,8 @@ export class RocketMQProvider implements provider.Provider {
         if (!handler.update) {
             throw new Error(`${typeOfUrn(urn)} has no in-place update; its diff should have asked for a replace`);
         }
-        return handler.update(contextFor(urn), id, olds, news);
+        const result = await handler.update(contextFor(urn), id, olds, news);
+        return { ...result, outs: keepSecrets(news, result.outs ?? {}) };
     }
 
     async delete(id: string, urn: string, props: Record<string, unknown>): Promise<void> {

@@ -21,6 +21,7 @@
 import { withAdminSession } from "../operations/adminSession";
 import { engineLog } from "./engineLog";
 import { adminRecords, pruneBackups, takeBackup } from "../operations/backup";
+import { openProcessHostShells } from "./processHostShells";
 import { decodeInputs } from "../contracts/inputDecoding";
 import { ROLL_PREFLIGHT_TYPE, rollPreflightInputs, RollPreflightInputs } from "../contracts/rollPreflightContract";
 import { runProducerBenchmark } from "../operations/benchmark";
@@ -135,7 +136,9 @@ async function gate(
     for (const p of records.partial) {
         engineLog(ctx.urn, `backup: dead letters exported in part: ${p}`);
     }
+    const shells = await openProcessHostShells(inputs.processes, inputs.privateKey);
     const { dir, manifest } = await takeBackup({
+        filesOf: shells.filesOf,
         extraFiles: {
             ...records.files,
             ...(baseline ? { "baseline.json": JSON.stringify(baseline, null, 2) + "\n" } : {}),
@@ -147,7 +150,7 @@ async function gate(
         backupRoot: inputs.backupRoot,
         includeStore: inputs.includeStore,
         progress: ctx.progress,
-    });
+    }).finally(() => shells.close());
     pruneBackups(inputs.backupRoot, inputs.clusterName, inputs.retentionDays);
     return {
         ...inputs,

@@ -170,6 +170,13 @@ export interface MetadataSyncOptions {
 export interface ClusterPlatform {
     /** How clients and brokers reach each planned piece on this platform. */
     readonly addressing: Addressing;
+    /**
+     * A colour's plan as this platform runs it: unchanged on loopback and Kubernetes; on machines, each broker and
+     * proxy at its host's address and ports (the placement was checked at preview, so this does not fail).
+     */
+    placeCluster(plan: ClusterPlan): ClusterPlan;
+    /** A set of name servers as this platform runs them, placed like {@link placeCluster}. */
+    placeNameServers(plans: readonly NameServerPlan[], setName: string): readonly NameServerPlan[];
     nameServer(ns: NameServerPlan, ctx: NameServerContext): pulumi.Resource;
     broker(broker: BrokerPlan, ctx: PieceContext): pulumi.Resource;
     proxy(proxy: ProxyPlan, ctx: PieceContext): pulumi.Resource;

@@ -162,6 +162,15 @@ export interface KubernetesPlatformArgs {
 /** The ClusterPlatform that declares Kubernetes objects. */
 export class KubernetesPlatform implements ClusterPlatform {
     readonly addressing;
+
+    /** Each piece already has its stable DNS name. */
+    placeCluster(plan: ClusterPlan): ClusterPlan {
+        return plan;
+    }
+
+    placeNameServers(plans: readonly NameServerPlan[]): readonly NameServerPlan[] {
+        return plans;
+    }
     private readonly spec: KubernetesSpec;
     private readonly foundation: KubernetesFoundation;
     private readonly placement: Placement;

@@ -8,7 +8,13 @@ import {
     SMALL_STORE,
     StoreSizing,
 } from "../../../domain/serverConfig";
-import { LOOPBACK, type BrokerPlan, type NameServerPlan, type ProxyPlan } from "../../../domain/clusterPlan";
+import {
+    LOOPBACK,
+    type BrokerPlan,
+    type ClusterPlan,
+    type NameServerPlan,
+    type ProxyPlan,
+} from "../../../domain/clusterPlan";
 import type {
     AddressServerOptions,
     AddressServerPiece,
@@ -28,6 +34,7 @@ import type {
     VerificationPiece,
     RetirementGate,
 } from "../clusterPlatform";
+import type { BackupProcess } from "../../../contracts/backupContract";
 import { AddressServer, MetadataSync } from "./addressServerResources";
 import { ClusterBackup, ClusterVerification } from "./operationResources";
 import { RocketMQProcess } from "./processResource";
@@ -63,7 +70,16 @@ export class LocalPlatform implements ClusterPlatform {
     readonly addressing = LOOPBACK;
     private readonly runtimes = new Map<string, RocketMQRuntime>();
 
-    constructor(private readonly args: LocalPlatformArgs) {}
+    constructor(protected readonly args: LocalPlatformArgs) {}
+
+    /** Every process already has its own loopback port. */
+    placeCluster(plan: ClusterPlan): ClusterPlan {
+        return plan;
+    }
+
+    placeNameServers(plans: readonly NameServerPlan[], _setName: string): readonly NameServerPlan[] {
+        return plans;
+    }
 
     /** One Runtime per cluster (and one for the name servers), named after what uses it. */
     private runtimeFor(key: string, version: string, parent: pulumi.Resource): RocketMQRuntime {
@@ -74,6 +90,9 @@ export class LocalPlatform implements ClusterPlatform {
         }
         return rt;
     }
+
+    /** The SSH key processes on other machines are reached with; none on this machine alone. */
+    protected readonly privateKey: pulumi.Input<string> | undefined = undefined;
 
     private dir(ctx: { plan: { clusterName: string } }, name: string): string {
         return path.join(this.args.dataRoot, ctx.plan.clusterName, name);
@@ -105,6 +124,54 @@ export class LocalPlatform implements ClusterPlatform {
         );
     }
 
+    /** A broker's broker.conf, its store under `dir`: one rendering for every machine. */
+    protected brokerConfig(b: BrokerPlan, ctx: PieceContext, dir: string): string {
+        return brokerProperties({
+            version: mustParseVersion(ctx.spec.version),
+            clusterName: ctx.plan.clusterName,
+            brokerName: b.brokerName,
+            brokerId: b.brokerId,
+            role: b.role,
+            flushDiskType: ctx.spec.flushDiskType,
+            nameServers: ctx.plan.nameServers.map((n) => n.address),
+            port: b.port,
+            haPort: b.haPort,
+            storeDir: path.posix.join(dir, "store"),
+            store: this.args.store ?? SMALL_STORE,
+            autoCreateTopicEnable: false,
+            extra: ctx.spec.brokerConfig,
+        });
+    }
+
+    /** A broker serves once the name servers list it under its name and id. */
+    protected registrationOf(b: BrokerPlan, ctx: PieceContext) {
+        return { nameServers: ctx.plan.nameServerList, brokerName: b.brokerName, brokerId: b.brokerId };
+    }
+
+    /** A rolling cluster's broker: a restart of the running broker is its turn of the roll. */
+    protected rollOf(b: BrokerPlan, ctx: PieceContext) {
+        return ctx.roll
+            ? {
+                  groupRole: ctx.spec.brokerRole,
+                  address: b.address,
+                  peers: ctx.plan.brokers
+                      .filter((p) => p.brokerName === b.brokerName && p.brokerId !== b.brokerId)
+                      .map((p) => ({ brokerId: p.brokerId, address: p.address })),
+                  settings: ctx.roll,
+                  baselineDir: ctx.rollBaselineDir ?? "",
+              }
+            : undefined;
+    }
+
+    protected proxyConfig(p: ProxyPlan, ctx: PieceContext): string {
+        return proxyJson({
+            clusterName: ctx.plan.clusterName,
+            nameServers: ctx.plan.nameServers.map((n) => n.address),
+            remotingPort: p.remotingPort,
+            grpcPort: p.grpcPort,
+        });
+    }
+
     broker(b: BrokerPlan, ctx: PieceContext): pulumi.Resource {
         const dir = this.dir(ctx, b.name);
         return new RocketMQProcess(
@@ -113,35 +180,11 @@ export class LocalPlatform implements ClusterPlatform {
                 role: "broker",
                 version: ctx.spec.version,
                 dir,
-                config: brokerProperties({
-                    version: mustParseVersion(ctx.spec.version),
-                    clusterName: ctx.plan.clusterName,
-                    brokerName: b.brokerName,
-                    brokerId: b.brokerId,
-                    role: b.role,
-                    flushDiskType: ctx.spec.flushDiskType,
-                    nameServers: ctx.plan.nameServers.map((n) => n.address),
-                    port: b.port,
-                    haPort: b.haPort,
-                    storeDir: path.join(dir, "store"),
-                    store: this.args.store ?? SMALL_STORE,
-                    autoCreateTopicEnable: false,
-                    extra: ctx.spec.brokerConfig,
-                }),
+                config: this.brokerConfig(b, ctx, dir),
                 servicePort: b.port,
                 heapMb: ctx.spec.heap.brokerMb,
-                registration: { nameServers: ctx.plan.nameServerList, brokerName: b.brokerName, brokerId: b.brokerId },
-                roll: ctx.roll
-                    ? {
-                          groupRole: ctx.spec.brokerRole,
-                          address: b.address,
-                          peers: ctx.plan.brokers
-                              .filter((p) => p.brokerName === b.brokerName && p.brokerId !== b.brokerId)
-                              .map((p) => ({ brokerId: p.brokerId, address: p.address })),
-                          settings: ctx.roll,
-                          baselineDir: ctx.rollBaselineDir ?? "",
-                      }
-                    : undefined,
+                registration: this.registrationOf(b, ctx),
+                roll: this.rollOf(b, ctx),
                 stopped: ctx.stopped,
             },
             this.opts(ctx),
@@ -155,12 +198,7 @@ export class LocalPlatform implements ClusterPlatform {
                 role: "proxy",
                 version: ctx.spec.version,
                 dir: this.dir(ctx, p.name),
-                config: proxyJson({
-                    clusterName: ctx.plan.clusterName,
-                    nameServers: ctx.plan.nameServers.map((n) => n.address),
-                    remotingPort: p.remotingPort,
-                    grpcPort: p.grpcPort,
-                }),
+                config: this.proxyConfig(p, ctx),
                 servicePort: p.grpcPort,
                 heapMb: ctx.spec.heap.proxyMb,
                 stopped: ctx.stopped,
@@ -170,7 +208,7 @@ export class LocalPlatform implements ClusterPlatform {
     }
 
     /** Every process of `cluster` with its directory, name servers first: what a backup copies. */
-    private processesOf(cluster: ClusterRef) {
+    protected processesOf(cluster: ClusterRef): BackupProcess[] {
         const { plan } = cluster;
         return [
             ...plan.nameServers.map((n) => ({
@@ -202,6 +240,7 @@ export class LocalPlatform implements ClusterPlatform {
                 benchmark: opts.benchmark,
                 trigger: opts.trigger,
                 s3: opts.s3,
+                privateKey: this.privateKey,
             },
             { parent: ctx.parent, dependsOn: ctx.dependsOn },
         );
@@ -358,6 +397,7 @@ export class LocalPlatform implements ClusterPlatform {
                 includeStore: opts.includeStore,
                 retentionDays: opts.retentionDays,
                 benchmark: opts.benchmark,
+                privateKey: this.privateKey,
             },
             { parent: ctx.parent, dependsOn: ctx.dependsOn },
         );

@@ -1,0 +1,216 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { BackupProcess } from "../../../contracts/backupContract";
+import type { HostAccessInputs } from "../../../contracts/hostProcessContract";
+import type { BrokerPlan, ClusterPlan, NameServerPlan, ProxyPlan } from "../../../domain/clusterPlan";
+import {
+    placeCluster,
+    placeNameServers,
+    processDir,
+    type ColourPlacement,
+    type HostSpec,
+} from "../../../domain/hostPlacement";
+import { mustParseVersion } from "../../../domain/versions";
+import { nameServerProperties } from "../../../domain/serverConfig";
+import type { ClusterRef, NameServerContext, PieceContext } from "../clusterPlatform";
+import { LocalPlatform } from "../local/localPlatform";
+import { HostInventory, HostProcess, type HostProcessArgs } from "./hostResources";
+
+/** One machine as the hosts platform reaches and uses it. */
+export interface HostMachine extends HostSpec {
+    /** The pinned host key's fingerprint; unset trusts the key offered. */
+    readonly hostKey?: string;
+    /** The JDK RocketMQ runs with; the first `java` on the host's PATH when unset. */
+    readonly javaHome?: string;
+    readonly processManager: "process" | "systemd";
+}
+
+/** Arguments of the {@link HostsPlatform}. */
+export interface HostsPlatformArgs {
+    /** The machines, by name. */
+    hosts: ReadonlyMap<string, HostMachine>;
+    /** Which hosts run the name servers, in order. */
+    nameServerHosts: readonly string[];
+    /** Each colour's placement, by cluster name. */
+    colours: ReadonlyMap<string, ColourPlacement>;
+    /** The stack's SSH private key, a Pulumi secret; absent when every host is local. */
+    privateKey?: pulumi.Output<string>;
+    /** This machine's directory for backups, reports and traffic snapshots (the operator's side). */
+    dataRoot: string;
+    /** The component every inventory check belongs to. */
+    parent?: pulumi.Resource;
+}
+
+/**
+ * RocketMQ on the operator's machines (platform "hosts"): each name server, broker and proxy on its host at
+ * RocketMQ's default ports, reached over SSH, started the runbook's way. Everything that talks to the cluster
+ * through its name servers (verification, traffic, the retirement gate) runs from this machine as on the local
+ * platform, which this extends: a broker's config, registration and roll are rendered by the same code.
+ */
+export class HostsPlatform extends LocalPlatform {
+    private inventory?: HostInventory;
+    protected override readonly privateKey: pulumi.Output<string> | undefined;
+
+    constructor(private readonly hostsArgs: HostsPlatformArgs) {
+        super({ dataRoot: hostsArgs.dataRoot });
+        this.privateKey = hostsArgs.privateKey;
+    }
+
+    private host(name: string): HostMachine {
+        const host = this.hostsArgs.hosts.get(name);
+        if (!host) {
+            throw new Error(`no host named ${name}: the stack config's placement was not checked`);
+        }
+        return host;
+    }
+
+    private access(name: string): HostAccessInputs {
+        const h = this.host(name);
+        return {
+            name: h.name,
+            address: h.address,
+            local: h.local,
+            sshPort: h.sshPort,
+            user: h.user,
+            hostKeyFingerprint: h.hostKey,
+        };
+    }
+
+    /** Every host checked once, before the first process on any of them; every process depends on it. */
+    private inventoryFor(parent: pulumi.Resource): HostInventory {
+        this.inventory ??= new HostInventory(
+            "hosts",
+            {
+                hosts: [...this.hostsArgs.hosts.keys()].map((name) => ({
+                    access: this.access(name),
+                    javaHome: this.host(name).javaHome,
+                })),
+                privateKey: this.privateKey,
+            },
+            { parent: this.hostsArgs.parent ?? parent },
+        );
+        return this.inventory;
+    }
+
+    /** The host each placed process runs on, by process name. */
+    private readonly hostOf = new Map<string, string>();
+
+    private hostOfProcess(processName: string): string {
+        const host = this.hostOf.get(processName);
+        if (host === undefined) {
+            throw new Error(`${processName} was declared before it was placed on a host`);
+        }
+        return host;
+    }
+
+    private placed<T extends { hostOf: Readonly<Record<string, string>> }>(p: { value?: T; problems: string[] }): T {
+        if (!p.value) {
+            throw new Error(`the placement was not checked at preview: ${p.problems.join("; ")}`);
+        }
+        for (const [process, host] of Object.entries(p.value.hostOf)) {
+            this.hostOf.set(process, host);
+        }
+        return p.value;
+    }
+
+    override placeCluster(plan: ClusterPlan): ClusterPlan {
+        const where = this.hostsArgs.colours.get(plan.clusterName);
+        if (!where) {
+            throw new Error(`cluster ${plan.clusterName} has no placement: the stack config was not checked`);
+        }
+        return this.placed(placeCluster(plan, where, this.hostsArgs.hosts, `placement of ${plan.clusterName}`)).plan;
+    }
+
+    override placeNameServers(_plans: readonly NameServerPlan[], setName: string): readonly NameServerPlan[] {
+        return this.placed(
+            placeNameServers(this.hostsArgs.nameServerHosts, this.hostsArgs.hosts, "placement.nameServers", setName),
+        ).nameServers;
+    }
+
+    /** What every process on a host shares: where it is, how it is reached and run. */
+    private onHost(hostName: string, processName: string) {
+        const h = this.host(hostName);
+        return {
+            host: this.access(hostName),
+            privateKey: this.privateKey,
+            releaseRoot: h.releaseRoot,
+            dir: processDir(h, processName),
+            javaHome: h.javaHome,
+            manager: h.processManager,
+        };
+    }
+
+    /** One server on its host, behind the check of every host. */
+    private process(
+        name: string,
+        what: Omit<HostProcessArgs, "name" | keyof ReturnType<HostsPlatform["onHost"]> | "config"> & {
+            config: (dir: string) => string;
+        },
+        parent: pulumi.Resource,
+        dependsOn: pulumi.Input<pulumi.Resource>[],
+    ): HostProcess {
+        const on = this.onHost(this.hostOfProcess(name), name);
+        return new HostProcess(
+            name,
+            { ...what, name, ...on, config: what.config(on.dir) },
+            { parent, dependsOn: [this.inventoryFor(parent), ...dependsOn] },
+        );
+    }
+
+    override nameServer(ns: NameServerPlan, ctx: NameServerContext): pulumi.Resource {
+        const config = nameServerProperties({ version: mustParseVersion(ctx.version), port: ns.port });
+        return this.process(
+            ns.name,
+            { role: "namesrv", version: ctx.version, config: () => config, servicePort: ns.port, heapMb: ctx.heapMb },
+            ctx.parent,
+            ctx.dependsOn,
+        );
+    }
+
+    override broker(b: BrokerPlan, ctx: PieceContext): pulumi.Resource {
+        return this.process(
+            b.name,
+            {
+                role: "broker",
+                version: ctx.spec.version,
+                config: (dir) => this.brokerConfig(b, ctx, dir),
+                servicePort: b.port,
+                heapMb: ctx.spec.heap.brokerMb,
+                registration: this.registrationOf(b, ctx),
+                roll: this.rollOf(b, ctx),
+                stopped: ctx.stopped,
+            },
+            ctx.parent,
+            ctx.dependsOn,
+        );
+    }
+
+    override proxy(p: ProxyPlan, ctx: PieceContext): pulumi.Resource {
+        return this.process(
+            p.name,
+            {
+                role: "proxy",
+                version: ctx.spec.version,
+                config: () => this.proxyConfig(p, ctx),
+                servicePort: p.grpcPort,
+                heapMb: ctx.spec.heap.proxyMb,
+                stopped: ctx.stopped,
+            },
+            ctx.parent,
+            ctx.dependsOn,
+        );
+    }
+
+    /** Each process's files on its own host, for the backup to fetch over SSH. */
+    protected override processesOf(cluster: ClusterRef): BackupProcess[] {
+        const { plan } = cluster;
+        const placed = [
+            ...plan.nameServers.map((n) => ({ name: n.name, role: "namesrv" as const })),
+            ...plan.brokers.map((b) => ({ name: b.name, role: "broker" as const })),
+            ...plan.proxies.map((p) => ({ name: p.name, role: "proxy" as const })),
+        ];
+        return placed.map((p) => {
+            const on = this.onHost(this.hostOfProcess(p.name), p.name);
+            return { name: p.name, role: p.role, dir: on.dir, host: on.host };
+        });
+    }
+}

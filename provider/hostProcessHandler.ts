@@ -1,0 +1,283 @@
+/**
+ * rocketmq:hosts:Process: one RocketMQ server on a machine of the hosts platform, reached over SSH.
+ *
+ * - create copies the release to the host once (checked), points the process's link at it, writes its config and
+ *   starts it the runbook's way, returning once it serves (a broker: once the name servers list it);
+ * - read and diff look at the live process on its host, so one that died shows as an update and `pulumi up`
+ *   starts it again on its old store;
+ * - update restarts it in place with the new release or config; a running broker with `roll` set goes through
+ *   its turn of the roll (provider/brokerRollTurn.ts), the same gates as on this machine;
+ * - delete stops it by its pid and removes its directory; the release stays for the host's other processes.
+ *
+ * The SSH key arrives as the engine's secret wrapper and goes back into the outputs in that wrapper, so state
+ * holds it encrypted; the decoded key lives only in this process's memory.
+ */
+import * as path from "path";
+import * as provider from "@pulumi/pulumi/provider";
+import { configHash, launchedAs, type LaunchRecord } from "../operations/launcher";
+import { checkJava, installRelease, pointLink, releaseDir } from "../operations/hostRelease";
+import {
+    ACTIVE_RELEASE_LINK,
+    HOST_STDOUT_LOG,
+    hostRunningPid,
+    startOnHost,
+    stopOnHost,
+    type HostProcessSpec,
+} from "../operations/hostProcess";
+import { openHostShell, shellQuote, type HostAccess, type HostShell } from "../operations/hostShell";
+import { resolveRuntime } from "../operations/maven";
+import { brokerIsListed } from "../operations/mqadmin";
+import { decodeInputs } from "../contracts/inputDecoding";
+import {
+    HOST_PROCESS_TYPE,
+    hostProcessInputs,
+    type HostAccessInputs,
+    type HostProcessInputs,
+} from "../contracts/hostProcessContract";
+import { brokerRollTurn } from "./brokerRollTurn";
+import { readOnly } from "./processHandler";
+import { changedKeys, type HandlerContext, type ResourceHandler } from "./resourceHandler";
+
+/** Inputs whose change restarts the process in place. */
+const RESTART_KEYS = [
+    "version",
+    "config",
+    "servicePort",
+    "heapMb",
+    "registration",
+    "stopped",
+    "javaHome",
+    "manager",
+] as const;
+/** Inputs whose change makes it another process altogether: another directory, or another machine. */
+const REPLACE_KEYS = ["role", "dir", "host"] as const;
+
+const START_TIMEOUT_MS = { namesrv: 120_000, broker: 240_000, proxy: 180_000 } as const;
+/** What the process was started with, beside its pid file on the host. */
+const HOST_LAUNCH_FILE = "launch.json";
+
+/** How to reach the process's host. */
+export function hostAccessOf(host: HostAccessInputs, privateKey: string | undefined): HostAccess {
+    return { ...host, privateKey };
+}
+
+/** The process as operations/hostProcess.ts runs it, on a host whose Java is `javaMajor`. Pure. */
+export function hostProcessSpec(inputs: HostProcessInputs, javaMajor: number): HostProcessSpec {
+    return {
+        role: inputs.role,
+        name: inputs.name,
+        dir: inputs.dir,
+        address: inputs.host.address,
+        servicePort: inputs.servicePort,
+        heapMb: inputs.heapMb,
+        javaHome: inputs.javaHome,
+        javaMajor,
+        manager: inputs.manager,
+    };
+}
+
+async function withShell<T>(inputs: HostProcessInputs, fn: (shell: HostShell) => Promise<T>): Promise<T> {
+    const shell = await openHostShell(hostAccessOf(inputs.host, inputs.privateKey));
+    try {
+        return await fn(shell);
+    } finally {
+        await shell.close().catch(() => undefined);
+    }
+}
+
+/** The launch record of the process running in `dir` on its host, when it is the one started there. */
+async function hostLaunch(shell: HostShell, dir: string): Promise<LaunchRecord | undefined> {
+    const pid = await hostRunningPid(shell, dir);
+    if (pid === undefined) {
+        return undefined;
+    }
+    const r = await shell.run(`cat ${shellQuote(path.posix.join(dir, HOST_LAUNCH_FILE))}`);
+    try {
+        const record = JSON.parse(r.stdout) as LaunchRecord;
+        return record.pid === pid ? record : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
+/** The outputs of a process that runs as `pid` since `startedAt`, beside the inputs exactly as the engine sent them. */
+function runningOutputs(
+    raw: Record<string, unknown>,
+    inputs: HostProcessInputs,
+    pid: number,
+    startedAt: string,
+): Record<string, unknown> {
+    return {
+        ...raw,
+        pid,
+        running: true,
+        startedAt,
+        release: releaseDir(inputs.releaseRoot, inputs.version),
+        stdoutLog: path.posix.join(inputs.dir, HOST_STDOUT_LOG),
+    };
+}
+
+function stoppedOutputs(raw: Record<string, unknown>, inputs: HostProcessInputs): Record<string, unknown> {
+    return { ...runningOutputs(raw, inputs, 0, ""), running: false };
+}
+
+/**
+ * Starts the process on its host: the release copied there once, the process's link pointed at it, the config
+ * written, then the start. Resolves with its outputs once it serves.
+ */
+async function start(
+    ctx: HandlerContext,
+    shell: HostShell,
+    raw: Record<string, unknown>,
+    inputs: HostProcessInputs,
+): Promise<Record<string, unknown>> {
+    const label = `${inputs.role} ${inputs.name} on host ${inputs.host.name}`;
+    const runtime = await resolveRuntime(inputs.version, ctx.progress);
+    const javaMajor = await checkJava(shell, inputs.javaHome);
+    const release = await installRelease(shell, runtime, inputs.releaseRoot, (sent, total) =>
+        ctx.progress(`${label}: copying RocketMQ ${inputs.version} (${Math.round((100 * sent) / total)}%)`),
+    );
+    await shell.mustRun(`mkdir -p ${shellQuote(inputs.dir)}`);
+    await pointLink(shell, path.posix.join(inputs.dir, ACTIVE_RELEASE_LINK), release.dir);
+    const reg = inputs.registration;
+    const began = Date.now();
+    const timer = setInterval(() => {
+        const waited = Math.round((Date.now() - began) / 1000);
+        const what = reg ? `${reg.brokerName}/${reg.brokerId} to register` : `port ${inputs.servicePort}`;
+        ctx.progress(`starting ${label}: waiting for ${what} (${waited}s)`);
+    }, 2000);
+    try {
+        const pid = await startOnHost(shell, hostProcessSpec(inputs, javaMajor), {
+            config: inputs.config,
+            timeoutMs: START_TIMEOUT_MS[inputs.role],
+            readyWhen: reg ? () => brokerIsListed(runtime, reg.nameServers, reg.brokerName, reg.brokerId) : undefined,
+        });
+        const startedAt = new Date().toISOString();
+        const record: LaunchRecord = {
+            pid,
+            version: inputs.version,
+            heapMb: inputs.heapMb,
+            servicePort: inputs.servicePort,
+            configSha256: configHash(inputs.config),
+            startedAt,
+        };
+        await shell.mustRun(`cat > ${shellQuote(path.posix.join(inputs.dir, HOST_LAUNCH_FILE))}`, {
+            stdin: `${JSON.stringify(record)}\n`,
+        });
+        return runningOutputs(raw, inputs, pid, startedAt);
+    } finally {
+        clearInterval(timer);
+    }
+}
+
+async function stop(ctx: HandlerContext, shell: HostShell, inputs: HostProcessInputs): Promise<void> {
+    ctx.progress(`stopping ${inputs.role} ${inputs.name} on host ${inputs.host.name}`);
+    await stopOnHost(shell, { dir: inputs.dir, manager: inputs.manager, name: inputs.name });
+}
+
+/** Input problems, each naming the property. Pure. */
+export function hostProcessInputFailures(news: Record<string, unknown>): provider.CheckFailure[] {
+    const parsed = hostProcessInputs.safeParse(news);
+    if (parsed.success) {
+        const failures: provider.CheckFailure[] = [];
+        if (!parsed.data.dir.startsWith("/")) {
+            failures.push({
+                property: "dir",
+                reason: `dir must be an absolute path on the host, got ${parsed.data.dir}`,
+            });
+        }
+        if (!parsed.data.host.local && parsed.data.privateKey === undefined) {
+            failures.push({
+                property: "privateKey",
+                reason: `host ${parsed.data.host.name} is reached over SSH: set the stack's sshPrivateKey`,
+            });
+        }
+        return failures;
+    }
+    // At preview an input may still be unknown; the engine leaves it out and the `up` checks it again.
+    return parsed.error.issues
+        .filter((i) => news[String(i.path[0])] !== undefined)
+        .map((i) => ({ property: i.path.join("."), reason: i.message }));
+}
+
+export const hostProcessHandler: ResourceHandler = {
+    async check(_ctx, news) {
+        return { inputs: news, failures: hostProcessInputFailures(news) };
+    },
+
+    async diff(_ctx, olds, news) {
+        const replaces = changedKeys(olds, news, REPLACE_KEYS);
+        const restarts = changedKeys(olds, news, RESTART_KEYS);
+        const old = decodeInputs(HOST_PROCESS_TYPE, hostProcessInputs, olds);
+        const running = (await withShell(old, (shell) => hostRunningPid(shell, old.dir))) !== undefined;
+        const wrongState = news.stopped === true ? running : !running;
+        return {
+            changes: replaces.length > 0 || restarts.length > 0 || wrongState,
+            replaces,
+            // The same ports and store cannot be held by two processes at once.
+            deleteBeforeReplace: true,
+        };
+    },
+
+    async create(ctx, raw) {
+        const inputs = decodeInputs(HOST_PROCESS_TYPE, hostProcessInputs, raw);
+        const outs =
+            inputs.stopped === true
+                ? stoppedOutputs(raw, inputs)
+                : await withShell(inputs, (shell) => start(ctx, shell, raw, inputs));
+        return { id: `${inputs.host.name}:${inputs.dir}`, outs };
+    },
+
+    async read(_ctx, id, props) {
+        const inputs = decodeInputs(HOST_PROCESS_TYPE, hostProcessInputs, props);
+        const pid = await withShell(inputs, (shell) => hostRunningPid(shell, inputs.dir));
+        // Still declared, no longer running: record that, so the next `up` starts it again.
+        return { id, props: { ...props, pid: pid ?? 0, running: pid !== undefined } };
+    },
+
+    async update(ctx, _id, olds, raw) {
+        const inputs = decodeInputs(HOST_PROCESS_TYPE, hostProcessInputs, raw);
+        const old = decodeInputs(HOST_PROCESS_TYPE, hostProcessInputs, olds);
+        return withShell(inputs, async (shell) => {
+            const launch = await hostLaunch(shell, old.dir);
+            const wasRunning = (await hostRunningPid(shell, old.dir)) !== undefined;
+            if (wasRunning && inputs.roll && inputs.registration && inputs.stopped !== true) {
+                const runsTarget =
+                    launch !== undefined && (launchedAs(launch, inputs) || launchedAs(launch, readOnly(inputs)));
+                const outs = await brokerRollTurn(ctx, inputs.version, inputs.roll, inputs.registration, {
+                    startedAt: launch?.startedAt,
+                    resumed:
+                        runsTarget && launch
+                            ? {
+                                  startedAt: launch.startedAt,
+                                  outputs: runningOutputs(raw, inputs, launch.pid, launch.startedAt),
+                              }
+                            : undefined,
+                    stop: () => stop(ctx, shell, old),
+                    start: async (withoutWrites) => ({
+                        ...(await start(ctx, shell, raw, withoutWrites ? readOnly(inputs) : inputs)),
+                        config: raw.config,
+                    }),
+                });
+                return { outs };
+            }
+            if (wasRunning) {
+                await stop(ctx, shell, old);
+            }
+            if (inputs.stopped === true) {
+                return { outs: stoppedOutputs(raw, inputs) };
+            }
+            const outs = await start(ctx, shell, raw, inputs);
+            // A broker restarted after it died keeps the report of its last turn of a roll.
+            return { outs: olds.lastRoll ? { ...outs, lastRoll: olds.lastRoll } : outs };
+        });
+    },
+
+    async delete(ctx, _id, props) {
+        const inputs = decodeInputs(HOST_PROCESS_TYPE, hostProcessInputs, props);
+        await withShell(inputs, async (shell) => {
+            await stop(ctx, shell, inputs);
+            await shell.mustRun(`rm -rf ${shellQuote(inputs.dir)}`);
+        });
+    },
+};

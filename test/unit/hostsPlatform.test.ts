@@ -1,0 +1,192 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import * as pulumi from "@pulumi/pulumi";
+import { parseStackConfig, StackConfigError } from "../../config/stackConfig";
+import { installMocks, registered, resolved, runProgram, settled } from "./mocks";
+
+const NS = "rocketmq-upgrade";
+const HOSTS = {
+    ns1: { address: "10.0.0.11" },
+    ns2: { address: "10.0.0.12" },
+    b1: { address: "10.0.0.21" },
+    b2: { address: "10.0.0.22" },
+    b3: { address: "10.0.0.23" },
+    b4: { address: "10.0.0.24", processManager: "systemd" },
+};
+const PLACEMENT = {
+    nameServers: ["ns1", "ns2"],
+    blue: { brokers: { "a-0": "b1", "a-1": "b2", "b-0": "b3", "b-1": "b4" } },
+};
+const RAW = {
+    platform: "hosts",
+    hosts: HOSTS,
+    placement: PLACEMENT,
+    blue: { version: "4.9.7", clusterName: "blue" },
+    sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nunit\n-----END OPENSSH PRIVATE KEY-----\n",
+};
+
+function problemsOf(raw: Record<string, unknown>, secret = true): string[] {
+    try {
+        parseStackConfig(raw, secret);
+    } catch (e) {
+        assert.ok(e instanceof StackConfigError, String(e));
+        return e.problems;
+    }
+    return [];
+}
+
+describe("platform hosts: the stack config", () => {
+    it("takes six machines, two name servers and a 2M-2S blue, with the key as a secret", () => {
+        const cfg = parseStackConfig(RAW, true);
+        assert.strictEqual(cfg.platform, "hosts");
+        assert.ok(!("sshPrivateKey" in cfg), "the key must not be part of the parsed config");
+    });
+
+    it("takes Pulumi.hosts-example.yaml as shipped, once the key is set as a secret", () => {
+        const file = path.resolve(__dirname, "..", "..", "Pulumi.hosts-example.yaml");
+        const doc = yaml.load(fs.readFileSync(file, "utf8")) as { config: Record<string, unknown> };
+        const raw = Object.fromEntries(Object.entries(doc.config).map(([k, v]) => [k.replace(`${NS}:`, ""), v]));
+        const cfg = parseStackConfig({ ...raw, sshPrivateKey: RAW.sshPrivateKey }, true);
+        assert.strictEqual(cfg.platform, "hosts");
+        assert.strictEqual(Object.keys(cfg.hosts ?? {}).length, 6);
+        assert.deepStrictEqual(problemsOf(raw), [
+            `${NS}:sshPrivateKey is not set: hosts ns1, ns2, broker1, broker2, broker3, broker4 are reached over ` +
+                "SSH; set it with `pulumi config set --secret sshPrivateKey < key-file`",
+        ]);
+    });
+
+    it("refuses the key missing or in plain text, naming the key and the hosts that need it", () => {
+        const { sshPrivateKey: _key, ...withoutKey } = RAW;
+        assert.deepStrictEqual(problemsOf(withoutKey), [
+            `${NS}:sshPrivateKey is not set: hosts ns1, ns2, b1, b2, b3, b4 are reached over SSH; set it with ` +
+                "`pulumi config set --secret sshPrivateKey < key-file`",
+        ]);
+        assert.deepStrictEqual(problemsOf(RAW, false), [
+            `${NS}:sshPrivateKey is stored in plain text: set it again with \`pulumi config set --secret\`, so it ` +
+                "is encrypted in the stack's config and state",
+        ]);
+    });
+
+    it("refuses a placement on an unknown host, a count mismatch, isolated routing and stray keys, naming each", () => {
+        assert.deepStrictEqual(
+            problemsOf({
+                ...RAW,
+                routing: "isolated",
+                placement: {
+                    ...PLACEMENT,
+                    nameServers: ["ns1"],
+                    blue: { brokers: { ...PLACEMENT.blue.brokers, "b-1": "vm9" } },
+                },
+            }),
+            [
+                `${NS}:routing = "isolated": not available on platform "hosts" yet (each colour's own name servers ` +
+                    `and the address server are placed on this machine and Kubernetes only); use "shared"`,
+                `${NS}:placement.nameServers lists 1 host(s) but nameServer.count is 2: list one host per name server`,
+                `${NS}:placement.blue.brokers.b-1 = "vm9": no host of that name (hosts: ns1, ns2, b1, b2, b3, b4)`,
+            ],
+        );
+        assert.deepStrictEqual(problemsOf({ blue: RAW.blue, hosts: HOSTS }), [
+            `${NS}:hosts: only used with platform "hosts" (platform is "local")`,
+        ]);
+        assert.deepStrictEqual(problemsOf({ ...RAW, placement: undefined }), [
+            `${NS}:placement: required on platform "hosts": name the host of each name server and broker`,
+        ]);
+    });
+
+    it("refuses a master and its slave on one machine", () => {
+        assert.deepStrictEqual(
+            problemsOf({
+                ...RAW,
+                placement: { ...PLACEMENT, blue: { brokers: { ...PLACEMENT.blue.brokers, "a-1": "b1" } } },
+            }),
+            [
+                `${NS}:placement.blue.brokers: a-0 and a-1 are all on host b1: a group's master and slaves must be on ` +
+                    "different hosts, or one machine's failure takes every copy of their messages",
+            ],
+        );
+    });
+});
+
+describe("platform hosts: the program (Pulumi mocks)", () => {
+    before(installMocks);
+
+    function config(): Record<string, string> {
+        const { sshPrivateKey, ...rest } = RAW;
+        return {
+            ...Object.fromEntries(
+                Object.entries(rest).map(([k, v]) => [`${NS}:${k}`, typeof v === "string" ? v : JSON.stringify(v)]),
+            ),
+            [`${NS}:sshPrivateKey`]: sshPrivateKey,
+        };
+    }
+
+    it("places every process on its host at RocketMQ's default ports, each behind one check of every host", async () => {
+        process.env.PULUMI_CONFIG_SECRET_KEYS = JSON.stringify([`${NS}:sshPrivateKey`]);
+        try {
+            const program = runProgram(config());
+            assert.strictEqual(
+                await resolved(program.nameServers as pulumi.Output<string>),
+                "10.0.0.11:9876;10.0.0.12:9876",
+            );
+            await settled();
+        } finally {
+            delete process.env.PULUMI_CONFIG_SECRET_KEYS;
+        }
+        const processes = registered.filter((r) => r.type === "rocketmq:hosts:Process");
+        assert.deepStrictEqual(
+            [...processes]
+                .sort((x, y) => x.name.localeCompare(y.name))
+                .map((p) => [
+                    p.name,
+                    (p.inputs.host as { name: string }).name,
+                    p.inputs.servicePort,
+                    p.inputs.dir,
+                    p.inputs.manager,
+                ]),
+            [
+                ["blue-broker-a-0", "b1", 10911, "/data/rocketmq/blue-broker-a-0", "process"],
+                ["blue-broker-a-1", "b2", 10911, "/data/rocketmq/blue-broker-a-1", "process"],
+                ["blue-broker-b-0", "b3", 10911, "/data/rocketmq/blue-broker-b-0", "process"],
+                ["blue-broker-b-1", "b4", 10911, "/data/rocketmq/blue-broker-b-1", "systemd"],
+                ["namesrv-0", "ns1", 9876, "/data/rocketmq/namesrv-0", "process"],
+                ["namesrv-1", "ns2", 9876, "/data/rocketmq/namesrv-1", "process"],
+            ],
+        );
+        assert.strictEqual(registered.filter((r) => r.type === "rocketmq:local:Process").length, 0);
+        const broker = processes.find((p) => p.name === "blue-broker-b-1")!;
+        assert.match(String(broker.inputs.config), /^namesrvAddr=10\.0\.0\.11:9876;10\.0\.0\.12:9876$/m);
+        assert.match(String(broker.inputs.config), /^storePathRootDir=\/data\/rocketmq\/blue-broker-b-1\/store$/m);
+        assert.match(String(broker.inputs.config), /^listenPort=10911$/m);
+
+        const inventory = registered.filter((r) => r.type === "rocketmq:hosts:Inventory");
+        assert.strictEqual(inventory.length, 1);
+        const checked = (inventory[0].inputs.hosts as { access: { name: string; address: string } }[]).map(
+            (h) => `${h.access.name}=${h.access.address}`,
+        );
+        assert.deepStrictEqual(checked, [
+            "ns1=10.0.0.11",
+            "ns2=10.0.0.12",
+            "b1=10.0.0.21",
+            "b2=10.0.0.22",
+            "b3=10.0.0.23",
+            "b4=10.0.0.24",
+        ]);
+        // The backup fetches each process's files from its own host.
+        const backup = registered.find((r) => r.type === "rocketmq:local:Backup")!;
+        assert.deepStrictEqual(
+            (backup.inputs.processes as { name: string; host?: { name: string } }[]).map(
+                (p) => `${p.name}@${p.host?.name}`,
+            ),
+            [
+                "namesrv-0@ns1",
+                "namesrv-1@ns2",
+                "blue-broker-a-0@b1",
+                "blue-broker-a-1@b2",
+                "blue-broker-b-0@b3",
+                "blue-broker-b-1@b4",
+            ],
+        );
+    });
+});
