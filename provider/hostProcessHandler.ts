@@ -6,7 +6,8 @@
  * - read and diff look at the live process on its host, so one that died shows as an update and `pulumi up`
  *   starts it again on its old store;
  * - update restarts it in place with the new release or config; a running broker with `roll` set goes through
- *   its turn of the roll (provider/brokerRollTurn.ts), the same gates as on this machine;
+ *   its turn of the roll (provider/brokerRollTurn.ts), and a name server waits for its brokers to register again
+ *   and never drops below 5.1 under 5.x brokers (provider/nameServerRestart.ts): the same gates as on this machine;
  * - delete stops it by its pid and removes its directory; the release stays for the host's other processes.
  *
  * The SSH key arrives as the engine's secret wrapper and goes back into the outputs in that wrapper, so state
@@ -25,6 +26,7 @@ import {
     type HostProcessSpec,
 } from "../operations/hostProcess";
 import { openHostShell, shellQuote, type HostAccess, type HostShell } from "../operations/hostShell";
+import { brokerConfigKeys, unknownKeys } from "../operations/configKeys";
 import { resolveRuntime } from "../operations/maven";
 import { brokerIsListed } from "../operations/mqadmin";
 import { decodeInputs } from "../contracts/inputDecoding";
@@ -35,6 +37,7 @@ import {
     type HostProcessInputs,
 } from "../contracts/hostProcessContract";
 import { brokerRollTurn } from "./brokerRollTurn";
+import { awaitReregistration, listedBrokers, nameServerDowngradeRefusal } from "./nameServerRestart";
 import { readOnly } from "./processHandler";
 import { changedKeys, type HandlerContext, type ResourceHandler } from "./resourceHandler";
 
@@ -201,8 +204,38 @@ export function hostProcessInputFailures(news: Record<string, unknown>): provide
 }
 
 export const hostProcessHandler: ResourceHandler = {
-    async check(_ctx, news) {
-        return { inputs: news, failures: hostProcessInputFailures(news) };
+    async check(ctx, news, olds) {
+        const failures = hostProcessInputFailures(news);
+        if (failures.length === 0 && news.role === "broker" && typeof news.config === "string") {
+            // At preview: a key the target release has no setter for would be silently ignored by the broker.
+            const runtime = await resolveRuntime(String(news.version), ctx.progress);
+            const unknown = unknownKeys(news.config, brokerConfigKeys(runtime));
+            if (unknown.length > 0) {
+                failures.push({
+                    property: "config",
+                    reason: `broker.conf key(s) ${unknown.join(", ")} are not known to RocketMQ ${runtime.version.text}`,
+                });
+            }
+        }
+        if (
+            failures.length === 0 &&
+            news.role === "namesrv" &&
+            olds.version !== undefined &&
+            olds.version !== news.version
+        ) {
+            // At preview an input may still be unknown: the refusal is then left to the `up`'s own check.
+            const known = hostProcessInputs.safeParse(news);
+            const refusal = known.success
+                ? await nameServerDowngradeRefusal(
+                      known.data.version,
+                      `${known.data.host.address}:${known.data.servicePort}`,
+                  )
+                : undefined;
+            if (refusal) {
+                failures.push({ property: "version", reason: refusal });
+            }
+        }
+        return { inputs: news, failures };
     },
 
     async diff(_ctx, olds, news) {
@@ -261,6 +294,11 @@ export const hostProcessHandler: ResourceHandler = {
                 });
                 return { outs };
             }
+            const address = `${inputs.host.address}:${inputs.servicePort}`;
+            const before =
+                wasRunning && inputs.role === "namesrv"
+                    ? await listedBrokers(inputs.version, address)
+                    : new Set<string>();
             if (wasRunning) {
                 await stop(ctx, shell, old);
             }
@@ -268,6 +306,9 @@ export const hostProcessHandler: ResourceHandler = {
                 return { outs: stoppedOutputs(raw, inputs) };
             }
             const outs = await start(ctx, shell, raw, inputs);
+            if (before.size > 0) {
+                await awaitReregistration(ctx, inputs.version, address, before);
+            }
             // A broker restarted after it died keeps the report of its last turn of a roll.
             return { outs: olds.lastRoll ? { ...outs, lastRoll: olds.lastRoll } : outs };
         });

@@ -22,10 +22,8 @@
  */
 import * as fs from "fs";
 import * as provider from "@pulumi/pulumi/provider";
-import { mustParseVersion } from "../domain/versions";
 import {
     launchedAs,
-    portAccepts,
     portIsFree,
     runningLaunch,
     runningPid,
@@ -36,13 +34,12 @@ import {
 } from "../operations/launcher";
 import { brokerConfigKeys, unknownKeys } from "../operations/configKeys";
 import { resolveRuntime } from "../operations/maven";
-import { brokerIsListed, mqadmin } from "../operations/mqadmin";
-import { parseClusterList } from "../domain/mqadminOutput";
+import { brokerIsListed } from "../operations/mqadmin";
 import { decodeInputs } from "../contracts/inputDecoding";
 import { BrokerRollInputs, PROCESS_TYPE, processInputs, ProcessInputs } from "../contracts/processContract";
 import { brokerRollTurn } from "./brokerRollTurn";
+import { awaitReregistration, listedBrokers, nameServerDowngradeRefusal } from "./nameServerRestart";
 import { changedKeys, HandlerContext, ResourceHandler } from "./resourceHandler";
-import { FIVE_X_NAME_SERVER_FLOOR, nameServerTakesBroker } from "../domain/compatibility";
 
 const ROLES: readonly ServerRole[] = ["namesrv", "broker", "proxy"];
 /** Inputs whose change restarts the process in place. */
@@ -51,8 +48,6 @@ const RESTART_KEYS = ["version", "config", "servicePort", "heapMb", "registratio
 const REPLACE_KEYS = ["role", "dir"] as const;
 
 const START_TIMEOUT_MS: Record<ServerRole, number> = { namesrv: 120_000, broker: 240_000, proxy: 180_000 };
-/** Brokers re-register every 30 s; a restarted name server gets two rounds and some slack. */
-const REREGISTRATION_TIMEOUT_MS = 90_000;
 
 /** Input problems, each naming the property. Pure. */
 export function processInputFailures(news: Record<string, unknown>): provider.CheckFailure[] {
@@ -166,70 +161,6 @@ async function startOnce(ctx: HandlerContext, inputs: ProcessInputs): Promise<Re
     }
 }
 
-/** `brokerName/brokerId` of every broker a name server lists; empty if it does not answer. */
-async function listedBrokers(inputs: ProcessInputs): Promise<Set<string>> {
-    const runtime = await resolveRuntime(inputs.version);
-    try {
-        const out = await mqadmin(runtime, ["clusterList", "-n", `127.0.0.1:${inputs.servicePort}`], {
-            timeoutMs: 30_000,
-        });
-        return new Set(parseClusterList(out).map((r) => `${r.brokerName}/${r.brokerId}`));
-    } catch {
-        return new Set();
-    }
-}
-
-/**
- * Why this name server must not move to `inputs.version`: it would drop
- * below 5.1 while 5.x brokers are registered with it. Undefined when the move
- * is fine or the name server does not answer (nothing registered to lose).
- */
-async function nameServerDowngradeRefusal(inputs: ProcessInputs): Promise<string | undefined> {
-    if (nameServerTakesBroker(mustParseVersion(inputs.version), mustParseVersion(FIVE_X_NAME_SERVER_FLOOR))) {
-        return undefined;
-    }
-    if (!(await portAccepts(inputs.servicePort))) {
-        return undefined;
-    }
-    const runtime = await resolveRuntime(inputs.version);
-    const rows = await mqadmin(runtime, ["clusterList", "-n", `127.0.0.1:${inputs.servicePort}`], {
-        timeoutMs: 30_000,
-    })
-        .then(parseClusterList)
-        .catch(() => []);
-    const fiveX = rows.filter((r) => /^V5_/.test(r.version)).map((r) => `${r.brokerName}/${r.brokerId} (${r.version})`);
-    if (fiveX.length === 0) {
-        return undefined;
-    }
-    return (
-        `name servers below ${FIVE_X_NAME_SERVER_FLOOR} cannot take 5.x brokers, and ${fiveX.join(", ")} still run 5.x; ` +
-        `keep rocketmq-upgrade:nameServer.version at its current release until every broker runs ${inputs.version}, ` +
-        `then lower it in a later update`
-    );
-}
-
-async function awaitReregistration(ctx: HandlerContext, inputs: ProcessInputs, expected: Set<string>): Promise<void> {
-    const began = Date.now();
-    for (;;) {
-        const listed = await listedBrokers(inputs);
-        const missing = [...expected].filter((b) => !listed.has(b));
-        if (missing.length === 0) {
-            return;
-        }
-        const waited = Math.round((Date.now() - began) / 1000);
-        if (Date.now() - began > REREGISTRATION_TIMEOUT_MS) {
-            throw new Error(
-                `name server on port ${inputs.servicePort} restarted, but after ${waited}s these brokers have not ` +
-                    `registered with it again: ${missing.join(", ")}. It serves, with incomplete routes; check the brokers' logs.`,
-            );
-        }
-        ctx.progress(
-            `name server ${inputs.servicePort}: waiting for ${missing.length} broker(s) to re-register (${waited}s)`,
-        );
-        await new Promise((r) => setTimeout(r, 3000));
-    }
-}
-
 async function stop(ctx: HandlerContext, dir: string, role: string): Promise<void> {
     ctx.progress(`stopping ${role} in ${dir}`);
     await stopServer(dir);
@@ -298,7 +229,9 @@ export const processHandler: ResourceHandler = {
         if (failures.length === 0 && news.role === "namesrv" && olds.version !== news.version) {
             // At preview an input may still be unknown: the refusal is then left to the `up`'s own check.
             const known = processInputs.safeParse(news);
-            const refusal = known.success ? await nameServerDowngradeRefusal(known.data) : undefined;
+            const refusal = known.success
+                ? await nameServerDowngradeRefusal(known.data.version, `127.0.0.1:${known.data.servicePort}`)
+                : undefined;
             if (refusal) {
                 failures.push({ property: "version", reason: refusal });
             }
@@ -342,7 +275,10 @@ export const processHandler: ResourceHandler = {
         if (wasRunning && inputs.roll && inputs.registration && inputs.stopped !== true) {
             return { outs: await rollTurn(ctx, String(olds.dir), inputs, inputs.roll, inputs.registration) };
         }
-        const before = wasRunning && inputs.role === "namesrv" ? await listedBrokers(inputs) : new Set<string>();
+        const before =
+            wasRunning && inputs.role === "namesrv"
+                ? await listedBrokers(inputs.version, `127.0.0.1:${inputs.servicePort}`)
+                : new Set<string>();
         if (wasRunning) {
             await stop(ctx, String(olds.dir), inputs.role);
         }
@@ -351,7 +287,7 @@ export const processHandler: ResourceHandler = {
         }
         const outs = await start(ctx, inputs);
         if (before.size > 0) {
-            await awaitReregistration(ctx, inputs, before);
+            await awaitReregistration(ctx, inputs.version, `127.0.0.1:${inputs.servicePort}`, before);
         }
         // A broker restarted after it died keeps the report of its last turn of a roll.
         return { outs: olds.lastRoll ? { ...outs, lastRoll: olds.lastRoll } : outs };
