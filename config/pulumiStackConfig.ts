@@ -1,8 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_NAMESPACE, parseStackConfig, rawConfigFromAll, StackConfig, StackConfigError } from "./stackConfig";
 
-/** Whether the engine marked a config key secret: it lists them for the program in this variable, as JSON. */
+/**
+ * Whether the engine marked a config key secret. The SDK keeps that list where its own (internal) `isConfigSecret`
+ * reads it, for a CLI run and for the Automation API's inline programs alike; the environment variable the CLI sets
+ * is the fallback should that function ever move.
+ */
 function configKeyIsSecret(key: string): boolean {
+    const isConfigSecret: unknown = Reflect.get(pulumi.runtime, "isConfigSecret");
+    if (typeof isConfigSecret === "function") {
+        return Boolean(isConfigSecret(key));
+    }
     try {
         const keys: unknown = JSON.parse(process.env.PULUMI_CONFIG_SECRET_KEYS ?? "[]");
         return Array.isArray(keys) && keys.includes(key);

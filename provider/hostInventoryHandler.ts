@@ -36,7 +36,8 @@ export const hostInventoryHandler: ResourceHandler = {
             return { inputs: news };
         }
         const failures: provider.CheckFailure[] = hostProblems(await readiness(ctx, parsed.data)).map((reason) => ({
-            property: "hosts",
+            // No property: the engine would print the whole inventory before the reason.
+            property: "",
             reason,
         }));
         return { inputs: news, failures };

@@ -137,9 +137,15 @@ async function start(
     const label = `${inputs.role} ${inputs.name} on host ${inputs.host.name}`;
     const runtime = await resolveRuntime(inputs.version, ctx.progress);
     const javaMajor = await checkJava(shell, inputs.javaHome);
-    const release = await installRelease(shell, runtime, inputs.releaseRoot, (sent, total) =>
-        ctx.progress(`${label}: copying RocketMQ ${inputs.version} (${Math.round((100 * sent) / total)}%)`),
-    );
+    let shown = -1;
+    const release = await installRelease(shell, runtime, inputs.releaseRoot, (sent, total) => {
+        // One line per tenth of the archive: the copy reports every chunk.
+        const tenth = Math.floor((10 * sent) / total);
+        if (tenth !== shown) {
+            shown = tenth;
+            ctx.progress(`${label}: copying RocketMQ ${inputs.version} (${tenth * 10}%)`);
+        }
+    });
     await shell.mustRun(`mkdir -p ${shellQuote(inputs.dir)}`);
     await pointLink(shell, path.posix.join(inputs.dir, ACTIVE_RELEASE_LINK), release.dir);
     const reg = inputs.registration;

@@ -123,17 +123,12 @@ describe("platform hosts: the program (Pulumi mocks)", () => {
     }
 
     it("places every process on its host at RocketMQ's default ports, each behind one check of every host", async () => {
-        process.env.PULUMI_CONFIG_SECRET_KEYS = JSON.stringify([`${NS}:sshPrivateKey`]);
-        try {
-            const program = runProgram(config());
-            assert.strictEqual(
-                await resolved(program.nameServers as pulumi.Output<string>),
-                "10.0.0.11:9876;10.0.0.12:9876",
-            );
-            await settled();
-        } finally {
-            delete process.env.PULUMI_CONFIG_SECRET_KEYS;
-        }
+        const program = runProgram(config(), [`${NS}:sshPrivateKey`]);
+        assert.strictEqual(
+            await resolved(program.nameServers as pulumi.Output<string>),
+            "10.0.0.11:9876;10.0.0.12:9876",
+        );
+        await settled();
         const processes = registered.filter((r) => r.type === "rocketmq:hosts:Process");
         assert.deepStrictEqual(
             [...processes]
@@ -159,6 +154,11 @@ describe("platform hosts: the program (Pulumi mocks)", () => {
         assert.match(String(broker.inputs.config), /^namesrvAddr=10\.0\.0\.11:9876;10\.0\.0\.12:9876$/m);
         assert.match(String(broker.inputs.config), /^storePathRootDir=\/data\/rocketmq\/blue-broker-b-1\/store$/m);
         assert.match(String(broker.inputs.config), /^listenPort=10911$/m);
+        // Clients and its slave reach it at its host's address, never loopback.
+        assert.match(String(broker.inputs.config), /^brokerIP1=10\.0\.0\.24$/m);
+        assert.doesNotMatch(String(broker.inputs.config), /127\.0\.0\.1/);
+        const nameServer = processes.find((p) => p.name === "namesrv-0")!;
+        assert.strictEqual(String(nameServer.inputs.config).trim(), "listenPort=9876");
 
         const inventory = registered.filter((r) => r.type === "rocketmq:hosts:Inventory");
         assert.strictEqual(inventory.length, 1);

@@ -44,10 +44,10 @@ export async function installMocks(): Promise<void> {
     );
 }
 
-/** Loads index.ts afresh with `config` as the stack config. */
-export function runProgram(config: Record<string, string>): Record<string, unknown> {
+/** Loads index.ts afresh with `config` as the stack config, the keys in `secretKeys` marked secret as the engine does. */
+export function runProgram(config: Record<string, string>, secretKeys: string[] = []): Record<string, unknown> {
     registered.length = 0;
-    pulumi.runtime.setAllConfig(config);
+    pulumi.runtime.setAllConfig(config, secretKeys);
     const root = path.resolve(__dirname, "..", "..");
     for (const key of Object.keys(require.cache)) {
         if (

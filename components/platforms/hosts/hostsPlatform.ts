@@ -156,8 +156,14 @@ export class HostsPlatform extends LocalPlatform {
         );
     }
 
+    /** A broker on a machine is reached at its host's address. */
+    protected override advertisedHost(b: BrokerPlan): string {
+        return this.host(this.hostOfProcess(b.name)).address;
+    }
+
     override nameServer(ns: NameServerPlan, ctx: NameServerContext): pulumi.Resource {
-        const config = nameServerProperties({ version: mustParseVersion(ctx.version), port: ns.port });
+        // Clients and brokers on other machines reach it: it listens on every interface, as on the runbook's VMs.
+        const config = nameServerProperties({ version: mustParseVersion(ctx.version), port: ns.port, bindAll: true });
         return this.process(
             ns.name,
             { role: "namesrv", version: ctx.version, config: () => config, servicePort: ns.port, heapMb: ctx.heapMb },

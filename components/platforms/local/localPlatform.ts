@@ -139,8 +139,14 @@ export class LocalPlatform implements ClusterPlatform {
             storeDir: path.posix.join(dir, "store"),
             store: this.args.store ?? SMALL_STORE,
             autoCreateTopicEnable: false,
+            advertisedHost: this.advertisedHost(b),
             extra: ctx.spec.brokerConfig,
         });
+    }
+
+    /** The address a broker gives clients and its slaves; undefined keeps loopback, where every broker is here. */
+    protected advertisedHost(_b: BrokerPlan): string | undefined {
+        return undefined;
     }
 
     /** A broker serves once the name servers list it under its name and id. */
