@@ -106,16 +106,16 @@ export async function takeBackup(req: BackupRequest): Promise<{ dir: string; man
             commands.map(async ([file, args]) => {
                 fs.writeFileSync(
                     path.join(work, file),
-                    await mqadmin(req.runtime, args, { timeoutMs: 120_000, attempts: 3 }),
+                    await mqadmin(req.runtime, args, { timeoutMs: 120_000, attempts: 5 }),
                 );
             }),
         );
         if (hasExportMetadata(req.runtime.version)) {
             const n = ["-n", req.nameServers, "-c", req.clusterName];
             await mqadmin(req.runtime, ["exportMetadata", ...n, "-s", "-f", path.join(work, "cluster")], {
-                attempts: 3,
+                attempts: 5,
             });
-            await mqadmin(req.runtime, ["exportConfigs", ...n, "-f", path.join(work, "cluster")], { attempts: 3 });
+            await mqadmin(req.runtime, ["exportConfigs", ...n, "-f", path.join(work, "cluster")], { attempts: 5 });
         }
         for (const p of req.processes) {
             const files = (req.filesOf ?? (() => localFiles))(p);

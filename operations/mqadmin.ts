@@ -74,7 +74,8 @@ export async function mqadmin(
             if (attempt >= (opts.attempts ?? 1) || !transientRemotingFailure((err as Error).message)) {
                 throw err;
             }
-            await new Promise((r) => setTimeout(r, 2000));
+            // A machine busy enough to miss mqadmin's 3 s answer window is often busy for a while: back off.
+            await new Promise((r) => setTimeout(r, Math.min(2000 * 2 ** (attempt - 1), 16_000)));
         }
     }
 }
