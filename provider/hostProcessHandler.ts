@@ -37,7 +37,7 @@ import {
     type HostProcessInputs,
 } from "../contracts/hostProcessContract";
 import { brokerRollTurn } from "./brokerRollTurn";
-import { awaitReregistration, listedBrokers, nameServerDowngradeRefusal } from "./nameServerRestart";
+import { awaitReregistration, downgradeFailures, listedBrokers } from "./nameServerRestart";
 import { readOnly } from "./processHandler";
 import { changedKeys, type HandlerContext, type ResourceHandler } from "./resourceHandler";
 
@@ -231,14 +231,9 @@ export const hostProcessHandler: ResourceHandler = {
         ) {
             // At preview an input may still be unknown: the refusal is then left to the `up`'s own check.
             const known = hostProcessInputs.safeParse(news);
-            const refusal = known.success
-                ? await nameServerDowngradeRefusal(
-                      known.data.version,
-                      `${known.data.host.address}:${known.data.servicePort}`,
-                  )
-                : undefined;
-            if (refusal) {
-                failures.push({ property: "version", reason: refusal });
+            if (known.success) {
+                const address = `${known.data.host.address}:${known.data.servicePort}`;
+                failures.push(...(await downgradeFailures(known.data.version, address)));
             }
         }
         return { inputs: news, failures };

@@ -80,3 +80,12 @@ export async function awaitReregistration(
         await new Promise((r) => setTimeout(r, 3000));
     }
 }
+
+/** The preview's refusal of a name server's move to `version`, as a check failure on `version`; none when it may move. */
+export async function downgradeFailures(
+    version: string,
+    address: string,
+): Promise<{ property: string; reason: string }[]> {
+    const refusal = await nameServerDowngradeRefusal(version, address);
+    return refusal ? [{ property: "version", reason: refusal }] : [];
+}

@@ -38,7 +38,7 @@ import { brokerIsListed } from "../operations/mqadmin";
 import { decodeInputs } from "../contracts/inputDecoding";
 import { BrokerRollInputs, PROCESS_TYPE, processInputs, ProcessInputs } from "../contracts/processContract";
 import { brokerRollTurn } from "./brokerRollTurn";
-import { awaitReregistration, listedBrokers, nameServerDowngradeRefusal } from "./nameServerRestart";
+import { awaitReregistration, downgradeFailures, listedBrokers } from "./nameServerRestart";
 import { changedKeys, HandlerContext, ResourceHandler } from "./resourceHandler";
 
 const ROLES: readonly ServerRole[] = ["namesrv", "broker", "proxy"];
@@ -229,11 +229,8 @@ export const processHandler: ResourceHandler = {
         if (failures.length === 0 && news.role === "namesrv" && olds.version !== news.version) {
             // At preview an input may still be unknown: the refusal is then left to the `up`'s own check.
             const known = processInputs.safeParse(news);
-            const refusal = known.success
-                ? await nameServerDowngradeRefusal(known.data.version, `127.0.0.1:${known.data.servicePort}`)
-                : undefined;
-            if (refusal) {
-                failures.push({ property: "version", reason: refusal });
+            if (known.success) {
+                failures.push(...(await downgradeFailures(known.data.version, `127.0.0.1:${known.data.servicePort}`)));
             }
         }
         return { inputs: news, failures };
