@@ -90,7 +90,8 @@ export const colourPlacementSchema = z
 export const placementSchema = z
     .object({
         nameServers: z.array(hostName).min(1, { error: "list at least one host for the name servers" }),
-        blue: colourPlacementSchema,
+        /** Required unless blue.adopt names where the running brokers are. */
+        blue: colourPlacementSchema.optional(),
         green: colourPlacementSchema.optional(),
     })
     .strict();

@@ -12,7 +12,13 @@ import type { ClusterSpec } from "../domain/clusterSpec";
 import { compareVersions, isSupportedLine, parseVersion, RocketMQVersion } from "../domain/versions";
 import { RESERVED_BROKER_KEYS } from "../domain/serverConfig";
 import { clusterSpecProblem, planCluster, planNameServers, PORT_SPAN, proxyCount } from "../domain/clusterPlan";
-import { hostPortCollisions, placeCluster, placeNameServers, type HostOf } from "../domain/hostPlacement";
+import {
+    HOST_DEFAULT_PORTS,
+    hostPortCollisions,
+    placeCluster,
+    placeNameServers,
+    type HostOf,
+} from "../domain/hostPlacement";
 import {
     FIVE_X_NAME_SERVER_FLOOR,
     nameServerTakesBroker,
@@ -22,7 +28,7 @@ import {
 import { awsRegion, awsSchema, bucketName } from "./awsConfig";
 import { intRange } from "./configRules";
 import { recordType } from "../domain/dnsPlan";
-import { colourPlacement, hostSpecs, hostsProblems, hostsSchema, placementSchema } from "./hostsConfig";
+import { adoptSchema, colourPlacement, hostSpecs, hostsProblems, hostsSchema, placementSchema } from "./hostsConfig";
 import { defaultKubernetesSpec, kubernetesProblems, kubernetesSchema, KubernetesSpec } from "./kubernetesConfig";
 
 /** The config namespace: Pulumi prefixes keys with the project name. */
@@ -273,7 +279,8 @@ const stackConfigSchema = z
         routing: z.enum(["shared", "isolated"]).default("shared"),
         addressServer: addressServerSchema.optional(),
         nameServer: nameServerSchema.default({ count: 2, basePort: 19876, heapMb: 128 }),
-        blue: clusterSpecSchema,
+        /** The running cluster; on platform "hosts" it may be one started by hand, taken over with `adopt`. */
+        blue: clusterSpecSchema.extend({ adopt: adoptSchema.optional() }),
         /** The target cluster; leave it out when no upgrade is under way. */
         green: clusterSpecSchema.optional(),
         trafficWeight: weight.default(0),
@@ -566,7 +573,10 @@ function platformProblems(cfg: StackConfig, sshKey: SshKeyState): string[] {
     if (cfg.platform === "hosts") {
         return hostsPlatformProblems(cfg, sshKey);
     }
-    const hostKeys = (["hosts", "placement"] as const).filter((k) => cfg[k] !== undefined);
+    const hostKeys = [
+        ...(["hosts", "placement"] as const).filter((k) => cfg[k] !== undefined),
+        ...(cfg.blue.adopt ? ["blue.adopt"] : []),
+    ];
     if (hostKeys.length > 0) {
         return hostKeys.map(
             (k) => `${CONFIG_NAMESPACE}:${k}: only used with platform "hosts" (platform is "${cfg.platform}")`,
@@ -641,6 +651,15 @@ export function hostsPlacementOf(cfg: StackConfig): {
             }
             continue;
         }
+        if (colour === "blue" && cfg.blue.adopt) {
+            if (where) {
+                problems.push(
+                    `${key}.blue: leave it out when blue.adopt is set: the adopted brokers stay on the hosts ` +
+                        "blue.adopt.brokers names",
+                );
+            }
+            continue;
+        }
         if (!where) {
             problems.push(`${key}.${colour}: required on platform "hosts" while ${colour} is declared`);
             continue;
@@ -682,7 +701,13 @@ function hostsPlatformProblems(cfg: StackConfig, sshKey: SshKeyState): string[] 
         return problems;
     }
     problems.push(
-        ...hostsProblems(cfg.hosts!, sshKey === "absent" ? undefined : sshKey === "secret", CONFIG_NAMESPACE),
+        ...hostsProblems(
+            cfg.hosts!,
+            sshKey === "absent" ? undefined : sshKey === "secret",
+            CONFIG_NAMESPACE,
+            cfg.blue.adopt,
+        ),
+        ...adoptProblems(cfg),
     );
     if (cfg.routing === "isolated") {
         problems.push(
@@ -697,6 +722,44 @@ function hostsPlatformProblems(cfg: StackConfig, sshKey: SshKeyState): string[] 
         );
     }
     return [...problems, ...hostsPlacementOf(cfg).problems];
+}
+
+/**
+ * What adoption needs of the rest of the config: the rolling strategy (blue-green on an adopted cluster is not built
+ * yet), and the running name servers listed where placement.nameServers puts them, at RocketMQ's default port.
+ */
+function adoptProblems(cfg: StackConfig): string[] {
+    const adopt = cfg.blue.adopt;
+    if (!adopt) {
+        return [];
+    }
+    const key = `${CONFIG_NAMESPACE}:blue.adopt`;
+    const problems: string[] = [];
+    if (cfg.strategy !== "rolling") {
+        problems.push(
+            `${key}: needs strategy "rolling" (strategy is "${cfg.strategy}"): an adopted cluster is upgraded in ` +
+                "place; blue-green onto other hosts is not available for it yet",
+        );
+    }
+    const nsHosts = cfg.placement!.nameServers;
+    const port = HOST_DEFAULT_PORTS.nameServer;
+    if (adopt.nameServers.length !== nsHosts.length) {
+        problems.push(
+            `${key}.nameServers lists ${adopt.nameServers.length} name server(s) and placement.nameServers ` +
+                `${nsHosts.length}: list the running name servers, and their hosts in the same order`,
+        );
+    } else {
+        adopt.nameServers.forEach((entry, i) => {
+            const expected = `${cfg.hosts![nsHosts[i]]?.address}:${port}`;
+            if (entry !== expected) {
+                problems.push(
+                    `${key}.nameServers[${i}] = "${entry}": placement.nameServers[${i}] is host ${nsHosts[i]}, so ` +
+                        `it must be "${expected}" (running name servers are adopted at RocketMQ's default port)`,
+                );
+            }
+        });
+    }
+    return problems;
 }
 
 /** The AWS pieces' cross-key rules. */

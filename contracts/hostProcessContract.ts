@@ -72,6 +72,22 @@ export const hostProcessInputs = z.object({
     stopped: z.boolean().optional(),
     /** Brokers of a rolling-strategy cluster: a restart of the running broker is its turn of the roll. */
     roll: brokerRollInputs.optional(),
+    /**
+     * A process that ran before the stack existed (`blue.adopt`): the first `up` takes it over by its pid without a
+     * restart. Later restarts start it the tool's way in `dir`; a broker keeps the operator's broker.conf.
+     */
+    adopted: z
+        .object({
+            /** The pid the program's discovery found it running as. */
+            pid: z.number(),
+            /** The release the discovery read from its classpath: the takeover refuses another than `version`. */
+            runningVersion: z.string(),
+            /** Brokers: the broker.conf the operator declared, marked on the command line of later restarts. */
+            confPath: z.string().optional(),
+            /** Destroying the stack leaves the process running (the default for an adopted cluster). */
+            keepOnDestroy: z.boolean(),
+        })
+        .optional(),
 });
 export type HostProcessInputs = z.infer<typeof hostProcessInputs>;
 

@@ -6,7 +6,14 @@
  * decided, and tested, here.
  */
 import { posix } from "path";
+import type { BrokerPlan, BrokerRole, ClusterPlan, NameServerPlan } from "./clusterPlan";
 import { parseProperties } from "./serverConfig";
+
+/**
+ * The system property the tool adds when it restarts an adopted broker in its own directory: the broker.conf the
+ * operator declared, so the next preview still finds that broker by the path in the stack config.
+ */
+export const ADOPTED_FROM_PROPERTY = "-Drocketmq-upgrade.adoptedFrom=";
 
 /** A broker as `blue.adopt` declares it. */
 export interface DeclaredBroker {
@@ -24,6 +31,8 @@ export interface HostProcess {
     readonly pid: number;
     readonly cwd: string;
     readonly argv: readonly string[];
+    /** The home directory of the user it runs as: RocketMQ's default store is `<user.home>/store`. */
+    readonly home?: string;
 }
 
 /** What was read on one host: its processes, and each declared broker.conf (undefined when it could not be read). */
@@ -56,6 +65,10 @@ export interface AdoptedBroker {
     readonly releaseDir: string;
     /** broker.conf as read from the host, kept in state. */
     readonly conf: Readonly<Record<string, string>>;
+    /** The file's text as read, which later restarts start the broker with. */
+    readonly confText: string;
+    /** Where its store is: the conf's storePathRootDir, else `<user.home>/store` of the process. */
+    readonly storeRoot: string;
     readonly clusterName: string;
     readonly brokerName: string;
     readonly brokerId: number;
@@ -133,7 +146,9 @@ export function matchAdoption(
             return conf === undefined ? [] : [{ p, conf }];
         });
         const declaredConf = host?.realPaths?.[d.confPath] ?? posix.normalize(d.confPath);
-        const mine = brokers.filter((b) => b.conf === declaredConf);
+        const mine = brokers.filter(
+            (b) => b.conf === declaredConf || b.p.argv.includes(`${ADOPTED_FROM_PROPERTY}${d.confPath}`),
+        );
         if (mine.length !== 1) {
             const running = brokers.map((b) => `pid ${b.p.pid} with ${b.conf}`).join(", ") || "none";
             problems.push(
@@ -175,6 +190,14 @@ export function matchAdoption(
             problems.push(`${where}: it belongs to cluster ${r.cluster}, not ${clusterName}`);
             continue;
         }
+        const storeRoot = conf.storePathRootDir ?? homeOf(mine[0].p)?.concat("/store");
+        if (storeRoot === undefined) {
+            problems.push(
+                `${where}: broker.conf sets no storePathRootDir and pid ${mine[0].p.pid}'s home directory is unknown, ` +
+                    "so its store cannot be found; set storePathRootDir in the file to the store it uses",
+            );
+            continue;
+        }
         claimedAddresses.add(brokerAddress);
         adopted.push({
             key: d.key,
@@ -183,6 +206,8 @@ export function matchAdoption(
             confPath: d.confPath,
             releaseDir: d.releaseDir,
             conf,
+            confText: text,
+            storeRoot,
             clusterName: r.cluster,
             brokerName: r.brokerName,
             brokerId: r.brokerId,
@@ -201,4 +226,138 @@ export function matchAdoption(
         }
     }
     return { adopted: problems.length === 0 ? adopted : [], problems };
+}
+
+/** The JVM's user.home: its -Duser.home, else the home directory of the user it runs as. */
+function homeOf(p: HostProcess): string | undefined {
+    const flag = p.argv.find((a) => a.startsWith("-Duser.home="));
+    return flag !== undefined ? flag.slice("-Duser.home=".length) : p.home;
+}
+
+const NAMESRV_MAIN = "org.apache.rocketmq.namesrv.NamesrvStartup";
+
+/** A name server the first `up` takes over as it runs. */
+export interface AdoptedNameServer {
+    readonly key: string;
+    readonly host: string;
+    readonly port: number;
+    readonly pid: number;
+}
+
+/**
+ * Matches each `blue.adopt.nameServers` entry (`address:port`) to the host of that address and to the one name
+ * server process running there. `hostNames` are the hosts the placement puts the name servers on, in order: the
+ * entries must name the same machines in the same order, at RocketMQ's default port.
+ */
+export function matchAdoptedNameServers(
+    entries: readonly string[],
+    hostNames: readonly string[],
+    hostAddresses: ReadonlyMap<string, string>,
+    observed: ReadonlyMap<string, HostObservation>,
+    keyPrefix: string,
+    port: number,
+): { adopted: AdoptedNameServer[]; problems: string[] } {
+    const problems: string[] = [];
+    const adopted: AdoptedNameServer[] = [];
+    if (entries.length !== hostNames.length) {
+        problems.push(
+            `${keyPrefix} lists ${entries.length} name server(s) and placement.nameServers ${hostNames.length}: ` +
+                "list the same machines in the same order",
+        );
+    }
+    entries.forEach((entry, i) => {
+        const key = `${keyPrefix}[${i}] = "${entry}"`;
+        const [address, portText] = entry.split(":");
+        const host = hostNames[i];
+        if (host === undefined) {
+            return;
+        }
+        if (hostAddresses.get(host) !== address || Number(portText) !== port) {
+            problems.push(
+                `${key}: placement.nameServers[${i}] is host ${host} at ${hostAddresses.get(host) ?? "?"}:${port}; ` +
+                    "list the running name servers in placement order, at the port they listen on",
+            );
+            return;
+        }
+        const running = (observed.get(host)?.processes ?? []).filter((p) => p.argv.includes(NAMESRV_MAIN));
+        if (running.length !== 1) {
+            problems.push(
+                running.length === 0
+                    ? `${key}: no name server process runs on host ${host}`
+                    : `${key}: ${running.length} name server processes run on host ${host} ` +
+                          `(pids ${running.map((p) => p.pid).join(", ")}); cannot tell which to adopt`,
+            );
+            return;
+        }
+        adopted.push({ key, host, port, pid: running[0].pid });
+    });
+    return { adopted: problems.length === 0 ? adopted : [], problems };
+}
+
+/** The resource name of an adopted broker: its cluster, RocketMQ's brokerName and id, e.g. legacy-broker-a-1. */
+export function adoptedBrokerProcessName(clusterName: string, b: Pick<AdoptedBroker, "brokerName" | "brokerId">) {
+    return `${clusterName}-${b.brokerName}-${b.brokerId}`;
+}
+
+/**
+ * The cluster's plan as it runs: each adopted broker under its own brokerName and id, at the port its conf names,
+ * on its host; masters before their slaves, as the roll and the start order expect. No proxies: a 4.x cluster has
+ * none, and one the tool adds would need a host of its own.
+ */
+export function planAdoptedCluster(
+    clusterName: string,
+    version: string,
+    adopted: readonly AdoptedBroker[],
+    nameServers: readonly NameServerPlan[],
+): { plan: ClusterPlan; hostOf: Record<string, string> } {
+    const nsNames = nameServers.map((n) => n.name);
+    const ordered = [...adopted].sort((a, b) =>
+        a.brokerName === b.brokerName ? a.brokerId - b.brokerId : a.brokerName < b.brokerName ? -1 : 1,
+    );
+    const hostOf: Record<string, string> = {};
+    const brokers: BrokerPlan[] = ordered.map((b) => {
+        const name = adoptedBrokerProcessName(clusterName, b);
+        hostOf[name] = b.host;
+        const port = Number(b.conf.listenPort);
+        const master = adoptedBrokerProcessName(clusterName, { brokerName: b.brokerName, brokerId: 0 });
+        return {
+            name,
+            group: b.brokerName,
+            brokerName: b.brokerName,
+            brokerId: b.brokerId,
+            role: adoptedRole(b),
+            port,
+            haPort: b.conf.haListenPort !== undefined ? Number(b.conf.haListenPort) : port + 1,
+            address: b.address,
+            after: b.brokerId === 0 ? nsNames : [...nsNames, master],
+        };
+    });
+    return {
+        plan: {
+            clusterName,
+            version,
+            nameServers,
+            brokers,
+            proxies: [],
+            nameServerList: nameServers.map((n) => n.address).join(";"),
+        },
+        hostOf,
+    };
+}
+
+function adoptedRole(b: AdoptedBroker): BrokerRole {
+    const role = b.conf.brokerRole;
+    if (role === "SYNC_MASTER" || role === "ASYNC_MASTER" || role === "SLAVE") {
+        return role;
+    }
+    return b.brokerId === 0 ? "ASYNC_MASTER" : "SLAVE";
+}
+
+/**
+ * The broker.conf an adopted broker is restarted with: the operator's file as read, with its store pinned. A file
+ * that leaves storePathRootDir to the default would otherwise follow the tool's user.home to an empty store.
+ */
+export function adoptedBrokerConfig(b: Pick<AdoptedBroker, "confText" | "conf" | "storeRoot">): string {
+    const text = b.confText.endsWith("\n") ? b.confText : `${b.confText}\n`;
+    return "storePathRootDir" in parseProperties(b.confText) ? text : `${text}storePathRootDir=${b.storeRoot}\n`;
 }

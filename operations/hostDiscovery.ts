@@ -7,7 +7,8 @@ import type { HostObservation, HostProcess } from "../domain/adoptionMatch";
 import { shellQuote, type HostShell } from "./hostShell";
 
 /**
- * One line per Java process: pid, working directory and the NUL-separated command line in base64, tab-separated
+ * One line per Java process: pid, working directory, the NUL-separated command line in base64 and the home
+ * directory of the user it runs as, tab-separated
  * (a path or an argument may hold spaces; base64 holds neither tabs nor newlines). Processes that end while the
  * table is read are skipped.
  */
@@ -16,7 +17,8 @@ export const PROCESS_TABLE_COMMAND = [
     '  [ "$(cat "$d/comm" 2>/dev/null)" = java ] || continue',
     '  cwd=$(readlink "$d/cwd" 2>/dev/null) || continue',
     '  argv=$(base64 -w0 < "$d/cmdline" 2>/dev/null) || continue',
-    '  printf "%s\\t%s\\t%s\\n" "${d#/proc/}" "$cwd" "$argv"',
+    '  home=$(getent passwd "$(stat -c %u "$d" 2>/dev/null)" | cut -d: -f6)',
+    '  printf "%s\\t%s\\t%s\\t%s\\n" "${d#/proc/}" "$cwd" "$argv" "$home"',
     "done",
 ].join("\n");
 
@@ -26,7 +28,7 @@ export function parseProcessTable(text: string): HostProcess[] {
         .split("\n")
         .filter((line) => line.trim() !== "")
         .flatMap((line) => {
-            const [pidText, cwd, argv64] = line.split("\t");
+            const [pidText, cwd, argv64, home] = line.split("\t");
             const pid = Number(pidText);
             if (!Number.isInteger(pid) || cwd === undefined || argv64 === undefined) {
                 return [];
@@ -35,7 +37,7 @@ export function parseProcessTable(text: string): HostProcess[] {
             if (argv[argv.length - 1] === "") {
                 argv.pop();
             }
-            return [{ pid, cwd, argv }];
+            return [{ pid, cwd, argv, ...(home ? { home } : {}) }];
         });
 }
 

@@ -7,6 +7,7 @@
  * behind the roll's back. The command lines are pure functions, unit-tested word for word.
  */
 import * as path from "path";
+import { ADOPTED_FROM_PROPERTY } from "../domain/adoptionMatch";
 import { jdk17ModuleFlags } from "../domain/versions";
 import { HostError, shellQuote, type HostShell } from "./hostShell";
 import { javaCommand } from "./hostRelease";
@@ -37,6 +38,8 @@ export interface HostProcessSpec {
     /** The host's Java major version (hostRelease.checkJava). */
     readonly javaMajor: number;
     readonly manager: "process" | "systemd";
+    /** An adopted broker: the broker.conf the operator declared, marked on its command line for later discovery. */
+    readonly adoptedFrom?: string;
 }
 
 /** The path of a process's link to its active release. */
@@ -56,6 +59,7 @@ export function hostJavaArgs(spec: HostProcessSpec): string[] {
         ...(spec.javaMajor >= FIRST_MODULAR_JAVA ? jdk17ModuleFlags() : []),
         `-Duser.home=${spec.dir}`,
         `-Drocketmq.home.dir=${home}`,
+        ...(spec.adoptedFrom !== undefined ? [`${ADOPTED_FROM_PROPERTY}${spec.adoptedFrom}`] : []),
         "-cp",
         `${home}/lib/*`,
         MAIN_CLASS[spec.role],
@@ -132,12 +136,20 @@ export function stopCommands(spec: Pick<HostProcessSpec, "manager" | "name">, pi
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The pid in a process directory's pid file, when that process still runs and is the one started there. */
-export async function hostRunningPid(shell: HostShell, dir: string): Promise<number | undefined> {
+/**
+ * The pid in a process directory's pid file, when that process still runs and is the one started there: its command
+ * line holds `marker`, by default the directory the tool started it in. An adopted process, started by hand, is
+ * recognised by its main class instead.
+ */
+export async function hostRunningPid(
+    shell: HostShell,
+    dir: string,
+    marker = `-Duser.home=${dir}`,
+): Promise<number | undefined> {
     const q = shellQuote;
     const r = await shell.run(
         `pid=$(cat ${q(path.posix.join(dir, HOST_PID_FILE))} 2>/dev/null) && kill -0 "$pid" 2>/dev/null && ` +
-            `tr '\\0' ' ' < /proc/$pid/cmdline | grep -qF -- ${q(`-Duser.home=${dir}`)} && echo "$pid"`,
+            `tr '\\0' ' ' < /proc/$pid/cmdline | grep -qF -- ${q(marker)} && echo "$pid"`,
     );
     const pid = Number(r.stdout.trim());
     return r.code === 0 && Number.isInteger(pid) && pid > 0 ? pid : undefined;

@@ -10,22 +10,29 @@
  *   and never drops below 5.1 under 5.x brokers (provider/nameServerRestart.ts): the same gates as on this machine;
  * - delete stops it by its pid and removes its directory; the release stays for the host's other processes.
  *
+ * An adopted process (`adopted` set) is taken over on create by the pid the program's discovery found, without a
+ * restart: its pid and a launch record go into its directory, and it is recognised by its main class from then on.
+ * Its later restarts are the tool's own, in its directory; a broker keeps the operator's broker.conf, marked on its
+ * command line. Delete leaves it running unless the stack opted in.
+ *
  * The SSH key arrives as the engine's secret wrapper and goes back into the outputs in that wrapper, so state
  * holds it encrypted; the decoded key lives only in this process's memory.
  */
 import * as path from "path";
 import * as provider from "@pulumi/pulumi/provider";
-import { configHash, launchedAs, type LaunchRecord } from "../operations/launcher";
+import { configHash, launchedAs, MAIN_CLASS, type LaunchRecord } from "../operations/launcher";
 import { checkJava, installRelease, pointLink, releaseDir } from "../operations/hostRelease";
 import {
     ACTIVE_RELEASE_LINK,
+    configPathOf,
+    HOST_PID_FILE,
     HOST_STDOUT_LOG,
     hostRunningPid,
     startOnHost,
     stopOnHost,
     type HostProcessSpec,
 } from "../operations/hostProcess";
-import { openHostShell, shellQuote, type HostAccess, type HostShell } from "../operations/hostShell";
+import { HostError, openHostShell, shellQuote, type HostAccess, type HostShell } from "../operations/hostShell";
 import { brokerConfigKeys, unknownKeys } from "../operations/configKeys";
 import { resolveRuntime } from "../operations/maven";
 import { brokerIsListed } from "../operations/mqadmin";
@@ -76,7 +83,17 @@ export function hostProcessSpec(inputs: HostProcessInputs, javaMajor: number): H
         javaHome: inputs.javaHome,
         javaMajor,
         manager: inputs.manager,
+        adoptedFrom: inputs.adopted?.confPath,
     };
+}
+
+/** What the running process's command line holds: an adopted one, perhaps started by hand, its main class. Pure. */
+export function runningMarker(inputs: Pick<HostProcessInputs, "role" | "adopted">): string | undefined {
+    return inputs.adopted ? MAIN_CLASS[inputs.role] : undefined;
+}
+
+function runningPid(shell: HostShell, inputs: HostProcessInputs): Promise<number | undefined> {
+    return hostRunningPid(shell, inputs.dir, runningMarker(inputs));
 }
 
 async function withShell<T>(inputs: HostProcessInputs, fn: (shell: HostShell) => Promise<T>): Promise<T> {
@@ -88,13 +105,13 @@ async function withShell<T>(inputs: HostProcessInputs, fn: (shell: HostShell) =>
     }
 }
 
-/** The launch record of the process running in `dir` on its host, when it is the one started there. */
-async function hostLaunch(shell: HostShell, dir: string): Promise<LaunchRecord | undefined> {
-    const pid = await hostRunningPid(shell, dir);
+/** The launch record of the process running in its directory on its host, when it is the one started there. */
+async function hostLaunch(shell: HostShell, inputs: HostProcessInputs): Promise<LaunchRecord | undefined> {
+    const pid = await runningPid(shell, inputs);
     if (pid === undefined) {
         return undefined;
     }
-    const r = await shell.run(`cat ${shellQuote(path.posix.join(dir, HOST_LAUNCH_FILE))}`);
+    const r = await shell.run(`cat ${shellQuote(path.posix.join(inputs.dir, HOST_LAUNCH_FILE))}`);
     try {
         const record = JSON.parse(r.stdout) as LaunchRecord;
         return record.pid === pid ? record : undefined;
@@ -122,6 +139,21 @@ function runningOutputs(
 
 function stoppedOutputs(raw: Record<string, unknown>, inputs: HostProcessInputs): Record<string, unknown> {
     return { ...runningOutputs(raw, inputs, 0, ""), running: false };
+}
+
+/** What the process runs with, beside its pid file, for later runs to tell whether it is the one declared. */
+async function writeLaunch(shell: HostShell, inputs: HostProcessInputs, pid: number, startedAt: string): Promise<void> {
+    const record: LaunchRecord = {
+        pid,
+        version: inputs.version,
+        heapMb: inputs.heapMb,
+        servicePort: inputs.servicePort,
+        configSha256: configHash(inputs.config),
+        startedAt,
+    };
+    await shell.mustRun(`cat > ${shellQuote(path.posix.join(inputs.dir, HOST_LAUNCH_FILE))}`, {
+        stdin: `${JSON.stringify(record)}\n`,
+    });
 }
 
 /**
@@ -162,17 +194,7 @@ async function start(
             readyWhen: reg ? () => brokerIsListed(runtime, reg.nameServers, reg.brokerName, reg.brokerId) : undefined,
         });
         const startedAt = new Date().toISOString();
-        const record: LaunchRecord = {
-            pid,
-            version: inputs.version,
-            heapMb: inputs.heapMb,
-            servicePort: inputs.servicePort,
-            configSha256: configHash(inputs.config),
-            startedAt,
-        };
-        await shell.mustRun(`cat > ${shellQuote(path.posix.join(inputs.dir, HOST_LAUNCH_FILE))}`, {
-            stdin: `${JSON.stringify(record)}\n`,
-        });
+        await writeLaunch(shell, inputs, pid, startedAt);
         return runningOutputs(raw, inputs, pid, startedAt);
     } finally {
         clearInterval(timer);
@@ -181,7 +203,71 @@ async function start(
 
 async function stop(ctx: HandlerContext, shell: HostShell, inputs: HostProcessInputs): Promise<void> {
     ctx.progress(`stopping ${inputs.role} ${inputs.name} on host ${inputs.host.name}`);
-    await stopOnHost(shell, { dir: inputs.dir, manager: inputs.manager, name: inputs.name });
+    const spec = { dir: inputs.dir, manager: inputs.manager, name: inputs.name };
+    if (inputs.adopted && (await hostRunningPid(shell, inputs.dir)) === undefined) {
+        // Still the process found running: no unit of ours holds it, so it stops by its pid, as mqshutdown does.
+        const pid = await runningPid(shell, inputs);
+        if (pid !== undefined) {
+            await stopOnHost(shell, { ...spec, manager: "process" }, { pid });
+        }
+        return;
+    }
+    await stopOnHost(shell, spec);
+}
+
+/**
+ * Takes over an adopted process as it runs: no restart. Its pid and a launch record go into the process's directory,
+ * so every later look (diff, read, the roll) finds it as if the tool had started it.
+ */
+async function takeOver(
+    ctx: HandlerContext,
+    shell: HostShell,
+    raw: Record<string, unknown>,
+    inputs: HostProcessInputs,
+): Promise<Record<string, unknown>> {
+    const { pid } = inputs.adopted!;
+    const label = `${inputs.role} ${inputs.name}`;
+    ctx.progress(`adopting ${label} on host ${inputs.host.name}: pid ${pid}, no restart`);
+    const q = shellQuote;
+    const alive = await shell.run(
+        `kill -0 ${pid} && tr '\\0' ' ' < /proc/${pid}/cmdline | grep -qF -- ${q(MAIN_CLASS[inputs.role])}`,
+    );
+    if (alive.code !== 0) {
+        throw new HostError(
+            inputs.host.name,
+            `${label}: pid ${pid}, which adoption found at preview, no longer runs ${MAIN_CLASS[inputs.role]}; ` +
+                "nothing was taken over: run `pulumi up` again to find it afresh",
+        );
+    }
+    const lstart = (await shell.run(`ps -o lstart= -p ${pid}`)).stdout.trim();
+    const began = new Date(lstart);
+    const startedAt = (Number.isNaN(began.getTime()) ? new Date() : began).toISOString();
+    await shell.mustRun(`mkdir -p ${q(inputs.dir)} && echo ${pid} > ${q(path.posix.join(inputs.dir, HOST_PID_FILE))}`);
+    await writeLaunch(shell, inputs, pid, startedAt);
+    // The config its next restart starts it with, beside it: what the backup keeps of a name server that was
+    // started with none (an adopted broker's backup reads the operator's broker.conf).
+    await shell.mustRun(`cat > ${q(configPathOf(hostProcessSpec(inputs, 0)))}`, { stdin: inputs.config });
+    return runningOutputs(raw, inputs, pid, startedAt);
+}
+
+/** A first creation that would record another release than the adopted process runs. Pure. */
+export function adoptedVersionFailures(
+    news: HostProcessInputs,
+    olds: Record<string, unknown>,
+): provider.CheckFailure[] {
+    const a = news.adopted;
+    if (!a || olds.version !== undefined || a.runningVersion === news.version) {
+        return [];
+    }
+    return [
+        {
+            property: "version",
+            reason:
+                `${news.role} ${news.name} on host ${news.host.name} runs RocketMQ ${a.runningVersion || "(unknown)"}, ` +
+                `not ${news.version}: adoption takes the cluster as it runs, so set the version to what runs, ` +
+                "adopt, then change it to roll",
+        },
+    ];
 }
 
 /** Input problems, each naming the property. Pure. */
@@ -223,6 +309,10 @@ export const hostProcessHandler: ResourceHandler = {
                 });
             }
         }
+        const parsed = hostProcessInputs.safeParse(news);
+        if (failures.length === 0 && parsed.success) {
+            failures.push(...adoptedVersionFailures(parsed.data, olds));
+        }
         if (
             failures.length === 0 &&
             news.role === "namesrv" &&
@@ -243,7 +333,7 @@ export const hostProcessHandler: ResourceHandler = {
         const replaces = changedKeys(olds, news, REPLACE_KEYS);
         const restarts = changedKeys(olds, news, RESTART_KEYS);
         const old = decodeInputs(HOST_PROCESS_TYPE, hostProcessInputs, olds);
-        const running = (await withShell(old, (shell) => hostRunningPid(shell, old.dir))) !== undefined;
+        const running = (await withShell(old, (shell) => runningPid(shell, old))) !== undefined;
         const wrongState = news.stopped === true ? running : !running;
         return {
             changes: replaces.length > 0 || restarts.length > 0 || wrongState,
@@ -258,13 +348,15 @@ export const hostProcessHandler: ResourceHandler = {
         const outs =
             inputs.stopped === true
                 ? stoppedOutputs(raw, inputs)
-                : await withShell(inputs, (shell) => start(ctx, shell, raw, inputs));
+                : await withShell(inputs, (shell) =>
+                      inputs.adopted ? takeOver(ctx, shell, raw, inputs) : start(ctx, shell, raw, inputs),
+                  );
         return { id: `${inputs.host.name}:${inputs.dir}`, outs };
     },
 
     async read(_ctx, id, props) {
         const inputs = decodeInputs(HOST_PROCESS_TYPE, hostProcessInputs, props);
-        const pid = await withShell(inputs, (shell) => hostRunningPid(shell, inputs.dir));
+        const pid = await withShell(inputs, (shell) => runningPid(shell, inputs));
         // Still declared, no longer running: record that, so the next `up` starts it again.
         return { id, props: { ...props, pid: pid ?? 0, running: pid !== undefined } };
     },
@@ -273,8 +365,8 @@ export const hostProcessHandler: ResourceHandler = {
         const inputs = decodeInputs(HOST_PROCESS_TYPE, hostProcessInputs, raw);
         const old = decodeInputs(HOST_PROCESS_TYPE, hostProcessInputs, olds);
         return withShell(inputs, async (shell) => {
-            const launch = await hostLaunch(shell, old.dir);
-            const wasRunning = (await hostRunningPid(shell, old.dir)) !== undefined;
+            const launch = await hostLaunch(shell, old);
+            const wasRunning = (await runningPid(shell, old)) !== undefined;
             if (wasRunning && inputs.roll && inputs.registration && inputs.stopped !== true) {
                 const runsTarget =
                     launch !== undefined && (launchedAs(launch, inputs) || launchedAs(launch, readOnly(inputs)));
@@ -317,6 +409,11 @@ export const hostProcessHandler: ResourceHandler = {
 
     async delete(ctx, _id, props) {
         const inputs = decodeInputs(HOST_PROCESS_TYPE, hostProcessInputs, props);
+        if (inputs.adopted?.keepOnDestroy) {
+            // It ran before the stack and runs after it: the stack only forgets it.
+            ctx.progress(`leaving adopted ${inputs.role} ${inputs.name} running on host ${inputs.host.name}`);
+            return;
+        }
         await withShell(inputs, async (shell) => {
             await stop(ctx, shell, inputs);
             await shell.mustRun(`rm -rf ${shellQuote(inputs.dir)}`);

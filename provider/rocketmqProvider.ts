@@ -1,6 +1,9 @@
 import * as provider from "@pulumi/pulumi/provider";
 import { progressFor } from "./engineLog";
 import { HandlerContext, ResourceHandler, typeOfUrn } from "./resourceHandler";
+import { ADOPTION_DISCOVERY_FUNCTION, adoptionDiscoveryInputs } from "../contracts/adoptionContract";
+import { decodeInputs } from "../contracts/inputDecoding";
+import { discoverAdoption } from "../operations/adoptionDiscovery";
 import { ADDRESS_SERVER_TYPE, METADATA_SYNC_TYPE } from "../contracts/addressServerContract";
 import { BACKUP_TYPE } from "../contracts/backupContract";
 import { SECRET_SIG, SECRET_SIG_KEY } from "../contracts/sharedShapes";
@@ -117,5 +120,14 @@ export class RocketMQProvider implements provider.Provider {
 
     async delete(id: string, urn: string, props: Record<string, unknown>): Promise<void> {
         return handlerFor(urn).delete(contextFor(urn), id, props ?? {});
+    }
+
+    /** The provider's one function: adoption's read of a running cluster (contracts/adoptionContract.ts). */
+    async invoke(token: string, inputs: Record<string, unknown>): Promise<provider.InvokeResult> {
+        if (token !== ADOPTION_DISCOVERY_FUNCTION) {
+            throw new Error(`the rocketmq provider has no function ${token}`);
+        }
+        const args = decodeInputs(ADOPTION_DISCOVERY_FUNCTION, adoptionDiscoveryInputs, inputs);
+        return { outputs: { ...(await discoverAdoption(args, () => undefined)) } };
     }
 }

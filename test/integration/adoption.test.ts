@@ -6,7 +6,7 @@
  * broker.
  */
 import * as assert from "assert";
-import { execFileSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import {
@@ -23,14 +23,15 @@ import { releaseArchive } from "../../operations/hostRelease";
 import { openHostShell, type HostShell } from "../../operations/hostShell";
 import { resolveRuntime } from "../../operations/maven";
 import { projectRoot } from "../../operations/paths";
+import { consume, produce } from "./clients";
 import { NamespaceHosts } from "./namespaceHosts";
-import { brokerVersion, scratchDir } from "./support";
+import { brokerVersion, copyProject, diagnosticsOf, pulumi, scratchDir, stackResources } from "./support";
 
 const CONF = "/opt/rocketmq/conf/broker.conf";
 const OPERATOR_TOPIC = "OrdersTopic";
 
-describe("adoption: a 4.9.7 cluster started by hand on namespace hosts, read without touching it", function () {
-    this.timeout(10 * 60_000);
+describe("adoption: a 4.9.7 cluster started by hand on namespace hosts, read without touching it, then adopted", function () {
+    this.timeout(20 * 60_000);
     let hosts: NamespaceHosts;
     const shells = new Map<string, HostShell>();
     let admin: AdminSession | undefined;
@@ -105,6 +106,10 @@ describe("adoption: a 4.9.7 cluster started by hand on namespace hosts, read wit
     });
 
     after(async () => {
+        if (dir) {
+            // The adopted processes stay running (that is what destroy does to them); the hosts go below.
+            pulumi(dir, "destroy", "--yes", "--skip-preview");
+        }
         await admin?.close().catch(() => undefined);
         for (const s of shells.values()) {
             await s.close().catch(() => undefined);
@@ -204,5 +209,155 @@ describe("adoption: a 4.9.7 cluster started by hand on namespace hosts, read wit
             const alive = await shells.get(host)!.run(`kill -0 ${pid}`);
             assert.strictEqual(alive.code, 0, `${role} pid ${pid} on ${host} is gone`);
         }
+    });
+
+    // From here the tool adopts the cluster through the real CLI, as an operator would point it at theirs.
+    let dir: string;
+    const pidsNow = async (): Promise<Map<string, number | undefined>> => {
+        const now = new Map<string, number | undefined>();
+        for (const [role, host, main] of [
+            ["namesrv", "ns1", "NamesrvStartup"],
+            ["master", "b1", "BrokerStartup"],
+            ["slave", "b2", "BrokerStartup"],
+        ]) {
+            const out = (await shells.get(host)!.run(`pgrep -f ${main}`)).stdout.trim();
+            const pids = out.split("\n").filter(Boolean).map(Number);
+            assert.ok(pids.length <= 1, `host ${host} runs ${pids.length} ${main} JVMs`);
+            now.set(role, pids[0]);
+        }
+        return now;
+    };
+    const adoptConfig = (brokerConf: string) => ({
+        platform: "hosts",
+        strategy: "rolling",
+        nameServer: { count: 1, version: "4.9.7" },
+        hosts: Object.fromEntries(
+            ["ns1", "b1", "b2"].map((h) => [
+                h,
+                {
+                    address: hosts.host(h).address,
+                    hostKey: hosts.host(h).hostKeyFingerprint,
+                    releaseRoot: "/opt",
+                    dataRoot: "/srv/rocketmq",
+                },
+            ]),
+        ),
+        placement: { nameServers: ["ns1"] },
+        blue: {
+            version: "4.9.7",
+            clusterName: "legacy",
+            proxies: 0,
+            adopt: {
+                nameServers: [`${hosts.host("ns1").address}:9876`],
+                brokers: [
+                    { host: "b1", brokerConf: CONF, releaseDir: "/opt/rocketmq" },
+                    { host: "b2", brokerConf, releaseDir: "/opt/rocketmq" },
+                ],
+            },
+        },
+        backup: { baselineSeconds: 0 },
+    });
+    function writeStack(config: object): void {
+        const file = path.join(dir, "Pulumi.local.yaml");
+        const salt = fs.readFileSync(file, "utf8").match(/^encryptionsalt: .*$/m)?.[0];
+        assert.ok(salt, "Pulumi.local.yaml has no encryptionsalt");
+        const lines = Object.entries(config).map(([k, v]) => `  rocketmq-upgrade:${k}: ${JSON.stringify(v)}`);
+        fs.writeFileSync(file, ["config:", ...lines, salt, ""].join("\n"));
+        // The key through stdin, as a secret: it never appears on a command line.
+        const r = spawnSync(
+            "bash",
+            [path.join(dir, "scripts", "pulumi.sh"), "config", "set", "--secret", "sshPrivateKey"],
+            {
+                cwd: dir,
+                input: hosts.privateKey,
+                encoding: "utf8",
+                env: { ...process.env, PULUMI_CONFIG_PASSPHRASE: "" },
+            },
+        );
+        assert.strictEqual(r.status, 0, `${r.stdout}\n${r.stderr}`);
+    }
+
+    it("refuses at preview a broker whose declared broker.conf no process was started with, naming it, with nothing touched", async () => {
+        dir = copyProject();
+        writeStack(adoptConfig("/opt/rocketmq/conf/broker-b.conf"));
+        const r = pulumi(dir, "preview");
+        assert.notStrictEqual(r.status, 0, r.output);
+        assert.match(
+            diagnosticsOf(r.output),
+            /rocketmq-upgrade:blue\.adopt\.brokers\[1\] \(b2:\/opt\/rocketmq\/conf\/broker-b\.conf\): no broker process on b2 was started with/,
+            r.output,
+        );
+        assert.deepStrictEqual(stackResources(dir), [], "a refused preview left resources in the stack");
+        assert.ok(!/blue\.adopt\.brokers\[0\]/.test(diagnosticsOf(r.output)), `b1 was named too:\n${r.output}`);
+    });
+
+    it("lists at preview exactly what the first up takes over: each server with its host and pid", async () => {
+        writeStack(adoptConfig(CONF));
+        const r = pulumi(dir, "preview");
+        assert.strictEqual(r.status, 0, r.output);
+        const b = (h: string) => hosts.host(h).address;
+        for (const line of [
+            `name server on ns1:9876, pid ${started.get("namesrv")}, RocketMQ 4.9.7`,
+            `broker broker-a/0 (ASYNC_MASTER) on b1 at ${b("b1")}:10911, pid ${started.get("master")}, RocketMQ 4.9.7, ${CONF}, store /srv/store`,
+            `broker broker-a/1 (SLAVE) on b2 at ${b("b2")}:10911, pid ${started.get("slave")}, RocketMQ 4.9.7, ${CONF}, store /srv/store`,
+        ]) {
+            assert.ok(r.output.includes(line), `the preview does not list "${line}":\n${r.output}`);
+        }
+    });
+
+    it("the first up adopts the running cluster without restarting it, backs it up from the hosts and verifies it", async () => {
+        const r = pulumi(dir, "up", "--yes", "--skip-preview");
+        assert.strictEqual(r.status, 0, r.output);
+        const now = await pidsNow();
+        assert.deepStrictEqual([...now.entries()], [...started.entries()], "a process was restarted: its pid changed");
+        const state = stackResources(dir);
+        const processes = new Map(
+            state
+                .filter((s) => s.type === "rocketmq:hosts:Process")
+                .map((p) => [p.urn.slice(p.urn.lastIndexOf("::") + 2), p.outputs?.pid]),
+        );
+        assert.deepStrictEqual(
+            processes,
+            new Map([
+                ["namesrv-0", started.get("namesrv")],
+                ["legacy-broker-a-0", started.get("master")],
+                ["legacy-broker-a-1", started.get("slave")],
+            ]),
+        );
+        const backupDir = String(state.find((s) => s.type === "rocketmq:local:Backup")?.outputs?.backupDir);
+        for (const [i, host] of ["b1", "b2"].entries()) {
+            assert.strictEqual(
+                fs.readFileSync(path.join(backupDir, "processes", `legacy-broker-a-${i}`, "broker.conf"), "utf8"),
+                (await shells.get(host)!.readFile(CONF)).toString("utf8"),
+                `${host}'s broker.conf in the backup`,
+            );
+        }
+        const topics = JSON.parse(
+            fs.readFileSync(path.join(backupDir, "processes", "legacy-broker-a-0", "config", "topics.json"), "utf8"),
+        ) as { topicConfigTable: Record<string, unknown> };
+        assert.ok(OPERATOR_TOPIC in topics.topicConfigTable, `the backup's topics.json lacks ${OPERATOR_TOPIC}`);
+        assert.ok(
+            state.some((s) => s.type === "rocketmq:local:Verification"),
+            "no verification ran",
+        );
+        // The adopted cluster still serves, and loses nothing.
+        const runtime = await resolveRuntime("4.9.7");
+        const work = scratchDir("adoption-clients");
+        const ns = `${hosts.host("ns1").address}:9876`;
+        const sent = await produce(runtime, work, ns, OPERATOR_TOPIC, "adopted-1", 200);
+        const got = await consume(runtime, work, ns, OPERATOR_TOPIC, "adopted-group", "adopted-1", sent.sent, 120);
+        assert.strictEqual(sent.failed, 0, sent.firstFailures);
+        assert.strictEqual(sent.sent, 200);
+        assert.strictEqual(got.consumed, sent.sent, "messages were lost");
+    });
+
+    it("a second up changes nothing, and destroy forgets the cluster but leaves every adopted process running", async () => {
+        const again = pulumi(dir, "up", "--yes", "--skip-preview");
+        assert.strictEqual(again.status, 0, again.output);
+        assert.deepStrictEqual([...(await pidsNow()).entries()], [...started.entries()], "the second up restarted");
+        const r = pulumi(dir, "destroy", "--yes", "--skip-preview");
+        assert.strictEqual(r.status, 0, r.output);
+        assert.deepStrictEqual(stackResources(dir), []);
+        assert.deepStrictEqual([...(await pidsNow()).entries()], [...started.entries()], "destroy stopped a process");
     });
 });

@@ -16,7 +16,12 @@ const ADDRESSES = new Map([
 
 /** The JVM command line `sh bin/mqbroker -c conf/broker.conf` leaves behind, as the runbook starts it. */
 function brokerJvm(pid: number, cwd: string, conf: string) {
-    return { pid, cwd, argv: ["/usr/bin/java", "-server", "-Xms1g", "-cp", ".:/opt/rocketmq/lib/*", MAIN, "-c", conf] };
+    return {
+        pid,
+        cwd,
+        argv: ["/usr/bin/java", "-server", "-Xms1g", "-cp", ".:/opt/rocketmq/lib/*", MAIN, "-c", conf],
+        home: "/home/mq",
+    };
 }
 
 function conf(brokerName: string, brokerId: number, extra = ""): string {

@@ -85,16 +85,17 @@ describe("hosts platform config", () => {
         const plan = planCluster(cfg.blue!, 20000, planNameServers(1, 19876));
         const hosts = hostSpecs(hostsSchema.parse({ vm1: { address: "10.0.0.11" }, vm2: { address: "10.0.0.12" } }));
         const good = placementSchema.parse({ nameServers: ["vm1"], blue: { brokers: { "a-0": "vm1", "a-1": "vm2" } } });
-        const placed = placeCluster(plan, colourPlacement(good.blue), hosts, `${NS}:placement.blue`);
+        const placed = placeCluster(plan, colourPlacement(good.blue!), hosts, `${NS}:placement.blue`);
         assert.deepStrictEqual(placed.problems, []);
         assert.deepStrictEqual(
             placed.value!.plan.brokers.map((b) => b.address),
             ["10.0.0.11:10911", "10.0.0.12:10911"],
         );
         const typo = placementSchema.parse({ nameServers: ["vm1"], blue: { brokers: { "a-0": "vm1", "a-1": "vm3" } } });
-        assert.deepStrictEqual(placeCluster(plan, colourPlacement(typo.blue), hosts, `${NS}:placement.blue`).problems, [
-            `${NS}:placement.blue.brokers.a-1 = "vm3": no host of that name (hosts: vm1, vm2)`,
-        ]);
+        assert.deepStrictEqual(
+            placeCluster(plan, colourPlacement(typo.blue!), hosts, `${NS}:placement.blue`).problems,
+            [`${NS}:placement.blue.brokers.a-1 = "vm3": no host of that name (hosts: vm1, vm2)`],
+        );
     });
 
     it("needs the SSH key as a secret for hosts reached over SSH, each machine once, adopted brokers on listed hosts", () => {

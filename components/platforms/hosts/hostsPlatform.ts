@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { BackupProcess } from "../../../contracts/backupContract";
 import type { HostAccessInputs } from "../../../contracts/hostProcessContract";
+import type { AdoptionDiscovery, DiscoveredBroker } from "../../../contracts/adoptionContract";
+import { adoptedBrokerConfig, adoptedBrokerProcessName, planAdoptedCluster } from "../../../domain/adoptionMatch";
 import type { BrokerPlan, ClusterPlan, NameServerPlan, ProxyPlan } from "../../../domain/clusterPlan";
 import {
     placeCluster,
@@ -38,6 +40,13 @@ export interface HostsPlatformArgs {
     dataRoot: string;
     /** The component every inventory check belongs to. */
     parent?: pulumi.Resource;
+    /** A running cluster taken over as it runs (`blue.adopt`), as the program's discovery found it. */
+    adopted?: {
+        clusterName: string;
+        discovery: AdoptionDiscovery;
+        /** Destroying the stack leaves the adopted processes running. */
+        keepOnDestroy: boolean;
+    };
 }
 
 /**
@@ -112,7 +121,24 @@ export class HostsPlatform extends LocalPlatform {
         return p.value;
     }
 
+    /** The adopted brokers by process name. */
+    private readonly adoptedBrokers = new Map<string, DiscoveredBroker>();
+
     override placeCluster(plan: ClusterPlan): ClusterPlan {
+        const adopted = this.hostsArgs.adopted;
+        if (adopted && adopted.clusterName === plan.clusterName) {
+            // The cluster as it runs, not as the config's group counts would lay one out.
+            const found = planAdoptedCluster(
+                plan.clusterName,
+                plan.version,
+                adopted.discovery.brokers,
+                plan.nameServers,
+            );
+            for (const b of adopted.discovery.brokers) {
+                this.adoptedBrokers.set(adoptedBrokerProcessName(plan.clusterName, b), b);
+            }
+            return this.placed({ value: found, problems: [] }).plan;
+        }
         const where = this.hostsArgs.colours.get(plan.clusterName);
         if (!where) {
             throw new Error(`cluster ${plan.clusterName} has no placement: the stack config was not checked`);
@@ -161,24 +187,43 @@ export class HostsPlatform extends LocalPlatform {
         return this.host(this.hostOfProcess(b.name)).address;
     }
 
+    private adoptedInput(pid: number, runningVersion: string, confPath?: string) {
+        const keepOnDestroy = this.hostsArgs.adopted!.keepOnDestroy;
+        return { adopted: { pid, runningVersion, keepOnDestroy, ...(confPath ? { confPath } : {}) } };
+    }
+
     override nameServer(ns: NameServerPlan, ctx: NameServerContext): pulumi.Resource {
         // Clients and brokers on other machines reach it: it listens on every interface, as on the runbook's VMs.
         const config = nameServerProperties({ version: mustParseVersion(ctx.version), port: ns.port, bindAll: true });
+        const host = this.hostOfProcess(ns.name);
+        const adopted = this.hostsArgs.adopted?.discovery.nameServers.find(
+            (n) => n.host === host && n.port === ns.port,
+        );
         return this.process(
             ns.name,
-            { role: "namesrv", version: ctx.version, config: () => config, servicePort: ns.port, heapMb: ctx.heapMb },
+            {
+                role: "namesrv",
+                version: ctx.version,
+                config: () => config,
+                servicePort: ns.port,
+                heapMb: ctx.heapMb,
+                ...(adopted ? this.adoptedInput(adopted.pid, adopted.runningVersion) : {}),
+            },
             ctx.parent,
             ctx.dependsOn,
         );
     }
 
     override broker(b: BrokerPlan, ctx: PieceContext): pulumi.Resource {
+        const adopted = this.adoptedBrokers.get(b.name);
         return this.process(
             b.name,
             {
                 role: "broker",
                 version: ctx.spec.version,
-                config: (dir) => this.brokerConfig(b, ctx, dir),
+                // An adopted broker keeps the operator's broker.conf: the file on its host stays the one to edit.
+                config: (dir) => (adopted ? adoptedBrokerConfig(adopted) : this.brokerConfig(b, ctx, dir)),
+                ...(adopted ? this.adoptedInput(adopted.pid, adopted.runningVersion, adopted.confPath) : {}),
                 servicePort: b.port,
                 heapMb: ctx.spec.heap.brokerMb,
                 registration: this.registrationOf(b, ctx),
@@ -216,7 +261,10 @@ export class HostsPlatform extends LocalPlatform {
         ];
         return placed.map((p) => {
             const on = this.onHost(this.hostOfProcess(p.name), p.name);
-            return { name: p.name, role: p.role, dir: on.dir, host: on.host };
+            const adopted = this.adoptedBrokers.get(p.name);
+            // An adopted broker's files are where the operator keeps them.
+            const where = adopted ? { configPath: adopted.confPath, storeDir: adopted.storeRoot } : {};
+            return { name: p.name, role: p.role, dir: on.dir, host: on.host, ...where };
         });
     }
 }
