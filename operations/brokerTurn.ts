@@ -32,10 +32,11 @@ export type RollAdmin = Pick<
     | "setBrokerConfig"
     | "wipeWritePerm"
     | "addWritePerm"
+    | "putTopic"
 >;
 import { versionLabel } from "../domain/mqadminOutput";
-import { isSystemGroup } from "../domain/trafficPlan";
-import { MetadataRecord, metadataRegressions, recordMetadata, subjectsOf } from "./brokerMetadata";
+import { isSystemGroup, topicKind } from "../domain/trafficPlan";
+import { MetadataRecord, MetadataSubject, metadataRegressions, recordMetadata, subjectsOf } from "./brokerMetadata";
 import { RollSettings, RollReport } from "../domain/rollSettings";
 
 /** The broker taking its turn, and the rest of its group. */
@@ -80,6 +81,43 @@ const SLAVE_SYNC_POLL_MS = 2_000;
  */
 export function awaitingSlaveSync(findings: readonly string[]): boolean {
     return findings.every((f) => /^(topic|subscription group) \S+ vanished from \S+\/[1-9]\d*$/.test(f));
+}
+
+/** The broker names whose slaves lack what their master holds, from findings that all await a slave's sync. Pure. */
+export function groupsAwaitingSync(findings: readonly string[]): string[] {
+    return [
+        ...new Set(findings.map((f) => /vanished from (\S+)\/[1-9]\d*$/.exec(f)?.[1]).filter((g) => g !== undefined)),
+    ];
+}
+
+/**
+ * Moves each named group's master's topic table on by one version: one of its business topics put back exactly as
+ * the master holds it. A master restarted on another release keeps the table's version from its file, so a slave
+ * that copied that version from the old release sees nothing new and never copies what the new release added (5.x
+ * system topics); a new version makes it copy the whole table at its next sync. Nothing about the topic changes.
+ */
+async function nudgeSlaveSync(
+    session: RollAdmin,
+    subjects: readonly MetadataSubject[],
+    groups: readonly string[],
+    hooks: RollHooks,
+): Promise<void> {
+    const reserved = new Set(subjects.map((s) => s.brokerName));
+    for (const group of groups) {
+        const master = subjects.find((s) => s.brokerName === group && s.brokerId === 0);
+        if (!master) {
+            continue;
+        }
+        const topic = (await session.topics(master.address)).find(
+            (t) => topicKind(t.topicName, reserved) === "business" && !t.topicName.endsWith("_REPLY_TOPIC"),
+        );
+        if (topic) {
+            await session.putTopic(master.address, topic);
+            hooks.note(
+                `${group}/0: put topic ${topic.topicName} back as it is, so its slaves copy the topic table anew`,
+            );
+        }
+    }
 }
 
 /** How long a resumed turn waits for a broker an interrupted run started: a broker's start limit. */
@@ -535,9 +573,12 @@ export async function rollBroker(
                 metadataRegressions(before, await recordMetadata(session, subjects!), { queueShapesMayChange: false });
             let findings = await compare();
             // A slave copies its master's topics and groups every 10 s: right after the master's restart it may
-            // still lack what the master made at its start (5.x system topics). That heals by itself; a loss on
-            // the master, or one the sync does not heal, does not.
+            // still lack what the master made at its start (5.x system topics). That heals once the master's table
+            // has a version the slave has not copied; a loss on the master, or one the sync does not heal, does not.
             const syncBy = Date.now() + SLAVE_SYNC_WAIT_MS;
+            if (findings.length > 0 && awaitingSlaveSync(findings)) {
+                await nudgeSlaveSync(session, subjects!, groupsAwaitingSync(findings), hooks);
+            }
             while (findings.length > 0 && awaitingSlaveSync(findings) && Date.now() < syncBy) {
                 hooks.progress(`${turn.report.broker}: waiting for the slaves to copy their master's metadata`);
                 await sleep(SLAVE_SYNC_POLL_MS);

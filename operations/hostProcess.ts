@@ -180,7 +180,13 @@ async function lastLines(shell: HostShell, file: string, lines: number): Promise
 export async function startOnHost(
     shell: HostShell,
     spec: HostProcessSpec,
-    options: { config?: string; timeoutMs?: number; readyWhen?: () => Promise<boolean> } = {},
+    options: {
+        config?: string;
+        timeoutMs?: number;
+        readyWhen?: () => Promise<boolean>;
+        /** Called with the new JVM's pid as soon as it is known, before it serves. */
+        onLaunched?: (pid: number) => Promise<void>;
+    } = {},
 ): Promise<number> {
     const running = await hostRunningPid(shell, spec.dir);
     if (running !== undefined) {
@@ -200,6 +206,7 @@ export async function startOnHost(
         await shell.mustRun(line);
     }
     const pid = await startedPid(shell, spec);
+    await options.onLaunched?.(pid);
     const stdout = path.posix.join(spec.dir, HOST_STDOUT_LOG);
     const timeoutMs = options.timeoutMs ?? 120_000;
     const deadline = Date.now() + timeoutMs;

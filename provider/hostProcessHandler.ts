@@ -188,13 +188,18 @@ async function start(
         ctx.progress(`starting ${label}: waiting for ${what} (${waited}s)`);
     }, 2000);
     try {
+        let startedAt = new Date().toISOString();
         const pid = await startOnHost(shell, hostProcessSpec(inputs, javaMajor), {
             config: inputs.config,
             timeoutMs: START_TIMEOUT_MS[inputs.role],
             readyWhen: reg ? () => brokerIsListed(runtime, reg.nameServers, reg.brokerName, reg.brokerId) : undefined,
+            // Recorded as the JVM starts, not once it serves: a run killed while it boots leaves the record that
+            // tells the next run this JVM is the one it declared (a broker's interrupted turn then resumes).
+            onLaunched: async (launched) => {
+                startedAt = new Date().toISOString();
+                await writeLaunch(shell, inputs, launched, startedAt);
+            },
         });
-        const startedAt = new Date().toISOString();
-        await writeLaunch(shell, inputs, pid, startedAt);
         return runningOutputs(raw, inputs, pid, startedAt);
     } finally {
         clearInterval(timer);
@@ -209,6 +214,13 @@ async function stop(ctx: HandlerContext, shell: HostShell, inputs: HostProcessIn
         const pid = await runningPid(shell, inputs);
         if (pid !== undefined) {
             await stopOnHost(shell, { ...spec, manager: "process" }, { pid });
+        }
+        const confPath = inputs.adopted.confPath;
+        if (confPath !== undefined) {
+            // A broker writes its whole live config into the file it was started with whenever its config is
+            // changed at runtime (the roll's wipe sets brokerPermission=4): the operator's file gets back what it
+            // held when the stack adopted it.
+            await shell.mustRun(`cat > ${shellQuote(confPath)}`, { stdin: inputs.config });
         }
         return;
     }

@@ -1,7 +1,14 @@
 import * as assert from "assert";
 import { configHash, launchedAs, LaunchRecord } from "../../operations/launcher";
 import { recordMetadata } from "../../operations/brokerMetadata";
-import { awaitingSlaveSync, rollBroker, RollAdmin, RollHooks, RollTarget } from "../../operations/brokerTurn";
+import {
+    awaitingSlaveSync,
+    groupsAwaitingSync,
+    rollBroker,
+    RollAdmin,
+    RollHooks,
+    RollTarget,
+} from "../../operations/brokerTurn";
 import { DEFAULT_ROLL_SETTINGS } from "../../domain/rollSettings";
 
 /**
@@ -48,6 +55,13 @@ class FakeGroup implements RollAdmin {
         this.calls.push(`addWritePerm ${brokerName}`);
         this.routePerm = 6;
         return {};
+    }
+    /** A put moves the master's table on a version: its slave then copies all of it, as a real slave's sync does. */
+    async putTopic(broker: string, config: { topicName: string; perm: number }): Promise<void> {
+        this.calls.push(`putTopic ${broker} ${config.topicName} perm=${config.perm}`);
+        if (broker === "m:1") {
+            this.topicsOf["s:1"] = [...this.topicsOf["m:1"]];
+        }
     }
 }
 
@@ -197,6 +211,39 @@ describe("a turn of the roll against the metadata recorded before it", function 
         const report = await rollBroker(group, master, quick, h, { baseline: { record, source: "f" } });
         const after = report.steps.find((s) => s.action === "compare-metadata-after")!;
         assert.ok(after.seconds >= 2, `did not wait for the slave: ${after.seconds}s`);
+    });
+
+    it("moves the master's topic table on when the slave would never copy it again, then goes through", async () => {
+        const group = new FakeGroup("V4_9_7", "V5_5_0");
+        group.topicsOf["m:1"].push("rmq_sys_wheel_timer");
+        group.topicsOf["s:1"].push("rmq_sys_wheel_timer");
+        const record = await recordMetadata(group, subjects);
+        const h = hooks(group, false, "m:1");
+        const start = h.start;
+        h.start = async (readOnly) => {
+            await start(readOnly);
+            // The slave copied the old master's table, and the new master kept that table's version: the slave's
+            // sync sees nothing new, so only a new version makes it copy the system topic back.
+            group.topicsOf["s:1"] = ["Orders", "blue-a"];
+        };
+        const report = await rollBroker(group, master, quick, h, { baseline: { record, source: "f" } });
+        assert.ok(report.steps.some((s) => s.action === "compare-metadata-after"));
+        // One business topic, put back exactly as the master holds it: never a system or broker-name topic.
+        assert.deepStrictEqual(
+            group.calls.filter((c) => c.startsWith("putTopic")),
+            ["putTopic m:1 Orders perm=6"],
+        );
+    });
+
+    it("names the groups whose slaves await their master's table", () => {
+        assert.deepStrictEqual(
+            groupsAwaitingSync([
+                "topic rmq_sys_wheel_timer vanished from broker-a/1",
+                "topic X vanished from broker-a/2",
+                "subscription group G vanished from broker-b/1",
+            ]),
+            ["broker-a", "broker-b"],
+        );
     });
 
     it("tells a slave's pending sync from a loss", () => {

@@ -178,7 +178,14 @@ export class HostsPlatform extends LocalPlatform {
         return new HostProcess(
             name,
             { ...what, name, ...on, config: what.config(on.dir) },
-            { parent, dependsOn: [this.inventoryFor(parent), ...dependsOn] },
+            {
+                parent,
+                dependsOn: [this.inventoryFor(parent), ...dependsOn],
+                // An adopted broker's broker.conf is read into state when it is taken over, and every restart uses
+                // that copy: the file on the host is rewritten by the broker itself whenever its config changes at
+                // runtime, so what it holds later is no instruction.
+                ...(what.role === "broker" && what.adopted ? { ignoreChanges: ["config"] } : {}),
+            },
         );
     }
 
