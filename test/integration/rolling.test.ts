@@ -27,6 +27,7 @@ import {
     mustPulumi,
     pulumi,
     pulumiInBackground,
+    killWhen,
     pulumiInterruptible,
     Run,
     stackOutputs,
@@ -425,29 +426,21 @@ describe("rolling in-place upgrade and rollback under load, no message lost", fu
         };
         const interrupted = pulumiInterruptible(dir, "up");
         background = interrupted.done;
-        let ended = false;
-        void interrupted.done.then(() => (ended = true));
         let wipedAt = 0;
-        const deadline = Date.now() + 15 * 60_000;
-        try {
-            // The CLI streams each step's start as the resource's status ("blue-a/0: await-writes-stopped", the step
-            // after the wipe); the restart shows first in the broker's own launch record, written as its JVM starts.
-            while (Date.now() < deadline && !ended && !restarting()) {
+        // The CLI streams each step's start as the resource's status ("blue-a/0: await-writes-stopped", the step
+        // after the wipe); the restart shows first in the broker's own launch record, written as its JVM starts.
+        const killed = await killWhen(
+            interrupted,
+            () => {
                 if (!wipedAt && /blue-a\/0: await-writes-stopped/.test(interrupted.output())) {
                     wipedAt = Date.now();
                 }
-                await sleep(250);
-            }
-            assert.ok(wipedAt > 0 && !ended, `master a was never wiped and restarted:\n${interrupted.output()}`);
-            interrupted.kill();
-        } catch (err) {
-            if (!ended) {
-                interrupted.kill();
-            }
-            await interrupted.done;
-            throw err;
-        }
-        const killed = await interrupted.done;
+                return restarting();
+            },
+            15 * 60_000,
+            "master a was never wiped and restarted",
+        );
+        assert.ok(wipedAt > 0, `master a restarted before its wipe showed:\n${killed.output}`);
         assert.notStrictEqual(killed.status, 0);
         const order = ["blue-broker-a-1", "blue-broker-b-1", "blue-broker-a-0"].map((n) =>
             killed.output.indexOf(`rocketmq:local:Process ${n} updating`),

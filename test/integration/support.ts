@@ -162,6 +162,47 @@ export function pulumiInterruptible(dir: string, ...args: string[]): Interruptib
     };
 }
 
+/**
+ * Kills `run` (process group and all) the moment `reached` says so, polled every 250 ms, and resolves with what it
+ * printed; fails naming `what` when the run ended first or `timeoutMs` passed. Never leaves the run alive.
+ */
+export async function killWhen(
+    run: InterruptibleRun,
+    reached: () => boolean,
+    timeoutMs: number,
+    what: string,
+): Promise<Run> {
+    let ended = false;
+    void run.done.then(() => (ended = true));
+    const deadline = Date.now() + timeoutMs;
+    let hit = false;
+    try {
+        while (Date.now() < deadline && !ended && !(hit = reached())) {
+            await new Promise((r) => setTimeout(r, 250));
+        }
+        assert.ok(hit && !ended, `${what}:\n${run.output()}`);
+        run.kill();
+    } catch (err) {
+        if (!ended) {
+            run.kill();
+        }
+        await run.done;
+        throw err;
+    }
+    return run.done;
+}
+
+/** Sets a secret in the copied project's stack config through stdin: the value never appears on a command line. */
+export function setStackSecret(dir: string, key: string, value: string): void {
+    const r = spawnSync("bash", [path.join(dir, "scripts", "pulumi.sh"), "config", "set", "--secret", key], {
+        cwd: dir,
+        input: value,
+        encoding: "utf8",
+        env: { ...process.env, PULUMI_CONFIG_PASSPHRASE: "" },
+    });
+    assert.strictEqual(r.status, 0, `${r.stdout}\n${r.stderr}`);
+}
+
 /** The Diagnostics section of a CLI run's output (what failed and why), or its last 3,000 characters. */
 export function diagnosticsOf(output: string): string {
     const from = output.indexOf("Diagnostics:");

@@ -3,6 +3,7 @@
  * producers and consumers that know only the name servers, run in the
  * background while the test moves the weight, and leave files to count with.
  */
+import * as assert from "assert";
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
@@ -208,6 +209,23 @@ export class TrafficLoad extends ClientProcess {
 
     failures(): string[] {
         return readLines(path.join(this.dir, "failures.txt"));
+    }
+
+    /**
+     * Stops the producers, waits until the consumers have read every send, stops them, and asserts that nothing was
+     * lost (every key sent was consumed, the client's counts agree) and no send failed after the client's retries.
+     */
+    async assertNothingLost(minSends: number): Promise<void> {
+        await this.stopProducers();
+        const result = await this.drainAndStop(300_000);
+        const sends = this.sends();
+        const consumed = this.consumed(this.group);
+        const missing = sends.filter((x) => !consumed.has(x.key)).map((x) => x.key);
+        assert.ok(sends.length > minSends, `only ${sends.length} sends`);
+        assert.deepStrictEqual(missing.slice(0, 10), [], `${missing.length} sent messages were never consumed`);
+        assert.strictEqual(result.sent, sends.length);
+        assert.strictEqual(result.consumed, sends.length);
+        assert.strictEqual(result.failed, 0, "the client counted sends that failed after its retries");
     }
 
     /** Waits until the producers have sent `count` messages; JVMs start slowly on busy cores, so no fixed sleep. */

@@ -3,39 +3,48 @@
 # release copied to /opt/rocketmq-4.9.7 with /opt/rocketmq pointing at it, a broker.conf written into its conf/,
 # each server started with nohup from /opt/rocketmq. rocketmq-upgrade has never seen this cluster. The release is
 # the Maven-built one (lib/ and conf/, no bin/ scripts), so the java line is what bin/mqbroker would run.
-# Usage: start-by-hand.sh KEY RELEASE_TGZ NAMESRV_ADDR MASTER_ADDR SLAVE_ADDR
-# Prints one line per process: "<role> <host address> <pid>".
+# The cluster is "legacy": two name servers, and two broker groups (broker-a, broker-b), each a master and a slave.
+# Usage: start-by-hand.sh KEY RELEASE_TGZ NS1 NS2 A_MASTER A_SLAVE B_MASTER B_SLAVE   (host addresses)
+# Prints one line per process: "<role> <host address> <pid>", roles namesrv-0, namesrv-1, broker-a-0, broker-a-1,
+# broker-b-0, broker-b-1.
 set -euo pipefail
-key=$1 release=$2 ns=$3 master=$4 slave=$5
+key=$1 release=$2 ns1=$3 ns2=$4
+brokers=("broker-a 0 $5" "broker-a 1 $6" "broker-b 0 $7" "broker-b 1 $8")
 ssh_opts=(-i "$key" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o BatchMode=yes)
 on() { local host=$1; shift; ssh "${ssh_opts[@]}" "root@$host" "$@"; }
 
-for host in "$ns" "$master" "$slave"; do
+for host in "$ns1" "$ns2" "$5" "$6" "$7" "$8"; do
   scp "${ssh_opts[@]}" -q "$release" "root@$host:/opt/rocketmq-4.9.7.tar.gz"
   on "$host" 'mkdir -p /opt/rocketmq-4.9.7 && tar -xzf /opt/rocketmq-4.9.7.tar.gz -C /opt/rocketmq-4.9.7 && rm /opt/rocketmq-4.9.7.tar.gz && ln -sfn /opt/rocketmq-4.9.7 /opt/rocketmq && mkdir -p /srv/logs'
 done
 
 java_line='java -server -Xms256m -Xmx256m -XX:MaxDirectMemorySize=256m --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-exports=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED --add-exports=java.base/jdk.internal.ref=ALL-UNNAMED -Duser.home=/srv -Drocketmq.home.dir=/opt/rocketmq -cp "lib/*"'
 
-pid=$(on "$ns" "cd /opt/rocketmq; nohup $java_line org.apache.rocketmq.namesrv.NamesrvStartup > /srv/logs/namesrv.out 2>&1 < /dev/null & echo \$!")
-echo "namesrv $ns $pid"
+for i in 0 1; do
+  host=$ns1
+  if [ "$i" = 1 ]; then host=$ns2; fi
+  pid=$(on "$host" "cd /opt/rocketmq; nohup $java_line org.apache.rocketmq.namesrv.NamesrvStartup > /srv/logs/namesrv.out 2>&1 < /dev/null & echo \$!")
+  echo "namesrv-$i $host $pid"
+done
 
-for role in master slave; do
-  host=$master id=0 brokerRole=ASYNC_MASTER
-  if [ "$role" = slave ]; then host=$slave id=1 brokerRole=SLAVE; fi
+for b in "${brokers[@]}"; do
+  read -r name id host <<<"$b"
+  role=ASYNC_MASTER
+  if [ "$id" != 0 ]; then role=SLAVE; fi
   on "$host" "cat > /opt/rocketmq/conf/broker.conf" <<CONF
 brokerClusterName=legacy
-brokerName=broker-a
+brokerName=$name
 brokerId=$id
-brokerRole=$brokerRole
+brokerRole=$role
 flushDiskType=ASYNC_FLUSH
 brokerIP1=$host
-namesrvAddr=$ns:9876
+namesrvAddr=$ns1:9876;$ns2:9876
 storePathRootDir=/srv/store
 storePathCommitLog=/srv/store/commitlog
 deleteWhen=04
 fileReservedTime=48
+registerNameServerPeriod=10000
 CONF
   pid=$(on "$host" "cd /opt/rocketmq; nohup $java_line org.apache.rocketmq.broker.BrokerStartup -c conf/broker.conf > /srv/logs/broker.out 2>&1 < /dev/null & echo \$!")
-  echo "$role $host $pid"
+  echo "$name-$id $host $pid"
 done
