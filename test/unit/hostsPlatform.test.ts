@@ -4,7 +4,7 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { parseStackConfig, StackConfigError } from "../../config/stackConfig";
-import { installMocks, registered, resolved, runProgram, settled } from "./mocks";
+import { installMocks, mockCalls, registered, resolved, runProgram, settled } from "./mocks";
 
 const NS = "rocketmq-upgrade";
 const HOSTS = {
@@ -187,6 +187,137 @@ describe("platform hosts: the program (Pulumi mocks)", () => {
                 "blue-broker-b-0@b3",
                 "blue-broker-b-1@b4",
             ],
+        );
+    });
+});
+
+describe("platform hosts: an adopted cluster in the program (Pulumi mocks)", () => {
+    before(installMocks);
+    after(() => {
+        mockCalls.answer = (args) => args.inputs;
+    });
+
+    const CONF = "/opt/rocketmq/conf/broker.conf";
+    const confOf = (name: string, id: number) =>
+        `brokerClusterName=legacy\nbrokerName=${name}\nbrokerId=${id}\nbrokerRole=${id === 0 ? "ASYNC_MASTER" : "SLAVE"}\n`;
+    const brokers = (["a", "b"] as const).flatMap((g, gi) =>
+        [0, 1].map((id) => ({
+            key: `${NS}:blue.adopt.brokers[${gi * 2 + id}]`,
+            host: `b${gi * 2 + id + 1}`,
+            pid: 500 + gi * 2 + id,
+            confPath: CONF,
+            releaseDir: "/opt/rocketmq",
+            conf: { brokerClusterName: "legacy", brokerName: `broker-${g}`, brokerId: String(id), listenPort: "10911" },
+            confText: confOf(`broker-${g}`, id),
+            storeRoot: "/home/mq/store",
+            clusterName: "legacy",
+            brokerName: `broker-${g}`,
+            brokerId: id,
+            address: `10.0.0.2${gi * 2 + id + 1}:10911`,
+            version: "4.9.7",
+            runningVersion: "4.9.7",
+        })),
+    );
+    const nameServers = [
+        { key: "k[0]", host: "ns1", port: 9876, pid: 300, runningVersion: "4.9.7" },
+        { key: "k[1]", host: "ns2", port: 9876, pid: 301, runningVersion: "4.9.7" },
+    ];
+    let asked: Record<string, unknown> | undefined;
+
+    function adoptConfig(): Record<string, string> {
+        const raw = {
+            platform: "hosts",
+            strategy: "rolling",
+            hosts: HOSTS,
+            placement: { nameServers: ["ns1", "ns2"] },
+            blue: {
+                version: "4.9.7",
+                clusterName: "legacy",
+                proxies: 0,
+                adopt: {
+                    nameServers: ["10.0.0.11:9876", "10.0.0.12:9876"],
+                    brokers: ["b1", "b2", "b3", "b4"].map((host) => ({
+                        host,
+                        brokerConf: CONF,
+                        releaseDir: "/opt/rocketmq",
+                    })),
+                },
+            },
+        };
+        return {
+            ...Object.fromEntries(
+                Object.entries(raw).map(([k, v]) => [`${NS}:${k}`, typeof v === "string" ? v : JSON.stringify(v)]),
+            ),
+            [`${NS}:sshPrivateKey`]: RAW.sshPrivateKey,
+        };
+    }
+
+    it("lays the stack out as the cluster runs: each server taken over by the pid found, with the operator's conf", async () => {
+        mockCalls.answer = (args) => {
+            asked = args.inputs;
+            return { brokers, nameServers, problems: [] };
+        };
+        await (runProgram(adoptConfig(), [`${NS}:sshPrivateKey`]) as unknown as Promise<unknown>);
+        await settled();
+        const discovery = asked as { brokers: { key: string; host: string; confPath: string }[]; clusterName: string };
+        assert.strictEqual(discovery.clusterName, "legacy");
+        assert.deepStrictEqual(
+            discovery.brokers.map((b) => `${b.key} ${b.host}:${b.confPath}`),
+            ["b1", "b2", "b3", "b4"].map((h, i) => `${NS}:blue.adopt.brokers[${i}] ${h}:${CONF}`),
+        );
+        const processes = registered
+            .filter((r) => r.type === "rocketmq:hosts:Process")
+            .sort((x, y) => x.name.localeCompare(y.name));
+        assert.deepStrictEqual(
+            processes.map((p) => {
+                const adopted = p.inputs.adopted as { pid: number; confPath?: string; keepOnDestroy: boolean };
+                return [
+                    p.name,
+                    (p.inputs.host as { name: string }).name,
+                    adopted.pid,
+                    adopted.confPath,
+                    adopted.keepOnDestroy,
+                ];
+            }),
+            [
+                ["legacy-broker-a-0", "b1", 500, CONF, true],
+                ["legacy-broker-a-1", "b2", 501, CONF, true],
+                ["legacy-broker-b-0", "b3", 502, CONF, true],
+                ["legacy-broker-b-1", "b4", 503, CONF, true],
+                ["namesrv-0", "ns1", 300, undefined, true],
+                ["namesrv-1", "ns2", 301, undefined, true],
+            ],
+        );
+        // The operator's file as read, its store pinned where the process keeps it; none of the tool's own keys.
+        assert.strictEqual(processes[0].inputs.config, `${confOf("broker-a", 0)}storePathRootDir=/home/mq/store\n`);
+        const backup = registered.find((r) => r.type === "rocketmq:local:Backup")!;
+        const saved = (backup.inputs.processes as { name: string; configPath?: string; storeDir?: string }[]).find(
+            (p) => p.name === "legacy-broker-b-1",
+        );
+        assert.deepStrictEqual([saved?.configPath, saved?.storeDir], [CONF, "/home/mq/store"]);
+    });
+
+    it("stops the program before any resource when the discovery refuses, naming each broker", async () => {
+        mockCalls.answer = () => ({
+            brokers: [],
+            nameServers: [],
+            problems: [`${NS}:blue.adopt.brokers[3] (b4:${CONF}): no broker process on b4 was started with ${CONF}`],
+        });
+        registered.length = 0;
+        await assert.rejects(
+            runProgram(adoptConfig(), [`${NS}:sshPrivateKey`]) as unknown as Promise<unknown>,
+            (e: Error) => {
+                assert.strictEqual(
+                    e.message,
+                    `rocketmq-upgrade:blue.adopt: nothing was adopted or changed:\n  - ${NS}:blue.adopt.brokers[3] (b4:${CONF}): ` +
+                        `no broker process on b4 was started with ${CONF}`,
+                );
+                return true;
+            },
+        );
+        assert.deepStrictEqual(
+            registered.filter((r) => r.type.startsWith("rocketmq:")),
+            [],
         );
     });
 });

@@ -10,6 +10,11 @@ export interface Registered {
 
 export const registered: Registered[] = [];
 
+/** What a function call (an invoke) returns; a test sets its own and puts the echo back when it is done. */
+export const mockCalls: { answer: (args: pulumi.runtime.MockCallArgs) => Record<string, unknown> } = {
+    answer: (args) => args.inputs,
+};
+
 let installed = false;
 
 /** Installs the mocks once per process: custom resources echo their inputs as outputs. */
@@ -36,7 +41,7 @@ export async function installMocks(): Promise<void> {
                 }
                 return { id: `${args.name}-id`, state };
             },
-            call: (args: pulumi.runtime.MockCallArgs) => args.inputs,
+            call: (args: pulumi.runtime.MockCallArgs) => mockCalls.answer(args),
         },
         "rocketmq-upgrade",
         "unit",
