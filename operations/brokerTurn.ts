@@ -71,8 +71,13 @@ export interface RollHooks {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Three rounds of a slave's metadata sync (every 10 s in 4.9 and 5.x). */
-const SLAVE_SYNC_WAIT_MS = 30_000;
+/**
+ * How long a slave may take to copy its restarted master's tables: a slave stops syncing while the name servers
+ * list no master for its group, and starts again only at its own next registration (every
+ * registerNameServerPeriod, 30 s by default) once the master is back, then copies at its next sync (every 10 s).
+ * 30 s was seen to fall short on a loaded machine (hostsPlatform.test.ts in CI, 2026-12-02).
+ */
+const SLAVE_SYNC_WAIT_MS = 90_000;
 const SLAVE_SYNC_POLL_MS = 2_000;
 
 /**
