@@ -57,8 +57,13 @@ class FakeGroup implements RollAdmin {
         return {};
     }
     /** A put moves the master's table on a version: its slave then copies all of it, as a real slave's sync does. */
+    /** Topics a put is refused for, as a broker refuses its cluster's own topic. */
+    refusedTopics = new Set<string>();
     async putTopic(broker: string, config: { topicName: string; perm: number }): Promise<void> {
         this.calls.push(`putTopic ${broker} ${config.topicName} perm=${config.perm}`);
+        if (this.refusedTopics.has(config.topicName)) {
+            throw new Error(`The topic[${config.topicName}] is conflict with system topic.`);
+        }
         if (broker === "m:1") {
             this.topicsOf["s:1"] = [...this.topicsOf["m:1"]];
         }
@@ -215,8 +220,10 @@ describe("a turn of the roll against the metadata recorded before it", function 
 
     it("moves the master's topic table on when the slave would never copy it again, then goes through", async () => {
         const group = new FakeGroup("V4_9_7", "V5_5_0");
-        group.topicsOf["m:1"].push("rmq_sys_wheel_timer");
-        group.topicsOf["s:1"].push("rmq_sys_wheel_timer");
+        group.topicsOf["m:1"].push("rmq_sys_wheel_timer", "Legacy");
+        group.topicsOf["s:1"].push("rmq_sys_wheel_timer", "Legacy");
+        // The cluster's own topic is refused as a system topic: the put goes on to the next one.
+        group.refusedTopics.add("Legacy");
         const record = await recordMetadata(group, subjects);
         const h = hooks(group, false, "m:1");
         const start = h.start;
@@ -224,14 +231,14 @@ describe("a turn of the roll against the metadata recorded before it", function 
             await start(readOnly);
             // The slave copied the old master's table, and the new master kept that table's version: the slave's
             // sync sees nothing new, so only a new version makes it copy the system topic back.
-            group.topicsOf["s:1"] = ["Orders", "blue-a"];
+            group.topicsOf["s:1"] = ["Orders", "blue-a", "Legacy"];
         };
         const report = await rollBroker(group, master, quick, h, { baseline: { record, source: "f" } });
         assert.ok(report.steps.some((s) => s.action === "compare-metadata-after"));
         // One business topic, put back exactly as the master holds it: never a system or broker-name topic.
         assert.deepStrictEqual(
             group.calls.filter((c) => c.startsWith("putTopic")),
-            ["putTopic m:1 Orders perm=6"],
+            ["putTopic m:1 Legacy perm=6", "putTopic m:1 Orders perm=6"],
         );
     });
 

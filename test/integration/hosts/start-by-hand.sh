@@ -5,6 +5,9 @@
 # the Maven-built one (lib/ and conf/, no bin/ scripts), so the java line is what bin/mqbroker would run.
 # The cluster is "legacy": two name servers, and two broker groups (broker-a, broker-b), each a master and a slave.
 # Usage: start-by-hand.sh KEY RELEASE_TGZ NS1 NS2 A_MASTER A_SLAVE B_MASTER B_SLAVE   (host addresses)
+# Two settings suit the test machine, as an operator tunes a broker.conf to theirs: brokers re-register every 10 s,
+# and a send may wait 3 s in the broker's queue (the 200 ms default answers "broker busy" on 2 busy cores, and the
+# 4.x client does not retry that). hostsPlatform.test.ts gives its cluster the same two.
 # Prints one line per process: "<role> <host address> <pid>", roles namesrv-0, namesrv-1, broker-a-0, broker-a-1,
 # broker-b-0, broker-b-1.
 set -euo pipefail
@@ -44,6 +47,7 @@ storePathCommitLog=/srv/store/commitlog
 deleteWhen=04
 fileReservedTime=48
 registerNameServerPeriod=10000
+waitTimeMillsInSendQueue=3000
 CONF
   pid=$(on "$host" "cd /opt/rocketmq; nohup $java_line org.apache.rocketmq.broker.BrokerStartup -c conf/broker.conf > /srv/logs/broker.out 2>&1 < /dev/null & echo \$!")
   echo "$name-$id $host $pid"
