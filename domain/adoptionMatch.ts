@@ -345,7 +345,8 @@ export function planAdoptedCluster(
     };
 }
 
-function adoptedRole(b: AdoptedBroker): BrokerRole {
+/** The role a broker runs in: its conf's brokerRole, else RocketMQ's default for its id. Pure. */
+export function adoptedRole(b: AdoptedBroker): BrokerRole {
     const role = b.conf.brokerRole;
     if (role === "SYNC_MASTER" || role === "ASYNC_MASTER" || role === "SLAVE") {
         return role;

@@ -6,6 +6,7 @@ import {
     type AdoptionDiscoveryInputs,
 } from "../../../contracts/adoptionContract";
 import { decodeInputs } from "../../../contracts/inputDecoding";
+import { adoptedRole } from "../../../domain/adoptionMatch";
 
 /** What the program asks of the running cluster, with the key as the secret it is. */
 export type AdoptedClusterQuery = Omit<AdoptionDiscoveryInputs, "privateKey"> & {
@@ -22,7 +23,7 @@ export function adoptionListing(clusterName: string, found: AdoptionDiscovery): 
         ),
         ...found.brokers.map(
             (b) =>
-                `broker ${b.brokerName}/${b.brokerId} (${b.conf.brokerRole ?? (b.brokerId === 0 ? "ASYNC_MASTER" : "SLAVE")}) ` +
+                `broker ${b.brokerName}/${b.brokerId} (${adoptedRole(b)}) ` +
                 `on ${b.host} at ${b.address}, pid ${b.pid}, RocketMQ ${b.runningVersion}, ${b.confPath}, store ${b.storeRoot}`,
         ),
     ];
