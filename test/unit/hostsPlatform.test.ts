@@ -321,3 +321,56 @@ describe("platform hosts: an adopted cluster in the program (Pulumi mocks)", () 
         );
     });
 });
+
+describe("platform hosts: blue-green onto further hosts (Pulumi mocks)", () => {
+    before(installMocks);
+
+    it("places green on its own hosts at the default ports, on the shared name servers, behind blue", async () => {
+        const { sshPrivateKey, ...rest } = RAW;
+        const raw = {
+            ...rest,
+            strategy: "blue-green",
+            nameServer: { count: 2, version: "5.5.0" },
+            hosts: {
+                ...HOSTS,
+                g1: { address: "10.0.0.31" },
+                g2: { address: "10.0.0.32" },
+                g3: { address: "10.0.0.33" },
+                g4: { address: "10.0.0.34" },
+            },
+            placement: {
+                ...PLACEMENT,
+                green: { brokers: { "a-0": "g1", "a-1": "g2", "b-0": "g3", "b-1": "g4" }, proxies: ["g1"] },
+            },
+            green: { version: "5.5.0", clusterName: "green" },
+            trafficWeight: 10,
+        };
+        const program = runProgram(
+            {
+                ...Object.fromEntries(
+                    Object.entries(raw).map(([k, v]) => [`${NS}:${k}`, typeof v === "string" ? v : JSON.stringify(v)]),
+                ),
+                [`${NS}:sshPrivateKey`]: sshPrivateKey,
+            },
+            [`${NS}:sshPrivateKey`],
+        );
+        assert.strictEqual(
+            await resolved(program.nameServers as pulumi.Output<string>),
+            "10.0.0.11:9876;10.0.0.12:9876",
+        );
+        await settled();
+        const green = registered
+            .filter((r) => r.type === "rocketmq:hosts:Process" && r.name.startsWith("green-"))
+            .map((p) => `${p.name}@${(p.inputs.host as { name: string }).name}:${String(p.inputs.servicePort)}`)
+            .sort();
+        assert.deepStrictEqual(green, [
+            "green-broker-a-0@g1:10911",
+            "green-broker-a-1@g2:10911",
+            "green-broker-b-0@g3:10911",
+            "green-broker-b-1@g4:10911",
+            "green-proxy-0@g1:8081",
+        ]);
+        const traffic = registered.filter((r) => r.type === "rocketmq:local:Traffic");
+        assert.strictEqual(traffic.length, 1, registered.map((r) => r.type).join(", "));
+    });
+});
