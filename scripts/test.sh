@@ -6,7 +6,7 @@
 #   4. integration tests (the real pulumi CLI, real RocketMQ JVMs on loopback, the real kubernetes
 #      provider rendering the prod stack's manifests, which are validated against Kubernetes' schemas).
 # TEST_TIER=unit or TEST_TIER=integration runs one tier only; integration files named as arguments
-# (`bash scripts/test.sh test/integration/rolling.test.ts`) run alone, after the same set-up.
+# (`bash scripts/test.sh test/integration/hostsPlatform.test.ts`) run alone, after the same set-up.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=scripts/env.sh
@@ -56,7 +56,7 @@ if [ "$tier" = all ] || [ "$tier" = integration ]; then
   # Only the Kubernetes file needs the kubernetes provider plugin: on a cold machine it builds (minutes of CPU)
   # at the lowest priority while the lanes run, so it takes what the waiting tests leave, and its lane runs the
   # Kubernetes file last, once the plugin is there.
-  lanes=("rolling backup runtime adminSession stack hostShell hostProcess adoption kubernetes" "isolated blueGreen cluster hostsPlatform")
+  lanes=("hostsPlatform backup runtime adminSession stack hostShell hostProcess adoption kubernetes" "isolated blueGreen cluster")
   files() { for f in "$@"; do echo "test/integration/$f.test.ts"; done; }
   # shellcheck disable=SC2068 # each lane is a word list
   leftover=$(comm -23 <(ls test/integration/*.test.ts | sort) <(files ${lanes[@]} | sort))

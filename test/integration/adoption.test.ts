@@ -4,8 +4,9 @@
  * and a slave; a release under /opt with /opt/rocketmq linked to it, a broker.conf in its conf/, each server
  * started with nohup). Reading the hosts over SSH and the name servers' listing identifies every broker by its pid
  * and refuses what it cannot adopt, naming the broker. Then, through the real CLI, the stack adopts the cluster
- * without restarting anything, backs it up and verifies it, rolls it to 5.5.0 under live traffic losing nothing,
- * and on destroy leaves every process running.
+ * without restarting anything, backs it up and verifies it, rolls it to 5.5.0 under live traffic losing nothing
+ * through an `up` killed in a master's turn (the rerun names the dead run's lock; after `cancel` it resumes without
+ * restarting that master again), and on destroy leaves every process running.
  */
 import * as assert from "assert";
 import * as fs from "fs";
@@ -351,6 +352,12 @@ describe("adoption: a 2M-2S 4.9.7 cluster started by hand on six namespace hosts
         );
         assert.notStrictEqual(writable["broker-a"], 6, "master a is writable right after the kill");
 
+        // The killed run left its lock: the rerun names it, says its holder is gone, and how to clear it.
+        const locked = pulumi(dir!, "up", "--yes", "--skip-preview");
+        assert.notStrictEqual(locked.status, 0, "an `up` ran on a stack a killed run left locked");
+        assert.match(locked.output, /the stack is currently locked by 1 lock\(s\)/);
+        assert.match(locked.output, /which is no longer running: an interrupted run/);
+        assert.match(locked.output, /Clear it with `npm run pulumi -- cancel --stack local`/);
         mustPulumi(dir!, "cancel", "--stack", "local");
         const r = pulumi(dir!, "up", "--yes", "--skip-preview");
         assert.strictEqual(r.status, 0, r.output);
