@@ -1,25 +1,37 @@
 /**
- * The rolling path on the local stack (2 NS, 2M-2S, SYNC_MASTER), through
- * the real CLI, with 5 producers (20 msg/s each) and 3 consumers running:
- * - roll time: the whole `pulumi up` (name servers, preflight backup, the
- *   four brokers, backup and verification after), and the brokers' turns
- *   alone (the sum of each broker's step times, from its `lastRoll`);
- * - the longest window in which a broker group took no write, from the
- *   producers' own send log, and each master's write-blocked time as the
- *   roll saw it (write permission taken away until given back);
- * - send latency p50/p99 (retries included) during each roll, against the
- *   60 s before the first one.
- * ROUNDS times 4.9.7 → 5.5.0 → 4.9.7 (name servers kept on 5.5.0 after the
- * first roll); prints medians as Markdown, every observation in brackets.
+ * The rolling path through the real CLI (2 NS, 2M-2S, SYNC_MASTER, no proxy), with 5 producers (20 msg/s each)
+ * and 3 consumers running:
+ * - roll time: the whole `pulumi up` (preflight backup, the four brokers, backup and verification after), and the
+ *   brokers' turns alone (the sum of each broker's step times, from its `lastRoll`);
+ * - the longest window in which a broker group took no write, from the producers' own send log, and each master's
+ *   write-blocked time as the roll saw it (write permission taken away until given back);
+ * - send latency p50/p99 (retries included) during each roll, against the 60 s before the first one.
+ * ROUNDS times 4.9.7 → 5.5.0 → 4.9.7, the name servers on 5.5.0 from the start (the runbook's first step), so a
+ * roll is the brokers' alone; prints medians as Markdown, every observation in brackets.
  *
- * Usage: node -r ts-node/register/transpile-only bench/rollingBench.ts [ROUNDS=2]
+ * PLATFORM "local" runs the cluster on this machine's loopback; "hosts" on six namespace hosts over SSH (one server
+ * per host at RocketMQ's default ports, test/integration/namespaceHosts.ts); "both" runs local, then hosts, with the
+ * same settings, and prints each roll's ratio hosts / local.
+ *
+ * Usage: node -r ts-node/register/transpile-only bench/rollingBench.ts [ROUNDS=2] [PLATFORM=local|hosts|both]
  */
 import * as path from "path";
 import { resolveRuntime } from "../operations/maven";
 import { updateTopic } from "../operations/mqadmin";
 import type { RollReport } from "../domain/rollSettings";
-import { copyProject, isolateStack, mustPulumi, stackOutputs, stackResources } from "../test/integration/support";
+import { writeStack } from "../test/integration/handMadeCluster";
+import { NamespaceHosts } from "../test/integration/namespaceHosts";
+import {
+    copyProject,
+    isolateStack,
+    mustPulumi,
+    pulumi,
+    stackOutputs,
+    stackResources,
+} from "../test/integration/support";
 import { Send, TrafficLoad } from "../test/integration/trafficLoad";
+
+type Platform = "local" | "hosts";
 
 function median(xs: number[]): number {
     const s = [...xs].sort((a, b) => a - b);
@@ -65,7 +77,7 @@ async function roll(dir: string, load: TrafficLoad, version: string): Promise<Ro
     mustPulumi(dir, "up");
     const ended = Date.now();
     const reports = stackResources(dir)
-        .filter((r) => r.type === "rocketmq:local:Process" && r.urn.includes("-broker-"))
+        .filter((r) => /^rocketmq:(local|hosts):Process$/.test(r.type) && r.urn.includes("-broker-"))
         .map((r) => r.outputs?.lastRoll as RollReport);
     const sends = load.sends().filter((s) => s.at >= began && s.at < ended);
     const latencies = sends.map((s) => s.latencyMs);
@@ -80,17 +92,89 @@ async function roll(dir: string, load: TrafficLoad, version: string): Promise<Ro
     };
 }
 
-async function main(): Promise<void> {
-    const rounds = Number(process.argv[2] ?? 2);
+/** What both platforms' stacks share: the settings a roll's time depends on. */
+const SHARED = {
+    strategy: "rolling",
+    nameServer: { count: 2, version: "5.5.0" },
+    backup: { baselineSeconds: 0 },
+};
+const BLUE = { version: "4.9.7", clusterName: "blue", proxies: 0, brokerConfig: { waitTimeMillsInSendQueue: 3000 } };
+
+interface Cluster {
+    dir: string;
+    nameServers(): string;
+    tearDown(): void;
+}
+
+/** The 2-NS 2M-2S cluster at 4.9.7 on this machine's loopback, as the local stack lays it out. */
+async function localCluster(): Promise<Cluster> {
     const dir = copyProject();
     await isolateStack(dir, { green: false, timings: "production" });
-    mustPulumi(dir, "config", "set", "strategy", "rolling");
+    mustPulumi(dir, "config", "set", "strategy", SHARED.strategy);
+    mustPulumi(dir, "config", "set", "--path", "nameServer.version", SHARED.nameServer.version);
     mustPulumi(dir, "config", "set", "--path", "backup.baselineSeconds", "0");
+    mustPulumi(dir, "config", "set", "--path", "blue.proxies", "0");
+    mustPulumi(dir, "config", "set", "--path", "blue.brokerConfig.waitTimeMillsInSendQueue", "3000");
+    mustPulumi(dir, "up");
+    return { dir, nameServers: () => String(stackOutputs(dir).nameServers), tearDown: () => pulumi(dir, "destroy") };
+}
+
+/** The same cluster on six namespace hosts over SSH: each server on its own host at RocketMQ's default ports. */
+async function hostsCluster(): Promise<Cluster> {
+    const names = ["ns1", "ns2", "b1", "b2", "b3", "b4"];
+    const hosts = await NamespaceHosts.create(names);
+    let dir: string | undefined;
+    try {
+        dir = copyProject();
+        const host = (h: string) => ({
+            address: hosts.host(h).address,
+            hostKey: hosts.host(h).hostKeyFingerprint,
+            releaseRoot: "/opt",
+            dataRoot: "/srv/rocketmq",
+        });
+        writeStack(
+            dir,
+            {
+                platform: "hosts",
+                ...SHARED,
+                hosts: Object.fromEntries(names.map((h) => [h, host(h)])),
+                placement: {
+                    nameServers: ["ns1", "ns2"],
+                    blue: { brokers: { "a-0": "b1", "a-1": "b2", "b-0": "b3", "b-1": "b4" } },
+                },
+                blue: BLUE,
+            },
+            hosts.privateKey,
+        );
+        mustPulumi(dir, "up", "--yes", "--skip-preview");
+    } catch (err) {
+        if (dir) {
+            pulumi(dir, "destroy", "--yes", "--skip-preview");
+        }
+        hosts.destroy();
+        throw err;
+    }
+    const stackDir = dir;
+    return {
+        dir: stackDir,
+        nameServers: () => ["ns1", "ns2"].map((h) => `${hosts.host(h).address}:9876`).join(";"),
+        tearDown: () => {
+            pulumi(stackDir, "destroy", "--yes", "--skip-preview");
+            hosts.destroy();
+        },
+    };
+}
+
+const fmt = (xs: number[], digits = 1) =>
+    `${median(xs).toFixed(digits)} [${xs.map((x) => x.toFixed(digits)).join(", ")}]`;
+
+/** ROUNDS of 4.9.7 → 5.5.0 → 4.9.7 on one platform under the load, printed as a Markdown table. */
+async function bench(platform: Platform, rounds: number): Promise<Roll[]> {
+    const cluster = platform === "local" ? await localCluster() : await hostsCluster();
     let load: TrafficLoad | undefined;
     const rolls: Roll[] = [];
     try {
-        mustPulumi(dir, "up");
-        const ns = String(stackOutputs(dir).nameServers);
+        const ns = cluster.nameServers();
         await updateTopic(await resolveRuntime("4.9.7"), ns, "blue", "BenchRoll", {
             readQueues: 4,
             writeQueues: 4,
@@ -98,7 +182,7 @@ async function main(): Promise<void> {
         });
         load = new TrafficLoad(
             await resolveRuntime("5.5.0"),
-            path.join(dir, "load"),
+            path.join(cluster.dir, "load"),
             ns,
             "BenchRoll",
             "BenchRollReaders",
@@ -115,20 +199,17 @@ async function main(): Promise<void> {
             .map((s) => s.latencyMs);
         for (let i = 0; i < rounds; i++) {
             for (const version of ["5.5.0", "4.9.7"]) {
-                const r = await roll(dir, load, version);
+                console.error(`[${platform}] round ${i + 1} of ${rounds}: → ${version}`);
+                const r = await roll(cluster.dir, load, version);
                 rolls.push(r);
                 console.error(JSON.stringify(r));
-                // The name servers stay on 5.x once 5.x brokers exist (they take 4.9 brokers too).
-                mustPulumi(dir, "config", "set", "--path", "nameServer.version", "5.5.0");
             }
         }
         await load.stopProducers();
         const result = await load.drainAndStop(300_000);
         const all = load.sends().length;
-        const fmt = (xs: number[], digits = 1) =>
-            `${median(xs).toFixed(digits)} (${xs.map((x) => x.toFixed(digits)).join(", ")})`;
         console.log(
-            `before the rolls: send latency p50 ${percentile(before, 50)} ms, p99 ${percentile(before, 99)} ms`,
+            `\n${platform}: before the rolls, send latency p50 ${percentile(before, 50)} ms, p99 ${percentile(before, 99)} ms`,
         );
         console.log(
             "| roll | `up` (s) | brokers' turns (s) | master write-blocked (s) | longest group gap (s) | send p50 (ms) | send p99 (ms) |",
@@ -152,9 +233,44 @@ async function main(): Promise<void> {
             `messages: sent ${all}, consumed ${result.consumed}, failed after retries ${result.failed}` +
                 `${result.consumed === all ? "" : " — LOST MESSAGES"}`,
         );
+        if (result.consumed !== all || result.failed !== 0) {
+            throw new Error(`${platform}: ${all - result.consumed} message(s) lost, ${result.failed} send(s) failed`);
+        }
+        return rolls;
     } finally {
         load?.kill();
-        mustPulumi(dir, "destroy");
+        cluster.tearDown();
+    }
+}
+
+async function main(): Promise<void> {
+    const rounds = Number(process.argv[2] ?? 2);
+    const which = process.argv[3] ?? "local";
+    if (!["local", "hosts", "both"].includes(which)) {
+        throw new Error(`PLATFORM must be local, hosts or both, not ${which}`);
+    }
+    const platforms: Platform[] = which === "both" ? ["local", "hosts"] : [which as Platform];
+    const results = new Map<Platform, Roll[]>();
+    for (const platform of platforms) {
+        results.set(platform, await bench(platform, rounds));
+    }
+    if (which === "both") {
+        console.log("\n| roll | local `up` (s) | hosts `up` (s) | ratio | local turns (s) | hosts turns (s) | ratio |");
+        console.log("| --- | --- | --- | --- | --- | --- | --- |");
+        for (const direction of ["→ 5.5.0", "→ 4.9.7"]) {
+            const of = (p: Platform, f: (r: Roll) => number) =>
+                results
+                    .get(p)!
+                    .filter((r) => r.direction === direction)
+                    .map(f);
+            const up = (p: Platform) => of(p, (r) => r.upSeconds);
+            const turns = (p: Platform) => of(p, (r) => r.brokerTurnSeconds);
+            console.log(
+                `| ${direction === "→ 5.5.0" ? "4.9.7" : "5.5.0"} ${direction} | ${fmt(up("local"))} | ${fmt(up("hosts"))} | ` +
+                    `${(median(up("hosts")) / median(up("local"))).toFixed(2)} | ${fmt(turns("local"))} | ` +
+                    `${fmt(turns("hosts"))} | ${(median(turns("hosts")) / median(turns("local"))).toFixed(2)} |`,
+            );
+        }
     }
 }
 
