@@ -241,9 +241,9 @@ const verificationSchema = z
          */
         // coerce: `pulumi config set --path` stores fractions as strings.
         baselineTolerance: z.coerce
-            .number({ error: "must be a number from -0.9 to 10" })
-            .min(-0.9, { error: "must be a number from -0.9 to 10" })
-            .max(10, { error: "must be a number from -0.9 to 10" })
+            .number({ error: "must be a number from -0.99 to 10" })
+            .min(-0.99, { error: "must be a number from -0.99 to 10" })
+            .max(10, { error: "must be a number from -0.99 to 10" })
             .default(DEFAULT_BASELINE_TOLERANCE),
     })
     .strict();

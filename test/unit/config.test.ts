@@ -219,7 +219,7 @@ describe("stack config", () => {
         assert.strictEqual(cfg.verification.baselineTolerance, -0.9);
         assert.match(
             problemsOf({ blue: BLUE, green: GREEN, verification: { baselineTolerance: "lots" } })[0],
-            /verification\.baselineTolerance = "lots": must be a number from -0\.9 to 10/,
+            /verification\.baselineTolerance = "lots": must be a number from -0\.99 to 10/,
         );
     });
 
