@@ -12,6 +12,7 @@ import type { DeclaredTopic } from "../domain/trafficPlan";
 import type { AddressServerPiece, ClusterPlatform } from "./platforms/clusterPlatform";
 import { DEFAULT_STRANDED_SETTINGS, StrandedSettings } from "../domain/heldMessages";
 import { UpgradeVerification } from "./upgradeVerification";
+import { BLUE_GREEN_TYPE, ROLLING_TYPE } from "./strategyTypes";
 
 /** Arguments of a {@link BlueGreenRocketMQ}. */
 export interface BlueGreenRocketMQArgs {
@@ -99,7 +100,7 @@ export class BlueGreenRocketMQ extends pulumi.ComponentResource {
     public readonly trafficAppliedAt: pulumi.Output<string>;
 
     constructor(name: string, args: BlueGreenRocketMQArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("rocketmq:index:BlueGreen", name, {}, opts);
+        super(BLUE_GREEN_TYPE, name, {}, { ...opts, aliases: [...(opts?.aliases ?? []), { type: ROLLING_TYPE }] });
         const { platform } = args;
         const routeRefreshSeconds = args.routeRefreshSeconds ?? 35;
         const drainTimeoutSeconds = args.drainTimeoutSeconds ?? 180;

@@ -11,6 +11,7 @@ import { planCluster } from "../domain/clusterPlan";
 import { changeTrigger } from "../domain/triggers";
 import type { ClusterPlatform } from "./platforms/clusterPlatform";
 import { UpgradeVerification } from "./upgradeVerification";
+import { BLUE_GREEN_TYPE, ROLLING_TYPE } from "./strategyTypes";
 
 /** Arguments of a {@link RollingRocketMQ}. */
 export interface RollingRocketMQArgs {
@@ -54,7 +55,7 @@ export class RollingRocketMQ extends pulumi.ComponentResource {
     public readonly preRollBackupDir: pulumi.Output<string>;
 
     constructor(name: string, args: RollingRocketMQArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("rocketmq:index:Rolling", name, {}, opts);
+        super(ROLLING_TYPE, name, {}, { ...opts, aliases: [...(opts?.aliases ?? []), { type: BLUE_GREEN_TYPE }] });
         const { platform, cluster: spec } = args;
         const { baselineSeconds, ...backupSettings } = args.backup;
         const { baselineTolerance, ...checkSettings } = args.verification;

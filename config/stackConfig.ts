@@ -725,8 +725,8 @@ function hostsPlatformProblems(cfg: StackConfig, sshKey: SshKeyState): string[] 
 }
 
 /**
- * What adoption needs of the rest of the config: the rolling strategy (blue-green on an adopted cluster is not built
- * yet), and the running name servers listed where placement.nameServers puts them, at RocketMQ's default port.
+ * What adoption needs of the rest of the config: the running name servers listed where placement.nameServers puts
+ * them, at RocketMQ's default port. Either strategy then applies to the adopted cluster as to one the tool made.
  */
 function adoptProblems(cfg: StackConfig): string[] {
     const adopt = cfg.blue.adopt;
@@ -735,12 +735,6 @@ function adoptProblems(cfg: StackConfig): string[] {
     }
     const key = `${CONFIG_NAMESPACE}:blue.adopt`;
     const problems: string[] = [];
-    if (cfg.strategy !== "rolling") {
-        problems.push(
-            `${key}: needs strategy "rolling" (strategy is "${cfg.strategy}"): an adopted cluster is upgraded in ` +
-                "place; blue-green onto other hosts is not available for it yet",
-        );
-    }
     const nsHosts = cfg.placement!.nameServers;
     const port = HOST_DEFAULT_PORTS.nameServer;
     if (adopt.nameServers.length !== nsHosts.length) {

@@ -6,7 +6,9 @@
  * and refuses what it cannot adopt, naming the broker. Then, through the real CLI, the stack adopts the cluster
  * without restarting anything, backs it up and verifies it, rolls it to 5.5.0 under live traffic losing nothing
  * through an `up` killed in a master's turn (the rerun names the dead run's lock; after `cancel` it resumes without
- * restarting that master again), and on destroy leaves every process running.
+ * restarting that master again). Then the adopted cluster switches to blue-green without a restart, green on two
+ * further hosts, and walks 10 → 30 → 50 → 0 → 100 under live traffic before blue is retired (its brokers stopped by
+ * pid, its name servers kept); destroy stops green and leaves the adopted name servers running.
  */
 import * as assert from "assert";
 import * as fs from "fs";
@@ -43,6 +45,7 @@ import {
     mustPulumi,
     pulumi,
     pulumiInterruptible,
+    pulumiWithEnv,
     killWhen,
     scratchDir,
     stackResources,
@@ -56,6 +59,11 @@ type Server = HandServer;
 const BROKER_HOSTS = HAND_BROKER_HOSTS;
 const OPERATOR_TOPIC = "OrdersTopic";
 const ROLL_TOPIC = "AdoptedRollTopic";
+/** Green, for blue-green on the adopted cluster: two masters on two further hosts. */
+const GREEN_HOSTS = ["g1", "g2"] as const;
+const GREEN_CLUSTER = "fresh";
+const CANARY_TOPIC = "AdoptedCanaryTopic";
+const CANARY_GROUP = "adopted-canary";
 /** The stack's resource name of each server once adopted. */
 const RESOURCE: Record<Server, string> = {
     "namesrv-0": "namesrv-0",
@@ -66,8 +74,8 @@ const RESOURCE: Record<Server, string> = {
     "broker-b-1": "legacy-broker-b-1",
 };
 
-describe("adoption: a 2M-2S 4.9.7 cluster started by hand on six namespace hosts, adopted and rolled", function () {
-    this.timeout(30 * 60_000);
+describe("adoption: a 2M-2S 4.9.7 cluster started by hand on six namespace hosts, adopted, rolled, then blue-green", function () {
+    this.timeout(40 * 60_000);
     let hosts: NamespaceHosts;
     const shells = new Map<string, HostShell>();
     let admin: AdminSession | undefined;
@@ -110,7 +118,7 @@ describe("adoption: a 2M-2S 4.9.7 cluster started by hand on six namespace hosts
     }
 
     before(async () => {
-        hosts = await NamespaceHosts.create(Object.values(SERVERS));
+        hosts = await NamespaceHosts.create([...Object.values(SERVERS), ...GREEN_HOSTS]);
         for (const [server, pid] of await startByHand(hosts)) {
             started.set(server, pid);
         }
@@ -136,6 +144,7 @@ describe("adoption: a 2M-2S 4.9.7 cluster started by hand on six namespace hosts
 
     after(async () => {
         load?.kill();
+        canary?.kill();
         if (dir) {
             // The adopted processes stay running (that is what destroy does to them); the hosts go below.
             pulumi(dir, "destroy", "--yes", "--skip-preview");
@@ -414,11 +423,150 @@ describe("adoption: a 2M-2S 4.9.7 cluster started by hand on six namespace hosts
         }
     });
 
-    it("destroy forgets the cluster and leaves every adopted process running", async () => {
+    let canary: TrafficLoad | undefined;
+    const isGreen = (brokerName: string) => brokerName.startsWith(`${GREEN_CLUSTER}-`);
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+    /** Sets the weight and runs `up` (forced when the change skips stages); resolves once producers had a refresh. */
+    async function weight(value: number, forced = false): Promise<{ began: number; ended: number }> {
+        mustPulumi(dir!, "config", "set", "trafficWeight", String(value));
+        const began = Date.now();
+        const r = pulumiWithEnv(
+            dir!,
+            forced ? { ROCKETMQ_UPGRADE_FORCE_WEIGHT: "1" } : {},
+            "up",
+            "--yes",
+            "--skip-preview",
+        );
+        assert.strictEqual(r.status, 0, r.output);
+        const ended = Date.now();
+        await sleep(TEST_ROUTE_REFRESH_MS + 5000);
+        return { began, ended };
+    }
+
+    /** The canary load's sends to green, and all of them, from `from` on. */
+    function sendsSince(from: number): { green: number; all: number } {
+        const sends = canary!.sends().filter((x) => x.at >= from);
+        return { green: sends.filter((x) => isGreen(x.brokerName)).length, all: sends.length };
+    }
+
+    it("switches the adopted cluster to blue-green, green on two further hosts, restarting no adopted server", async () => {
+        const runtime = await resolveRuntime("5.5.0");
+        // The operator's topic for the canary, made on the running cluster before the switch.
+        await updateTopic(runtime, nameServers(), "legacy", CANARY_TOPIC, { readQueues: 4, writeQueues: 4, perm: 6 });
+        const host = (h: string) => ({
+            address: hosts.host(h).address,
+            hostKey: hosts.host(h).hostKeyFingerprint,
+            releaseRoot: "/opt",
+            dataRoot: "/srv/rocketmq",
+        });
+        const adopted = adoptStackConfig(hosts) as {
+            hosts: Record<string, unknown>;
+            placement: Record<string, unknown>;
+            blue: Record<string, unknown>;
+        };
+        writeStack(
+            dir!,
+            {
+                ...adopted,
+                strategy: "blue-green",
+                nameServer: { count: 2, version: "5.5.0" },
+                hosts: { ...adopted.hosts, ...Object.fromEntries(GREEN_HOSTS.map((h) => [h, host(h)])) },
+                placement: { ...adopted.placement, green: { brokers: { "a-0": "g1", "b-0": "g2" } } },
+                blue: { ...adopted.blue, version: "5.5.0" },
+                green: {
+                    version: "5.5.0",
+                    clusterName: GREEN_CLUSTER,
+                    slavesPerGroup: 0,
+                    brokerRole: "ASYNC_MASTER",
+                    proxies: 0,
+                    brokerConfig: { registerNameServerPeriod: 10000, waitTimeMillsInSendQueue: 3000 },
+                },
+                topics: [{ name: CANARY_TOPIC, queues: 4 }],
+                consumerGroups: [CANARY_GROUP],
+                trafficWeight: 0,
+                promotion: { minSoakSeconds: 0 },
+                drainTimeoutSeconds: 120,
+            },
+            hosts.privateKey,
+        );
+        const r = pulumi(dir!, "up", "--yes", "--skip-preview");
+        assert.strictEqual(r.status, 0, r.output);
+        assert.doesNotMatch(r.output, /rocketmq:hosts:Process\s+(namesrv|legacy-)\S*\s+(created|replaced|deleted)/);
+        assert.deepStrictEqual([...(await pidsNow()).entries()], [...rolled.entries()], "an adopted server restarted");
+        const green = stackResources(dir!)
+            .filter((x) => x.type === "rocketmq:hosts:Process" && x.urn.includes(`::${GREEN_CLUSTER}-`))
+            .map((x) => `${x.urn.slice(x.urn.lastIndexOf("::") + 2)}@${(x.outputs?.host as { name: string }).name}`)
+            .sort();
+        assert.deepStrictEqual(green, [`${GREEN_CLUSTER}-broker-a-0@g1`, `${GREEN_CLUSTER}-broker-b-0@g2`]);
+        canary = new TrafficLoad(
+            await resolveRuntime("4.9.7"),
+            scratchDir("adoption-canary"),
+            nameServers(),
+            CANARY_TOPIC,
+            CANARY_GROUP,
+            2,
+            2,
+            20,
+            TEST_ROUTE_REFRESH_MS,
+        );
+        await canary.sending(200, 120_000);
+        assert.strictEqual(sendsSince(0).green, 0, "a send reached green at weight 0");
+    });
+
+    it("walks 10 → 30 → 50 on the adopted blue, rolls back to 0, then goes to 100", async () => {
+        for (const w of [10, 30, 50]) {
+            const { ended } = await weight(w);
+            await sleep(10_000);
+            const measured = sendsSince(ended + TEST_ROUTE_REFRESH_MS);
+            assert.ok(measured.green > 0 && measured.green < measured.all, `weight ${w}: ${JSON.stringify(measured)}`);
+        }
+        const back = await weight(0);
+        await sleep(10_000);
+        assert.strictEqual(
+            sendsSince(back.ended + TEST_ROUTE_REFRESH_MS + 2000).green,
+            0,
+            "a send reached green after 0",
+        );
+        const full = await weight(100, true);
+        await sleep(10_000);
+        // One route refresh after the `up`, and a send in flight: every producer writes where the weight says.
+        const measured = sendsSince(full.ended + TEST_ROUTE_REFRESH_MS + 2000);
+        assert.ok(measured.all > 100, `only ${measured.all} sends at 100`);
+        assert.strictEqual(measured.green, measured.all, "a send reached the adopted blue at 100");
+    });
+
+    it("retires the adopted blue once drained: its brokers stop, its name servers and green carry on", async () => {
+        mustPulumi(dir!, "config", "set", "retireBlue", "true");
+        const r = pulumi(dir!, "up", "--yes", "--skip-preview");
+        assert.strictEqual(r.status, 0, r.output);
+        const now = await pidsNow();
+        for (const server of Object.keys(SERVERS) as Server[]) {
+            if (server.startsWith("broker")) {
+                assert.strictEqual(now.get(server), undefined, `${server} still runs after the retirement`);
+            } else {
+                assert.strictEqual(now.get(server), rolled.get(server), `${server} was restarted`);
+            }
+        }
+        await canary!.assertNothingLost(500);
+        canary = undefined;
+    });
+
+    it("destroy forgets the stack, stops green and leaves the adopted name servers running", async () => {
         const r = pulumi(dir!, "destroy", "--yes", "--skip-preview");
         assert.strictEqual(r.status, 0, r.output);
         assert.deepStrictEqual(stackResources(dir!), []);
         dir = undefined;
-        assert.deepStrictEqual([...(await pidsNow()).entries()], [...rolled.entries()], "destroy stopped a process");
+        const now = await pidsNow();
+        for (const server of ["namesrv-0", "namesrv-1"] as Server[]) {
+            assert.strictEqual(now.get(server), rolled.get(server), `destroy stopped ${server}`);
+        }
+        for (const h of GREEN_HOSTS) {
+            assert.strictEqual(
+                hosts.exec(h, "pgrep -f '[B]rokerStartup'; true").trim(),
+                "",
+                `host ${h} still runs green`,
+            );
+        }
     });
 });

@@ -292,9 +292,29 @@ describe("blue.adopt in the stack config", () => {
         assert.deepStrictEqual(problems(base), []);
     });
 
-    it("refuses adopt with blue-green, with placement.blue, with name servers placed elsewhere, and off platform hosts", () => {
+    it("takes blue-green onto further hosts on an adopted cluster", () => {
+        assert.deepStrictEqual(
+            problems({
+                ...base,
+                strategy: "blue-green",
+                nameServer: { count: 1, version: "5.5.0" },
+                hosts: { ...base.hosts, vm3: { address: "10.1.0.6" } },
+                placement: { ...base.placement, green: { brokers: { "a-0": "vm3" } } },
+                green: {
+                    version: "5.5.0",
+                    clusterName: "fresh",
+                    brokerGroups: 1,
+                    slavesPerGroup: 0,
+                    brokerRole: "ASYNC_MASTER",
+                    proxies: 0,
+                },
+            }),
+            [],
+        );
+    });
+
+    it("refuses adopt with placement.blue, with name servers placed elsewhere, and off platform hosts", () => {
         const all = [
-            ...problems({ ...base, strategy: "blue-green" }),
             ...problems({ ...base, placement: { nameServers: ["ns1"], blue: { brokers: { "a-0": "vm1" } } } }),
             ...problems({
                 ...base,
@@ -310,7 +330,6 @@ describe("blue.adopt in the stack config", () => {
             ...problems({ blue: base.blue }),
         ].join("\n");
         for (const expected of [
-            /blue\.adopt: needs strategy "rolling" \(strategy is "blue-green"\)/,
             /placement\.blue: leave it out when blue\.adopt is set/,
             /blue\.adopt\.nameServers\[0\] = "10\.1\.0\.9:9876": placement\.nameServers\[0\] is host ns1, so it must be "10\.1\.0\.2:9876"/,
             /blue\.adopt\.brokers\[0\]\.host = "vm9": no host of that name/,

@@ -297,6 +297,59 @@ describe("platform hosts: an adopted cluster in the program (Pulumi mocks)", () 
         assert.deepStrictEqual([saved?.configPath, saved?.storeDir], [CONF, "/home/mq/store"]);
     });
 
+    it("takes blue-green on the adopted cluster: blue as it runs, green on its own hosts, one split over both", async () => {
+        mockCalls.answer = () => ({ brokers, nameServers, problems: [] });
+        const config: Record<string, unknown> = {
+            ...adoptConfig(),
+            [`${NS}:strategy`]: "blue-green",
+            [`${NS}:nameServer`]: { count: 2, version: "5.5.0" },
+            [`${NS}:hosts`]: { ...HOSTS, g1: { address: "10.0.0.31" }, g2: { address: "10.0.0.32" } },
+            [`${NS}:placement`]: { nameServers: ["ns1", "ns2"], green: { brokers: { "a-0": "g1", "b-0": "g2" } } },
+            [`${NS}:green`]: {
+                version: "5.5.0",
+                clusterName: "fresh",
+                slavesPerGroup: 0,
+                brokerRole: "ASYNC_MASTER",
+                proxies: 0,
+            },
+            [`${NS}:topics`]: [{ name: "Orders", queues: 4 }],
+            [`${NS}:consumerGroups`]: ["orders-readers"],
+            [`${NS}:trafficWeight`]: 10,
+        };
+        const program = runProgram(
+            Object.fromEntries(
+                Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+            ),
+            [`${NS}:sshPrivateKey`],
+        );
+        await (program as unknown as Promise<unknown>);
+        await settled();
+        assert.ok(registered.some((r) => r.type === "rocketmq:index:BlueGreen"));
+        const processes = registered
+            .filter((r) => r.type === "rocketmq:hosts:Process")
+            .map((p) => {
+                const adopted = p.inputs.adopted as { pid: number } | undefined;
+                return `${p.name}@${(p.inputs.host as { name: string }).name}${adopted ? ` pid ${adopted.pid}` : ""}`;
+            })
+            .sort();
+        assert.deepStrictEqual(processes, [
+            "fresh-broker-a-0@g1",
+            "fresh-broker-b-0@g2",
+            "legacy-broker-a-0@b1 pid 500",
+            "legacy-broker-a-1@b2 pid 501",
+            "legacy-broker-b-0@b3 pid 502",
+            "legacy-broker-b-1@b4 pid 503",
+            "namesrv-0@ns1 pid 300",
+            "namesrv-1@ns2 pid 301",
+        ]);
+        const traffic = registered.filter((r) => r.type === "rocketmq:local:Traffic");
+        assert.strictEqual(traffic.length, 1);
+        const text = JSON.stringify(traffic[0].inputs);
+        for (const brokerName of ["broker-a", "broker-b", "fresh-a", "fresh-b"]) {
+            assert.ok(text.includes(`"${brokerName}"`), `the split does not name ${brokerName}: ${text}`);
+        }
+    });
+
     it("stops the program before any resource when the discovery refuses, naming each broker", async () => {
         mockCalls.answer = () => ({
             brokers: [],
