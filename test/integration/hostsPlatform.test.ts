@@ -646,6 +646,24 @@ describe("platform hosts: a cluster on six namespace hosts over SSH, through the
         }
     });
 
+    it("switches strategy to blue-green keeping every server: the preview changes none, only the rolling gate goes", () => {
+        mustPulumi(dir, "config", "set", "strategy", "blue-green");
+        try {
+            const r = pulumi(dir, "preview");
+            assert.strictEqual(r.status, 0, r.output);
+            // Each step the preview plans, as "op type name". Blue's backup and verification may run again (their
+            // inputs name the records they check against, which differ between the strategies); no server changes.
+            const steps = [
+                ...r.output.matchAll(/^\s*[+~-]+\s+(rocketmq:\S+)\s+(\S+)\s+(create|update|replace|delete)\b/gm),
+            ]
+                .map((m) => `${m[3]} ${m[1]} ${m[2]}`)
+                .filter((step) => !/^(update|replace) rocketmq:local:(Backup|Verification) /.test(step));
+            assert.deepStrictEqual(steps, ["delete rocketmq:local:RollPreflight blue-roll-preflight"], r.output);
+        } finally {
+            mustPulumi(dir, "config", "set", "strategy", "rolling");
+        }
+    });
+
     it("refuses an `up` whose key the hosts refuse, naming every host, with every server still the same process", () => {
         const other = scratchDir("other-key");
         execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", path.join(other, "key")]);
