@@ -56,7 +56,7 @@ if [ "$tier" = all ] || [ "$tier" = integration ]; then
   # Only the Kubernetes file needs the kubernetes provider plugin: on a cold machine it builds (minutes of CPU)
   # at the lowest priority while the lanes run, so it takes what the waiting tests leave, and its lane runs the
   # Kubernetes file last, once the plugin is there.
-  lanes=("hostsPlatform backup runtime adminSession stack hostShell hostProcess adoption kubernetes" "isolated blueGreen cluster")
+  lanes=("hostsPlatform backup cluster runtime adminSession stack hostShell hostProcess kubernetes" "isolated blueGreen adoption")
   files() { for f in "$@"; do echo "test/integration/$f.test.ts"; done; }
   # shellcheck disable=SC2068 # each lane is a word list
   leftover=$(comm -23 <(ls test/integration/*.test.ts | sort) <(files ${lanes[@]} | sort))
