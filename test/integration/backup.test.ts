@@ -40,7 +40,7 @@ function processOutputs(dir: string, name: string): Record<string, unknown> {
 
 /** Committed consumer offsets of GROUP on LoadTopic, summed over queues, from `consumerProgress -g`. */
 async function committedOffsets(runtime: RocketMQRuntime, ns: string): Promise<number> {
-    const out = await mqadmin(runtime, ["consumerProgress", "-n", ns, "-g", GROUP]);
+    const out = await mqadmin(runtime, ["consumerProgress", "-n", ns, "-g", GROUP], { attempts: 3 });
     let total = 0;
     for (const line of out.split("\n")) {
         const cols = line.trim().split(/\s+/);
@@ -357,9 +357,9 @@ describe("backup and verification on the blue cluster", () => {
         assert.match(dry, /^create\s+.*blue-broker-a-0\/store\/config\/topics\.json$/m);
         restore(dir, backupDir);
         mustPulumi(dir, "up");
-        const topics = await mqadmin(runtime, ["topicList", "-n", ns]);
+        const topics = await mqadmin(runtime, ["topicList", "-n", ns], { attempts: 3 });
         assert.match(topics, /^LoadTopic$/m);
-        const groups = await mqadmin(runtime, ["consumerProgress", "-n", ns]);
+        const groups = await mqadmin(runtime, ["consumerProgress", "-n", ns], { attempts: 3 });
         assert.match(groups, new RegExp(`^${GROUP}\\s`, "m"));
         assert.strictEqual(await committedOffsets(runtime, ns), offsets);
     });

@@ -188,7 +188,7 @@ describe("blue-green with shared routing: canary stages, rollback, retirement, n
         ns = String(out.nameServers);
         assert.strictEqual(out.nameServerVersion, "5.5.0");
         assert.deepStrictEqual(out.effectiveShares, { [TOPIC]: 0, [PENDING_TOPIC]: 0 });
-        const route = await mqadmin(runtime, ["topicRoute", "-n", ns, "-t", TOPIC]);
+        const route = await mqadmin(runtime, ["topicRoute", "-n", ns, "-t", TOPIC], { attempts: 3 });
         for (const broker of ["blue-a", "blue-b", "green-a", "green-b"]) {
             assert.match(route, new RegExp(`"brokerName":"${broker}"`), route);
         }
@@ -415,7 +415,7 @@ describe("blue-green with shared routing: canary stages, rollback, retirement, n
             `blue was retired before its retries were released or its delayed messages were due (due at ${new Date(lastDue).toISOString()})`,
         );
         assert.strictEqual(outputs().blueRetired, true);
-        const rows = parseClusterList(await mqadmin(runtime, ["clusterList", "-n", ns]));
+        const rows = parseClusterList(await mqadmin(runtime, ["clusterList", "-n", ns], { attempts: 3 }));
         assert.deepStrictEqual(
             [...new Set(rows.map((x) => x.cluster))],
             ["green"],

@@ -92,7 +92,7 @@ describe("the blue cluster on the local stack", () => {
         assert.doesNotMatch(up, /Undefined value/);
         ns = String(stackOutputs(dir).nameServers);
         assert.strictEqual(ns, `127.0.0.1:${ports.nameServer};127.0.0.1:${ports.nameServer + 1}`);
-        const rows = parseClusterList(await mqadmin(runtime, ["clusterList", "-n", ns]));
+        const rows = parseClusterList(await mqadmin(runtime, ["clusterList", "-n", ns], { attempts: 3 }));
         assert.deepStrictEqual(rows.map((r) => `${r.cluster}/${r.brokerName}/${r.brokerId}/${r.version}`).sort(), [
             "blue/blue-a/0/V4_9_7",
             "blue/blue-a/1/V4_9_7",
@@ -381,7 +381,7 @@ describe("the blue cluster on the local stack", () => {
             "the producer stopped before the second name server came back",
         );
         for (const nsAddress of ns.split(";")) {
-            const rows = parseClusterList(await mqadmin(runtime, ["clusterList", "-n", nsAddress]));
+            const rows = parseClusterList(await mqadmin(runtime, ["clusterList", "-n", nsAddress], { attempts: 3 }));
             assert.strictEqual(rows.length, 4, `${nsAddress} lists ${rows.length} brokers after its upgrade`);
         }
         assert.strictEqual(stackOutputs(dir).nameServerVersion, "5.5.0");

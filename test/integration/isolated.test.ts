@@ -233,7 +233,7 @@ describe("blue-green with isolated routing: address server, canary stages, rollb
             [String(out.nameServers), ["blue-a", "blue-b"]],
             [String(out.greenNameServers), ["green-a", "green-b"]],
         ] as Array<[string, string[]]>) {
-            const route = await mqadmin(runtime, ["topicRoute", "-n", ns, "-t", TOPIC]);
+            const route = await mqadmin(runtime, ["topicRoute", "-n", ns, "-t", TOPIC], { attempts: 3 });
             for (const b of ["blue-a", "blue-b", "green-a", "green-b"]) {
                 assert.strictEqual(
                     route.includes(`"brokerName":"${b}"`),

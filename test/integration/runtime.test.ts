@@ -108,7 +108,9 @@ for (const [version, withProxy] of [
         });
 
         it("lists the broker in clusterList at the right version", async () => {
-            const rows = parseClusterList(await mqadmin(runtime, ["clusterList", "-n", cluster!.nsAddr]));
+            const rows = parseClusterList(
+                await mqadmin(runtime, ["clusterList", "-n", cluster!.nsAddr], { attempts: 3 }),
+            );
             assert.deepStrictEqual(
                 rows.map((r) => [r.cluster, r.brokerId, r.version]),
                 [[cluster!.clusterName, 0, versionLabel(version)]],
