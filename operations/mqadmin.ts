@@ -7,13 +7,16 @@ import * as fs from "fs";
 import * as path from "path";
 import { promisify } from "util";
 import { RocketMQRuntime } from "./maven";
-import { cacheRoot } from "./paths";
+import { compiledClasspath } from "./javaSource";
+import { cacheRoot, projectRoot } from "./paths";
 import { jdk17ModuleFlags } from "../domain/versions";
 import { mqadminFailure, parseClusterList, parseBrokerStatus, parseQueuePerms } from "../domain/mqadminOutput";
 
 const execFileAsync = promisify(execFile);
 
-const MQADMIN_MAIN = "org.apache.rocketmq.tools.command.MQAdminStartup";
+/** MQAdminStartup behind a main that exits once the command returns (operations/java/MqadminCommand.java says why). */
+const MQADMIN_MAIN = "MqadminCommand";
+const MQADMIN_SOURCE = path.join(projectRoot(), "operations", "java", `${MQADMIN_MAIN}.java`);
 
 /** The JVM command line of an admin client. Tuned for quick startup: small heap, serial GC, C1 only. */
 export function clientJavaArgs(
@@ -37,9 +40,19 @@ export function clientJavaArgs(
     ];
 }
 
+/** The release's jars and the command's main class, compiled once per release into the cache. */
+export function mqadminClasspath(runtime: RocketMQRuntime): string {
+    return compiledClasspath(MQADMIN_SOURCE, runtime, "mqadmin-command");
+}
+
 /** The JVM command line for one mqadmin call. */
-export function mqadminJavaArgs(runtime: RocketMQRuntime, userHome: string, args: readonly string[]): string[] {
-    return clientJavaArgs(runtime, userHome, runtime.classpath, 128, [MQADMIN_MAIN, ...args]);
+export function mqadminJavaArgs(
+    runtime: RocketMQRuntime,
+    userHome: string,
+    args: readonly string[],
+    classpath = mqadminClasspath(runtime),
+): string[] {
+    return clientJavaArgs(runtime, userHome, classpath, 128, [MQADMIN_MAIN, ...args]);
 }
 
 export interface MqadminOptions {
