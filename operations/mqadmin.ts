@@ -123,8 +123,10 @@ async function mqadminOnce(runtime: RocketMQRuntime, args: readonly string[], op
 }
 
 /**
- * True once the name servers at `nameServers` list `brokerName`/`brokerId`
- * with a reported version: the broker is registered and answering.
+ * True once every name server in `nameServers` (`;`-separated) that answers lists `brokerName`/`brokerId` with a
+ * reported version, and at least one does: the broker is registered and answering. A client asks any one of them,
+ * and on a busy machine a broker's first registration can reach one name server and miss another until its next
+ * heartbeat. A name server that does not answer at all is left out, so a broker can start while one is down.
  */
 export async function brokerIsListed(
     runtime: RocketMQRuntime,
@@ -132,14 +134,24 @@ export async function brokerIsListed(
     brokerName: string,
     brokerId: number,
 ): Promise<boolean> {
-    try {
-        const rows = parseClusterList(
-            await mqadmin(runtime, ["clusterList", "-n", nameServers], { timeoutMs: 30_000 }),
-        );
-        return rows.some((r) => r.brokerName === brokerName && r.brokerId === brokerId && r.version !== "");
-    } catch {
-        return false;
+    let listedBy = 0;
+    for (const address of nameServers.split(";").filter((a) => a.trim() !== "")) {
+        let output: string;
+        try {
+            output = await mqadmin(runtime, ["clusterList", "-n", address], { timeoutMs: 30_000 });
+        } catch (err) {
+            if (/RemotingConnectException|connect to .* failed/i.test((err as Error).message)) {
+                continue;
+            }
+            return false;
+        }
+        const rows = parseClusterList(output);
+        if (!rows.some((r) => r.brokerName === brokerName && r.brokerId === brokerId && r.version !== "")) {
+            return false;
+        }
+        listedBy++;
     }
+    return listedBy > 0;
 }
 
 /** The highest commit-log offset a broker reports; master minus slave is the replication lag (4.9 and 5.x). */
@@ -199,10 +211,11 @@ export async function topicRoutePerms(
     runtime: RocketMQRuntime,
     nameServers: string,
     topic: string,
+    opts: MqadminOptions = {},
 ): Promise<Map<string, number> | undefined> {
     let out: string;
     try {
-        out = await mqadmin(runtime, ["topicRoute", "-n", nameServers, "-t", topic]);
+        out = await mqadmin(runtime, ["topicRoute", "-n", nameServers, "-t", topic], opts);
     } catch (err) {
         if (/No topic route info|CODE: 17|TOPIC_NOT_EXIST/i.test((err as Error).message)) {
             return undefined;
