@@ -62,7 +62,7 @@ export interface RollHooks {
     runsTarget: boolean;
     stop(): Promise<void>;
     /** Starts the broker on the target release; `readOnly` starts it without write permission. */
-    start(readOnly: boolean): Promise<void>;
+    start(readOnly: boolean, writesWipedAt?: number): Promise<void>;
     /** A transient status line. */
     progress(message: string): void;
     /** A line kept in the update's output. */
@@ -439,7 +439,7 @@ async function rollMaster(
         );
         stopped = true;
         await turn.step("stop", () => hooks.stop());
-        await turn.step("start-on-target", () => hooks.start(true));
+        await turn.step("start-on-target", () => hooks.start(true, wiped));
         await turn.step("verify", async () => {
             await verifyRelease(session, target);
             await awaitSlaves(
@@ -452,13 +452,44 @@ async function rollMaster(
         turn.report.writeBlockedSeconds = Math.round((Date.now() - wiped) / 100) / 10;
     } catch (err) {
         // The roll stops here, but the group keeps taking writes.
-        if (!stopped || (await offsetOf(session, target.address)) !== undefined) {
-            await giveWritesBack(session, target).catch((restoreErr: Error) =>
-                hooks.note(`could not give ${target.brokerName}/0 its write permission back: ${restoreErr.message}`),
-            );
-        }
-        throw err;
+        const answers = !stopped || (await offsetOf(session, target.address)) !== undefined;
+        throw await restoreWritesOrSay(
+            session,
+            target,
+            hooks,
+            err as Error,
+            answers ? undefined : "it does not answer",
+        );
     }
+}
+
+/**
+ * After a failed master's turn: gives the master its writes back, and returns the error to throw. When they could
+ * not be given back, that error says so in its first line, ahead of why the roll stopped: the operator must know a
+ * master is left read-only before anything else.
+ */
+async function restoreWritesOrSay(
+    session: RollAdmin,
+    target: RollTarget,
+    hooks: RollHooks,
+    err: Error,
+    cannot: string | undefined,
+): Promise<Error> {
+    let why = cannot;
+    if (why === undefined) {
+        try {
+            await giveWritesBack(session, target);
+            return err;
+        } catch (restoreErr) {
+            why = (restoreErr as Error).message.split("\n")[0];
+            hooks.note(`could not give ${target.brokerName}/0 its write permission back: ${why}`);
+        }
+    }
+    return new Error(
+        `${target.brokerName}/0 is left without write permission (${why}); its group's other masters take the writes ` +
+            `until it gets them back. The roll stopped: ${err.message}`,
+        { cause: err },
+    );
 }
 
 /**
@@ -518,10 +549,7 @@ async function resumeTurn(
         turn.report.writeBlockedSeconds = Math.round((Date.now() - restartedAt) / 100) / 10;
     } catch (err) {
         // As in a full turn: a stopped roll leaves the group taking writes.
-        await giveWritesBack(session, target).catch((restoreErr: Error) =>
-            hooks.note(`could not give ${target.brokerName}/0 its write permission back: ${restoreErr.message}`),
-        );
-        throw err;
+        throw await restoreWritesOrSay(session, target, hooks, err as Error, undefined);
     }
 }
 

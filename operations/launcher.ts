@@ -82,6 +82,11 @@ export interface LaunchRecord {
     configSha256: string;
     /** ISO time of the start. */
     startedAt: string;
+    /**
+     * A master started without write permission by its turn of a roll: when the turn took its writes away (ISO). A
+     * later run that finds it dead finishes that turn and counts the write block from here.
+     */
+    writesWipedAt?: string;
 }
 
 /** What a declared process would be started with; compared with a {@link LaunchRecord}. */

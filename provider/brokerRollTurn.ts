@@ -29,8 +29,11 @@ export interface TurnMachine {
     /** When the process running now was started, if known. */
     readonly startedAt?: string;
     stop(): Promise<void>;
-    /** Starts it on the target; a master's restart starts without write permission. Resolves with its outputs. */
-    start(withoutWrites: boolean): Promise<Record<string, unknown>>;
+    /**
+     * Starts it on the target; a master's restart starts without write permission, `writesWipedAt` (ms since the
+     * epoch) saying since when. Resolves with its outputs.
+     */
+    start(withoutWrites: boolean, writesWipedAt?: number): Promise<Record<string, unknown>>;
 }
 
 /** The metadata record of the pre-roll backup, with the file it came from. */
@@ -63,8 +66,8 @@ export async function brokerRollTurn(
             {
                 runsTarget: machine.resumed !== undefined,
                 stop: () => machine.stop(),
-                start: async (withoutWrites) => {
-                    outs = await machine.start(withoutWrites);
+                start: async (withoutWrites, writesWipedAt) => {
+                    outs = await machine.start(withoutWrites, writesWipedAt);
                 },
                 progress: ctx.progress,
                 note: (message) => engineLog(ctx.urn, message),

@@ -105,19 +105,37 @@ async function withShell<T>(inputs: HostProcessInputs, fn: (shell: HostShell) =>
     }
 }
 
+/** The launch record left in a process's directory on its host, whether or not that process still runs. */
+async function lastLaunch(shell: HostShell, inputs: HostProcessInputs): Promise<LaunchRecord | undefined> {
+    const r = await shell.run(`cat ${shellQuote(path.posix.join(inputs.dir, HOST_LAUNCH_FILE))}`);
+    try {
+        return JSON.parse(r.stdout) as LaunchRecord;
+    } catch {
+        return undefined;
+    }
+}
+
 /** The launch record of the process running in its directory on its host, when it is the one started there. */
 async function hostLaunch(shell: HostShell, inputs: HostProcessInputs): Promise<LaunchRecord | undefined> {
     const pid = await runningPid(shell, inputs);
     if (pid === undefined) {
         return undefined;
     }
-    const r = await shell.run(`cat ${shellQuote(path.posix.join(inputs.dir, HOST_LAUNCH_FILE))}`);
-    try {
-        const record = JSON.parse(r.stdout) as LaunchRecord;
-        return record.pid === pid ? record : undefined;
-    } catch {
-        return undefined;
-    }
+    const record = await lastLaunch(shell, inputs);
+    return record?.pid === pid ? record : undefined;
+}
+
+/**
+ * Whether a broker that no longer runs died during its master's turn of a roll: its last start was the turn's
+ * restart on the declared release without write permission. Such a master must not come back writable behind the
+ * turn's back: its turn resumes instead. Pure.
+ */
+export function diedDuringTurn(
+    running: boolean,
+    last: LaunchRecord | undefined,
+    declared: Pick<HostProcessInputs, "version" | "heapMb" | "servicePort" | "config">,
+): boolean {
+    return !running && last !== undefined && launchedAs(last, readOnly(declared)) && !launchedAs(last, declared);
 }
 
 /** The outputs of a process that runs as `pid` since `startedAt`, beside the inputs exactly as the engine sent them. */
@@ -137,12 +155,22 @@ function runningOutputs(
     };
 }
 
+function isoOf(ms: number | undefined): string | undefined {
+    return ms === undefined ? undefined : new Date(ms).toISOString();
+}
+
 function stoppedOutputs(raw: Record<string, unknown>, inputs: HostProcessInputs): Record<string, unknown> {
     return { ...runningOutputs(raw, inputs, 0, ""), running: false };
 }
 
 /** What the process runs with, beside its pid file, for later runs to tell whether it is the one declared. */
-async function writeLaunch(shell: HostShell, inputs: HostProcessInputs, pid: number, startedAt: string): Promise<void> {
+async function writeLaunch(
+    shell: HostShell,
+    inputs: HostProcessInputs,
+    pid: number,
+    startedAt: string,
+    writesWipedAt?: string,
+): Promise<void> {
     const record: LaunchRecord = {
         pid,
         version: inputs.version,
@@ -150,6 +178,7 @@ async function writeLaunch(shell: HostShell, inputs: HostProcessInputs, pid: num
         servicePort: inputs.servicePort,
         configSha256: configHash(inputs.config),
         startedAt,
+        ...(writesWipedAt !== undefined ? { writesWipedAt } : {}),
     };
     await shell.mustRun(`cat > ${shellQuote(path.posix.join(inputs.dir, HOST_LAUNCH_FILE))}`, {
         stdin: `${JSON.stringify(record)}\n`,
@@ -165,6 +194,7 @@ async function start(
     shell: HostShell,
     raw: Record<string, unknown>,
     inputs: HostProcessInputs,
+    writesWipedAt?: string,
 ): Promise<Record<string, unknown>> {
     const label = `${inputs.role} ${inputs.name} on host ${inputs.host.name}`;
     const runtime = await resolveRuntime(inputs.version, ctx.progress);
@@ -189,6 +219,12 @@ async function start(
     }, 2000);
     try {
         let startedAt = new Date().toISOString();
+        if ((await runningPid(shell, inputs)) === undefined) {
+            // Recorded before the start too, with no pid yet: a JVM that dies before its pid is read still leaves
+            // what it was started as, so a master that dies in its turn resumes that turn instead of coming back
+            // writable.
+            await writeLaunch(shell, inputs, 0, startedAt, writesWipedAt);
+        }
         const pid = await startOnHost(shell, hostProcessSpec(inputs, javaMajor), {
             config: inputs.config,
             timeoutMs: START_TIMEOUT_MS[inputs.role],
@@ -197,7 +233,7 @@ async function start(
             // tells the next run this JVM is the one it declared (a broker's interrupted turn then resumes).
             onLaunched: async (launched) => {
                 startedAt = new Date().toISOString();
-                await writeLaunch(shell, inputs, launched, startedAt);
+                await writeLaunch(shell, inputs, launched, startedAt, writesWipedAt);
             },
         });
         return runningOutputs(raw, inputs, pid, startedAt);
@@ -379,6 +415,31 @@ export const hostProcessHandler: ResourceHandler = {
         return withShell(inputs, async (shell) => {
             const launch = await hostLaunch(shell, old);
             const wasRunning = (await runningPid(shell, old)) !== undefined;
+            const last = wasRunning ? undefined : await lastLaunch(shell, old);
+            if (
+                inputs.roll &&
+                inputs.registration &&
+                inputs.stopped !== true &&
+                diedDuringTurn(wasRunning, last, inputs)
+            ) {
+                const label = `broker ${inputs.name} on host ${inputs.host.name}`;
+                ctx.progress(
+                    `${label} died during its turn of the roll, started on ${inputs.version} without write ` +
+                        `permission: starting it again the same way to finish that turn`,
+                );
+                const restarted = await start(ctx, shell, raw, readOnly(inputs), last!.writesWipedAt);
+                const outs = await brokerRollTurn(ctx, inputs.version, inputs.roll, inputs.registration, {
+                    // The write block began when the first attempt took the writes away, not at this start.
+                    startedAt: last!.writesWipedAt ?? last!.startedAt,
+                    resumed: { startedAt: String(restarted.startedAt), outputs: { ...restarted, config: raw.config } },
+                    stop: () => stop(ctx, shell, inputs),
+                    start: async (withoutWrites, wipedAt) => ({
+                        ...(await start(ctx, shell, raw, withoutWrites ? readOnly(inputs) : inputs, isoOf(wipedAt))),
+                        config: raw.config,
+                    }),
+                });
+                return { outs };
+            }
             if (wasRunning && inputs.roll && inputs.registration && inputs.stopped !== true) {
                 const runsTarget =
                     launch !== undefined && (launchedAs(launch, inputs) || launchedAs(launch, readOnly(inputs)));
@@ -392,8 +453,8 @@ export const hostProcessHandler: ResourceHandler = {
                               }
                             : undefined,
                     stop: () => stop(ctx, shell, old),
-                    start: async (withoutWrites) => ({
-                        ...(await start(ctx, shell, raw, withoutWrites ? readOnly(inputs) : inputs)),
+                    start: async (withoutWrites, wipedAt) => ({
+                        ...(await start(ctx, shell, raw, withoutWrites ? readOnly(inputs) : inputs, isoOf(wipedAt))),
                         config: raw.config,
                     }),
                 });

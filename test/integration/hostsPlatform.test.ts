@@ -23,7 +23,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { AdminSession } from "../../operations/adminSession";
 import { resolveRuntime } from "../../operations/maven";
-import { updateTopic } from "../../operations/mqadmin";
+import { topicRoutePerms, updateTopic } from "../../operations/mqadmin";
 import { consume, produce } from "./clients";
 import { NamespaceHosts } from "./namespaceHosts";
 import {
@@ -472,11 +472,51 @@ describe("platform hosts: a cluster on six namespace hosts over SSH, through the
         assert.ok(restored(), `the slave never synced ${ROLL_TOPIC} back from its master`);
     });
 
-    it("resumes on the next `up`: the last master rolls, nothing rolls twice, each broker on 5.5.0 with the old release kept", async () => {
+    it("fails the `up` whose last master dies in its turn, saying first that it is left without writes", async () => {
+        const masterB = pidOn("blue-broker-b-0");
+        const rolling = (background = pulumiInBackground(dir, "up", "--yes", "--skip-preview"));
+        let ended: Run | undefined;
+        void rolling.then((r) => (ended = r));
+        let killed: number | undefined;
+        try {
+            // Its turn has taken its writes away and stopped it: the JVM it starts on 5.5.0 dies before it serves.
+            const deadline = Date.now() + 10 * 60_000;
+            while (killed === undefined && !ended && Date.now() < deadline) {
+                const pid = pidOn("blue-broker-b-0");
+                if (pid !== undefined && pid !== masterB) {
+                    hosts.exec("b3", `kill -KILL ${pid}`);
+                    killed = pid;
+                } else {
+                    await sleep(200);
+                }
+            }
+        } catch (err) {
+            await rolling;
+            throw err;
+        }
+        const run = await rolling;
+        background = undefined;
+        assert.ok(killed !== undefined, `master b's new JVM never showed on b3:\n${run.output}`);
+        assert.notStrictEqual(run.status, 0, "the `up` went on after master b died in its turn");
+        assert.match(
+            run.output,
+            /^.*error: blue-b\/0 is left without write permission \(it does not answer\); .*The roll stopped: /m,
+            diagnosticsOf(run.output),
+        );
+        assert.strictEqual(pidOn("blue-broker-b-0"), undefined, "master b runs again");
+        // Its group takes no writes meanwhile: the name servers route blue-b read-only, or not at all.
+        const perm = (
+            await topicRoutePerms(await resolveRuntime("4.9.7"), nameServers(), ROLL_TOPIC, { attempts: 3 })
+        )?.get("blue-b");
+        assert.ok(perm === undefined || (perm & 2) === 0, `blue-b is routed writable (perm ${String(perm)})`);
+    });
+
+    it("resumes on the next `up`: the dead master restarts read-only and finishes its turn, nothing rolls twice, each broker on 5.5.0 with the old release kept", async () => {
         const before = new Map(Object.keys(BROKER_HOSTS).map((name) => [name, pidOn(name)]));
         const r = pulumi(dir, "up", "--yes", "--skip-preview");
         assert.strictEqual(r.status, 0, r.output);
-        assert.match(r.output, /roll blue-b\/0 V4_9_7 → V5_5_0: add-write-perm done/);
+        assert.match(r.output, /roll blue-b\/0: already runs V5_5_0 as declared/);
+        assert.match(r.output, /roll blue-b\/0 V5_5_0 → V5_5_0: add-write-perm done/);
         for (const name of ["blue-broker-a-0", "blue-broker-a-1"]) {
             assert.strictEqual(pidOn(name), before.get(name), `${name} was rolled twice`);
         }

@@ -405,13 +405,40 @@ describe("a master's turn, step by step", function () {
         assert.deepStrictEqual(group.calls.slice(-4), [...GIVE_WRITES_BACK, ...GIVE_WRITES_BACK]);
     });
 
-    it("leaves a stopped master's permission alone when its start fails: it does not answer to take it", async () => {
+    it("says first that a master whose start failed is left without writes: down, it cannot take them back", async () => {
         const group = new StoppingGroup("V4_9_7", "V5_5_0");
         const steps: string[] = [];
         await assert.rejects(
             rollBroker(group, master, quick, steppingHooks(group, steps, "start-on-target")),
-            /injected failure in start-on-target/,
+            (err: Error) => {
+                const [first] = err.message.split("\n");
+                assert.match(first, /^blue-a\/0 is left without write permission \(it does not answer\); /);
+                assert.match(first, /The roll stopped: injected failure in start-on-target$/);
+                return true;
+            },
         );
         assert.deepStrictEqual(group.calls, ["setBrokerConfig m:1 brokerPermission=4", "wipeWritePerm blue-a", "stop"]);
+    });
+
+    it("says first that a master is left without writes when giving them back fails, and why", async () => {
+        const group = new StoppingGroup("V4_9_7", "V5_5_0");
+        group.addWritePerm = async () => {
+            throw new Error("no name server took addWritePerm\nsecond line");
+        };
+        await assert.rejects(rollBroker(group, master, quick, steppingHooks(group, [], "verify")), (err: Error) => {
+            assert.match(
+                err.message.split("\n")[0],
+                /^blue-a\/0 is left without write permission \(no name server took addWritePerm\); .*The roll stopped: injected failure in verify$/,
+            );
+            return true;
+        });
+    });
+
+    it("keeps the turn's own error when the writes were given back", async () => {
+        const group = new StoppingGroup("V4_9_7", "V5_5_0");
+        await assert.rejects(rollBroker(group, master, quick, steppingHooks(group, [], "verify")), (err: Error) => {
+            assert.strictEqual(err.message, "injected failure in verify");
+            return true;
+        });
     });
 });
