@@ -11,12 +11,13 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { brokerProperties, nameServerProperties, SMALL_STORE } from "../domain/serverConfig";
+import { nameServerProperties } from "../domain/serverConfig";
 import { mustParseVersion } from "../domain/versions";
 import { startServer, stopServer } from "../operations/launcher";
 import { resolveRuntime } from "../operations/maven";
 import { machineServerCertificate } from "../operations/serverCertificate";
 import { freePortBlock } from "../test/integration/support";
+import { benchBrokerProperties } from "./singleBroker";
 
 function median(xs: number[]): number {
     const s = [...xs].sort((a, b) => a - b);
@@ -66,20 +67,7 @@ async function round(versionText: string, mode: Mode, root: string): Promise<{ n
                 {
                     role: "broker",
                     dir: brokerDir,
-                    config: brokerProperties({
-                        version,
-                        clusterName: "bench",
-                        brokerName: "bench-a",
-                        brokerId: 0,
-                        role: "ASYNC_MASTER",
-                        flushDiskType: "ASYNC_FLUSH",
-                        nameServers: [`127.0.0.1:${base}`],
-                        port: brokerPort,
-                        haPort: brokerPort + 1,
-                        storeDir: path.join(brokerDir, "store"),
-                        store: SMALL_STORE,
-                        autoCreateTopicEnable: false,
-                    }),
+                    config: benchBrokerProperties(version, base, brokerPort, brokerDir),
                     servicePort: brokerPort,
                     heapMb: 256,
                     ...tlsOf(mode),

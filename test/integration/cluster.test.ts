@@ -137,7 +137,8 @@ describe("the blue cluster on the local stack", () => {
         const home = path.join(dir, "fake-rocketmq-home");
         if (!fs.existsSync(home)) {
             fs.mkdirSync(path.join(home, "bin"), { recursive: true });
-            // What the official image's bin/mqadmin does: the admin tool's main class on the release's jars.
+            // What the official image's bin/mqadmin does, the admin tool's main class on the release's jars, through
+            // operations/java/MqadminCommand.java, which only exits sooner.
             const argv = mqadminJavaArgs(runtime, path.join(home, "user"), []).map((a) => `'${a}'`);
             fs.writeFileSync(path.join(home, "bin", "mqadmin"), `#!/bin/sh\nexec java ${argv.join(" ")} "$@"\n`, {
                 mode: 0o755,
