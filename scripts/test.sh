@@ -18,9 +18,9 @@ bash "$here/ensure-node-modules.sh"
 
 # Timer slack of 10 ms for this shell and so for every process the tests start (mocha, the pulumi CLI, the
 # provider, every JVM, the namespace hosts' sshd and what it starts): the kernel may then fire a sleeping thread's
-# timer up to 10 ms late and batch the wake-ups. An idle RocketMQ broker polls in loops of 1-10 ms sleeps; with the
-# default 50 us slack an idle 5.5.0 broker spent 2.6 CPU-s per 30 s, with 10 ms 1.3 (docs/testing.md). The two
-# cores are saturated while the lanes run, so that CPU is the tier's wall time. Every assertion here is in seconds.
+# timer up to 10 ms late and batch the wake-ups. An idle RocketMQ broker polls in loops of 1-10 ms sleeps; at
+# 10 ms it spends about 0.7 of the CPU it spends at the default 50 us (bench/brokerIdle.ts, docs/benchmarks.md). The
+# two cores are saturated while the lanes run, so that CPU is the tier's wall time. Every assertion is in seconds.
 if [ -w "/proc/$$/timerslack_ns" ]; then
   echo 10000000 > "/proc/$$/timerslack_ns"
 else
