@@ -37,6 +37,7 @@ import { brokerConfigKeys, unknownKeys } from "../operations/configKeys";
 import { resolveRuntime } from "../operations/maven";
 import { brokerIsListed } from "../operations/mqadmin";
 import { decodeInputs } from "../contracts/inputDecoding";
+import { type BrokerRollInputs } from "../contracts/processContract";
 import {
     HOST_PROCESS_TYPE,
     hostProcessInputs,
@@ -343,6 +344,37 @@ export function hostProcessInputFailures(news: Record<string, unknown>): provide
         .map((i) => ({ property: i.path.join("."), reason: i.message }));
 }
 
+/** Where a broker's turn of the roll on its host begins: fresh, or on a launch that already runs the target. */
+interface TurnStart {
+    /** When its write block began, if it did. */
+    startedAt?: string;
+    /** The launch on the target the turn continues from. */
+    resumed?: { startedAt: string; outputs: Record<string, unknown> };
+    /** The declaration the running process was started from, which its stop goes by. */
+    stopping: HostProcessInputs;
+}
+
+/** A broker's turn of the roll on its host, with the stop and the (read-only or writable) start the turn calls. */
+function hostRollTurn(
+    ctx: HandlerContext,
+    shell: HostShell,
+    raw: Record<string, unknown>,
+    inputs: HostProcessInputs,
+    roll: BrokerRollInputs,
+    registration: NonNullable<HostProcessInputs["registration"]>,
+    from: TurnStart,
+): Promise<Record<string, unknown>> {
+    return brokerRollTurn(ctx, inputs.version, roll, registration, {
+        startedAt: from.startedAt,
+        resumed: from.resumed,
+        stop: () => stop(ctx, shell, from.stopping),
+        start: async (withoutWrites, wipedAt) => ({
+            ...(await start(ctx, shell, raw, withoutWrites ? readOnly(inputs) : inputs, isoOf(wipedAt))),
+            config: raw.config,
+        }),
+    });
+}
+
 export const hostProcessHandler: ResourceHandler = {
     async check(ctx, news, olds) {
         const failures = hostProcessInputFailures(news);
@@ -428,22 +460,18 @@ export const hostProcessHandler: ResourceHandler = {
                         `permission: starting it again the same way to finish that turn`,
                 );
                 const restarted = await start(ctx, shell, raw, readOnly(inputs), last!.writesWipedAt);
-                const outs = await brokerRollTurn(ctx, inputs.version, inputs.roll, inputs.registration, {
+                const outs = await hostRollTurn(ctx, shell, raw, inputs, inputs.roll, inputs.registration, {
                     // The write block began when the first attempt took the writes away, not at this start.
                     startedAt: last!.writesWipedAt ?? last!.startedAt,
                     resumed: { startedAt: String(restarted.startedAt), outputs: { ...restarted, config: raw.config } },
-                    stop: () => stop(ctx, shell, inputs),
-                    start: async (withoutWrites, wipedAt) => ({
-                        ...(await start(ctx, shell, raw, withoutWrites ? readOnly(inputs) : inputs, isoOf(wipedAt))),
-                        config: raw.config,
-                    }),
+                    stopping: inputs,
                 });
                 return { outs };
             }
             if (wasRunning && inputs.roll && inputs.registration && inputs.stopped !== true) {
                 const runsTarget =
                     launch !== undefined && (launchedAs(launch, inputs) || launchedAs(launch, readOnly(inputs)));
-                const outs = await brokerRollTurn(ctx, inputs.version, inputs.roll, inputs.registration, {
+                const outs = await hostRollTurn(ctx, shell, raw, inputs, inputs.roll, inputs.registration, {
                     startedAt: launch?.startedAt,
                     resumed:
                         runsTarget && launch
@@ -452,11 +480,7 @@ export const hostProcessHandler: ResourceHandler = {
                                   outputs: runningOutputs(raw, inputs, launch.pid, launch.startedAt),
                               }
                             : undefined,
-                    stop: () => stop(ctx, shell, old),
-                    start: async (withoutWrites, wipedAt) => ({
-                        ...(await start(ctx, shell, raw, withoutWrites ? readOnly(inputs) : inputs, isoOf(wipedAt))),
-                        config: raw.config,
-                    }),
+                    stopping: old,
                 });
                 return { outs };
             }
