@@ -7,7 +7,7 @@
  * Prints medians over ROUNDS, every observation in brackets; the session's start is reported apart (a
  * Verification opens one per run).
  *
- * Usage: node -r ts-node/register/transpile-only bench/verification.ts [ROUNDS=9]
+ * Usage: node -r ts-node/register/transpile-only bench/verificationPass.ts [ROUNDS=9]
  */
 import { DEFAULT_BENCHMARK } from "../domain/benchmarkSettings";
 import { DEFAULT_VERIFICATION } from "../domain/verificationSettings";
