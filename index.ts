@@ -16,6 +16,7 @@ import {
     kubernetesOf,
     nameServerVersionOf,
 } from "./config/stackConfig";
+import type * as KubernetesFoundationPieces from "./components/platforms/kubernetes/kubernetesFoundation";
 import type * as KubernetesPieces from "./components/platforms/kubernetes/kubernetesPlatform";
 import { LocalPlatform } from "./components/platforms/local/localPlatform";
 import { loadStackConfig, sshPrivateKey } from "./config/pulumiStackConfig";
@@ -29,12 +30,15 @@ const config = loadStackConfig();
 
 // The provider SDKs load only for stacks that use them: each adds about a second to every Pulumi run.
 /* eslint-disable @typescript-eslint/no-require-imports */
+const loadKubernetesFoundation = () =>
+    require("./components/platforms/kubernetes/kubernetesFoundation") as typeof KubernetesFoundationPieces;
 const loadKubernetes = () => require("./components/platforms/kubernetes/kubernetesPlatform") as typeof KubernetesPieces;
 const loadAws = () => require("./components/platforms/aws/awsPieces") as typeof AwsPieces;
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 function kubernetesPlatform(): KubernetesPieces.KubernetesPlatform {
-    const { KubernetesFoundation, KubernetesPlatform } = loadKubernetes();
+    const { KubernetesFoundation } = loadKubernetesFoundation();
+    const { KubernetesPlatform } = loadKubernetes();
     const spec = kubernetesOf(config);
     const clusterNames = [config.blue.clusterName, ...(config.green ? [config.green.clusterName] : [])];
     const foundation = new KubernetesFoundation("kubernetes", { spec, clusterNames });

@@ -13,14 +13,14 @@ import { isAlive, portAccepts, portIsFree, runningPid } from "../../operations/l
 import { resolveRuntime, RocketMQRuntime } from "../../operations/maven";
 import { commitLogMaxOffset, mqadmin, mqadminJavaArgs, topicRoutePerms, updateTopic } from "../../operations/mqadmin";
 import { parseClusterList } from "../../domain/mqadminOutput";
+import { backupScript } from "../../components/platforms/kubernetes/jobs/backupJob";
+import { drainScript } from "../../components/platforms/kubernetes/jobs/drainJob";
 import {
-    backupScript,
-    drainScript,
     rollPreflightScript,
     rollTurnScript,
     rollVerifyScript,
-    verificationScript,
-} from "../../components/platforms/kubernetes/jobScripts";
+} from "../../components/platforms/kubernetes/jobs/rollJobs";
+import { verificationScript } from "../../components/platforms/kubernetes/jobs/verificationJob";
 import { consume, missingKeys, produce, sendTimes } from "./clients";
 import {
     copyProject,

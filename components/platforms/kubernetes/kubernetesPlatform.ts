@@ -1,12 +1,13 @@
 /**
- * RocketMQ on Kubernetes. Name servers are one StatefulSet per set behind a
- * headless Service; each broker is a one-pod StatefulSet (so a roll can take
- * exactly one broker at a time, in the component's order) with its own
- * claim, broker.conf from a ConfigMap, a PodDisruptionBudget per broker group
- * and anti-affinity across nodes and zones; 5.x proxies are a Deployment with
- * a Service. The seed's operations run as Jobs around mqadmin
- * (jobScripts.ts); the provider waits for each Job, so a failed check fails
- * the update and everything after it stays untouched.
+ * RocketMQ on Kubernetes, declared on a KubernetesFoundation's provider and
+ * namespaces (kubernetesFoundation.ts). Name servers are one StatefulSet per
+ * set behind a headless Service; each broker is a one-pod StatefulSet (so a
+ * roll can take exactly one broker at a time, in the component's order) with
+ * its own claim, broker.conf from a ConfigMap, a PodDisruptionBudget per
+ * broker group and anti-affinity across nodes and zones; 5.x proxies are a
+ * Deployment with a Service. The seed's operations run as Jobs around mqadmin
+ * (jobs/, one file per Job's script); the provider waits for each Job, so a
+ * failed check fails the update and everything after it stays untouched.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -35,18 +36,14 @@ import type {
     VerificationPiece,
     RetirementGate,
 } from "../clusterPlatform";
-import { pinnedPluginVersion } from "./kubernetesPlugin";
-import {
-    backupScript,
-    drainScript,
-    metadataSyncScript,
-    rollPreflightScript,
-    rollTurnScript,
-    rollVerifyScript,
-    s3UploadScript,
-    trafficScript,
-    verificationScript,
-} from "./jobScripts";
+import { BACKUP_CLAIM, type KubernetesFoundation } from "./kubernetesFoundation";
+import { backupScript } from "./jobs/backupJob";
+import { drainScript } from "./jobs/drainJob";
+import { metadataSyncScript } from "./jobs/metadataSyncJob";
+import { rollPreflightScript, rollTurnScript, rollVerifyScript } from "./jobs/rollJobs";
+import { s3UploadScript } from "./jobs/s3UploadJob";
+import { trafficScript } from "./jobs/trafficJob";
+import { verificationScript } from "./jobs/verificationJob";
 import {
     brokerHost,
     brokerServiceName,
@@ -69,89 +66,8 @@ import {
     containerSecurity,
 } from "./kubernetesObjects";
 
-/** The claim every backup Job writes to. */
-export const BACKUP_CLAIM = "rocketmq-backups";
-
 /** The UID of the official nginx image's unprivileged user. */
 const NGINX_UID = 101;
-
-/** Arguments of a {@link KubernetesFoundation}. */
-export interface KubernetesFoundationArgs {
-    /** The validated `kubernetes` block of the stack config. */
-    spec: KubernetesSpec;
-    /** Every cluster the stack declares (their namespaces are created). */
-    clusterNames: string[];
-}
-
-/**
- * What every piece stands on: the kubernetes provider (rendering manifests to
- * a directory when configured), the namespaces and the backup claim.
- */
-export class KubernetesFoundation extends pulumi.ComponentResource {
-    public readonly provider: k8s.Provider;
-    /** Namespace resources by name. */
-    public readonly namespaces: ReadonlyMap<string, k8s.core.v1.Namespace>;
-    public readonly backupClaim: k8s.core.v1.PersistentVolumeClaim;
-    public readonly placement: Placement;
-
-    constructor(name: string, args: KubernetesFoundationArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("rocketmq:index:KubernetesFoundation", name, {}, opts);
-        this.placement = new Placement(args.spec);
-        this.provider = new k8s.Provider(
-            `${name}-provider`,
-            {
-                renderYamlToDirectory: args.spec.renderYamlToDirectory,
-                context: args.spec.context,
-            },
-            { parent: this, version: pinnedPluginVersion() },
-        );
-        const namespaces = new Map<string, k8s.core.v1.Namespace>();
-        for (const ns of this.placement.all(args.clusterNames)) {
-            namespaces.set(
-                ns,
-                new k8s.core.v1.Namespace(
-                    ns,
-                    {
-                        metadata: {
-                            name: ns,
-                            labels: {
-                                [LABEL.partOf]: "rocketmq-upgrade",
-                                [LABEL.managedBy]: "pulumi",
-                                // RocketMQ's pods run as the restricted profile allows.
-                                "pod-security.kubernetes.io/enforce": "restricted",
-                            },
-                        },
-                    },
-                    { parent: this, provider: this.provider },
-                ),
-            );
-        }
-        this.namespaces = namespaces;
-        this.backupClaim = new k8s.core.v1.PersistentVolumeClaim(
-            BACKUP_CLAIM,
-            {
-                metadata: {
-                    name: BACKUP_CLAIM,
-                    namespace: this.placement.shared,
-                    labels: labels("operation", "backups", "1"),
-                },
-                spec: {
-                    accessModes: ["ReadWriteOnce"],
-                    storageClassName: args.spec.storageClass,
-                    resources: { requests: { storage: args.spec.storage.backup } },
-                },
-            },
-            // Backups outlive any mistake in the program: Pulumi will not delete the claim.
-            {
-                parent: this,
-                provider: this.provider,
-                dependsOn: [namespaces.get(this.placement.shared)!],
-                protect: true,
-            },
-        );
-        this.registerOutputs({ namespaces: [...namespaces.keys()] });
-    }
-}
 
 /** Arguments of a {@link KubernetesPlatform}. */
 export interface KubernetesPlatformArgs {
