@@ -126,12 +126,16 @@ interface Sessions {
     green?: AdminSession;
 }
 
-/** Opens the sessions while `alongside` runs; closes them if it fails, or once `work` is done. */
+/**
+ * Opens the sessions while `alongside` runs, and gives `work` the sessions and what `alongside` got. If anything
+ * fails, the sessions are closed before the error goes on. Otherwise `closed` settles once they are: a caller may run
+ * the `up` meanwhile, since a session's JVM can take seconds to exit.
+ */
 async function withSessions<A, T>(
     out: Record<string, unknown>,
     alongside: Promise<A>,
     work: (sessions: Sessions, got: A) => Promise<T>,
-): Promise<T> {
+): Promise<{ value: T; closed: Promise<void> }> {
     const quiet = () => undefined;
     const greenNameServers =
         typeof out.addressServerUrl === "string" && typeof out.greenNameServers === "string"
@@ -143,31 +147,74 @@ async function withSessions<A, T>(
         alongside,
     ]);
     const opened = [blue, green].flatMap((r) => (r.status === "fulfilled" && r.value ? [r.value] : []));
+    const close = () => Promise.all(opened.map((session) => session.close())).then(() => undefined);
+    let value: T;
     try {
         for (const r of [blue, green, got]) {
             if (r.status === "rejected") {
                 throw r.reason;
             }
         }
-        return await work(
+        value = await work(
             { blue: (blue as PromiseFulfilledResult<AdminSession>).value, green: opened[1] },
             (got as PromiseFulfilledResult<A>).value,
         );
-    } finally {
-        await Promise.all(opened.map((session) => session.close()));
+    } catch (err) {
+        await close();
+        throw err;
     }
+    return { value, closed: close() };
 }
 
 function status(view: StackView, sessions: Sessions): Promise<RolloutStatus> {
     return gatherStatus(sessions.blue, view, new Date(), sessions.green);
 }
 
-/** Sets the weight and runs `up`; on failure restores the applied weight in config. Returns seconds taken. */
-function moveTo(stack: string, weight: number, applied: number, force: boolean): number {
-    pulumi(["config", "set", "trafficWeight", String(weight), "--stack", stack], { capture: false });
+/** The file descriptor scripts/stack.ts writes an `up`'s outputs to, beside the inherited stdin, stdout and stderr. */
+const OUTPUTS_FD = 3;
+
+/**
+ * Sets the weight and runs `up` in one call of the wrapper; on failure restores the applied weight in config.
+ * Returns the seconds taken and the stack's outputs after it.
+ */
+async function moveTo(
+    stack: string,
+    weight: number,
+    applied: number,
+    force: boolean,
+): Promise<{ seconds: number; outputs: Record<string, unknown> }> {
     const began = Date.now();
     try {
-        pulumi(["up", "--stack", stack], { capture: false, env: force ? { ROCKETMQ_UPGRADE_FORCE_WEIGHT: "1" } : {} });
+        const { code, outputs } = await new Promise<{ code: number | null; outputs: string }>((resolve, reject) => {
+            const child = spawn(
+                "bash",
+                [
+                    path.join(root, "scripts", "pulumi.sh"),
+                    "up",
+                    "--stack",
+                    stack,
+                    "--config",
+                    `trafficWeight=${weight}`,
+                ],
+                {
+                    cwd: root,
+                    stdio: ["inherit", "inherit", "inherit", "pipe"],
+                    env: {
+                        ...process.env,
+                        ROCKETMQ_UPGRADE_OUTPUTS_FD: String(OUTPUTS_FD),
+                        ...(force ? { ROCKETMQ_UPGRADE_FORCE_WEIGHT: "1" } : {}),
+                    },
+                },
+            );
+            let text = "";
+            child.stdio[OUTPUTS_FD]?.on("data", (chunk: Buffer) => (text += chunk.toString()));
+            child.on("error", reject);
+            child.on("close", (exit) => resolve({ code: exit, outputs: text }));
+        });
+        if (code !== 0) {
+            throw new Error(`pulumi up failed (exit ${code})`);
+        }
+        return { seconds: (Date.now() - began) / 1000, outputs: json(outputs) as Record<string, unknown> };
     } catch (err) {
         pulumi(["config", "set", "trafficWeight", String(applied), "--stack", stack], { capture: false });
         throw new Error(
@@ -176,7 +223,6 @@ function moveTo(stack: string, weight: number, applied: number, force: boolean):
             { cause: err },
         );
     }
-    return (Date.now() - began) / 1000;
 }
 
 interface Args {
@@ -213,7 +259,7 @@ async function main(): Promise<void> {
         const out = readOutputs(args.stack);
         const applied = Number(out.trafficWeight ?? 0);
         console.log(`rolling back: trafficWeight ${applied} → 0`);
-        const seconds = moveTo(args.stack, 0, applied, false);
+        const { seconds } = await moveTo(args.stack, 0, applied, false);
         console.log(
             out.addressServerUrl
                 ? `rolled back in ${seconds.toFixed(1)}s: the address server answers blue to every client; each ` +
@@ -229,7 +275,7 @@ async function main(): Promise<void> {
     }
     // The config is read while the admin sessions start; they serve the gates (or the status) and are closed
     // before the change, which opens its own.
-    const promotion = await withSessions(out, readConfig(args.stack), async (sessions, cfg) => {
+    const { value: promotion, closed } = await withSessions(out, readConfig(args.stack), async (sessions, cfg) => {
         const view = viewOf(args.stack, cfg, out);
         if (cfg.trafficWeight !== view.weight) {
             throw new Error(
@@ -244,13 +290,17 @@ async function main(): Promise<void> {
         return { cfg, view, target: await promotionTarget(args, view, sessions) };
     });
     if (!promotion) {
+        await closed;
         return;
     }
     const { cfg, view, target } = promotion;
     console.log(`promoting: trafficWeight ${view.weight} → ${target}`);
-    const seconds = moveTo(args.stack, target, view.weight, args.force);
+    // The sessions' JVMs exit while the `up` runs, not before it starts.
+    const [{ seconds, outputs: after }] = await Promise.all([
+        moveTo(args.stack, target, view.weight, args.force),
+        closed,
+    ]);
     console.log(`stage ${target} applied in ${seconds.toFixed(1)}s\n`);
-    const after = readOutputs(args.stack);
     console.log(formatStageChange(viewOf(args.stack, cfg, after), after.effectiveShares as Record<string, number>));
 }
 

@@ -9,9 +9,12 @@
  * so the engine, the state backend and the plugins are all the real ones.
  *
  * Usage: ts-node scripts/stack.ts <up|preview|refresh|destroy> [--stack NAME] [--refresh] [--diff]
- *        [--replace URN]... [--target URN]...
+ *        [--replace URN]... [--target URN]... [--config KEY=VALUE]...
  * Environment: set by scripts/pulumi.sh (backend, passphrase, PULUMI_HOME, CLI path).
+ * ROCKETMQ_UPGRADE_OUTPUTS_FD: after a successful `up`, the stack's outputs as JSON are written to this file
+ * descriptor (secret values as "[secret]"), so a caller needs no second CLI call to read them.
  */
+import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { CommandError, LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
@@ -28,6 +31,8 @@ interface Options {
     replace: string[];
     /** URNs to limit the operation to. */
     target: string[];
+    /** Config values set in the stack before an `up` or `preview`, as the CLI's `--config` does. */
+    config: Array<[string, string]>;
 }
 
 export function parseArgs(argv: string[]): Options {
@@ -42,6 +47,7 @@ export function parseArgs(argv: string[]): Options {
         diff: false,
         replace: [],
         target: [],
+        config: [],
     };
     for (let i = 0; i < rest.length; i++) {
         const arg = rest[i];
@@ -59,6 +65,13 @@ export function parseArgs(argv: string[]): Options {
                 throw new Error(`${arg} takes a resource URN (see \`pulumi stack --show-urns\`), got "${urn ?? ""}"`);
             }
             opts[arg === "--replace" ? "replace" : "target"].push(urn);
+        } else if ((arg === "--config" || arg === "-c") && (operation === "up" || operation === "preview")) {
+            const pair = rest[++i] ?? "";
+            const eq = pair.indexOf("=");
+            if (eq <= 0) {
+                throw new Error(`${arg} takes KEY=VALUE, got "${pair}"`);
+            }
+            opts.config.push([pair.slice(0, eq), pair.slice(eq + 1)]);
         } else if (arg === "--yes" || arg === "-y" || arg === "--skip-preview" || arg === "-f") {
             // The Automation API never prompts; accepted so that CLI habits work.
         } else {
@@ -138,6 +151,11 @@ export function definedOutputs(exports: Record<string, unknown>): Record<string,
     return Object.fromEntries(Object.entries(exports).filter(([, value]) => value !== undefined));
 }
 
+/** An `up`'s outputs as `pulumi stack output --json` shows them: secret values as "[secret]". Pure. */
+export function shownOutputs(outputs: Record<string, { value: unknown; secret: boolean }>): Record<string, unknown> {
+    return Object.fromEntries(Object.entries(outputs).map(([k, o]) => [k, o.secret ? "[secret]" : o.value]));
+}
+
 function isRunning(pid: number): boolean {
     try {
         process.kill(pid, 0);
@@ -173,10 +191,18 @@ async function main(): Promise<void> {
         replace: opts.replace.length > 0 ? opts.replace : undefined,
         target: opts.target.length > 0 ? opts.target : undefined,
     };
+    if (opts.config.length > 0) {
+        await stack.setAllConfig(Object.fromEntries(opts.config.map(([k, value]) => [k, { value }])));
+    }
     switch (opts.operation) {
-        case "up":
-            await stack.up({ ...common, refresh: opts.refresh });
+        case "up": {
+            const result = await stack.up({ ...common, refresh: opts.refresh });
+            const fd = process.env.ROCKETMQ_UPGRADE_OUTPUTS_FD;
+            if (fd) {
+                fs.writeSync(Number(fd), JSON.stringify(shownOutputs(result.outputs)));
+            }
             break;
+        }
         case "preview":
             await stack.preview({ ...common, refresh: opts.refresh });
             break;

@@ -4,7 +4,7 @@
  * holds the lock and the safe way to clear it.
  */
 import * as assert from "assert";
-import { cliStderr, definedOutputs, describeCliFailure } from "../../scripts/stack";
+import { cliStderr, definedOutputs, describeCliFailure, parseArgs, shownOutputs } from "../../scripts/stack";
 
 const LOCKED =
     "error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file with `pulumi cancel`.\n" +
@@ -61,5 +61,30 @@ describe("the program's stack outputs", () => {
             }),
             { nameServers: "127.0.0.1:9876", trafficWeight: 0, blueRetired: false },
         );
+    });
+
+    it("hands an `up`'s outputs to its caller with secret values hidden, as `pulumi stack output --json` shows them", () => {
+        assert.deepStrictEqual(
+            shownOutputs({
+                trafficWeight: { value: 10, secret: false },
+                aclSecretKey: { value: "s3cr3t", secret: true },
+            }),
+            { trafficWeight: 10, aclSecretKey: "[secret]" },
+        );
+    });
+});
+
+describe("the wrapper's arguments", () => {
+    it("sets config values before an `up`, as the CLI's --config does", () => {
+        assert.deepStrictEqual(parseArgs(["up", "--config", "trafficWeight=30", "-c", "a.b=x=y"]).config, [
+            ["trafficWeight", "30"],
+            ["a.b", "x=y"],
+        ]);
+    });
+
+    it("refuses --config without a key, and on operations that take no config", () => {
+        assert.throws(() => parseArgs(["up", "--config", "=30"]), /--config takes KEY=VALUE, got "=30"/);
+        assert.throws(() => parseArgs(["up", "--config"]), /--config takes KEY=VALUE, got ""/);
+        assert.throws(() => parseArgs(["destroy", "--config", "a=1"]), /unknown option "--config" for destroy/);
     });
 });
