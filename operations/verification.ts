@@ -182,6 +182,9 @@ async function routePerms(admin: VerificationAdmin, topic: string): Promise<Map<
     return new Map(((await admin.route(topic)) ?? []).map((q) => [q.brokerName, q.perm]));
 }
 
+/** A SYNC_MASTER's answer while none of its slaves replicates from it: the message is stored on the master only. */
+const SLAVE_NOT_AVAILABLE = "SLAVE_NOT_AVAILABLE";
+
 async function checkRoundTrips(
     admin: VerificationAdmin,
     target: ClusterUnderTest,
@@ -200,6 +203,9 @@ async function checkRoundTrips(
         perms = await routePerms(admin, s.verifyTopic);
     }
     const results: CheckResult[] = [];
+    // A slave started before its master learns where to replicate from at its next registration with the name
+    // servers (registerNameServerPeriod, 30 s by default); until then a SYNC_MASTER answers SLAVE_NOT_AVAILABLE.
+    const slavesDue = Date.now() + s.replicationWaitSeconds * 1000;
     for (const master of masters) {
         const perm = perms.get(master.brokerName) ?? 0;
         if ((perm & 2) === 0) {
@@ -218,9 +224,19 @@ async function checkRoundTrips(
         try {
             // Queue 0 of this master only: the round trip must prove this broker, not any broker.
             const queue = { topic: s.verifyTopic, brokerName: master.brokerName, queueId: 0 };
-            const sent = await admin.sendToQueue(queue, body);
+            let sent = await admin.sendToQueue(queue, body);
+            const began = Date.now();
+            while (sent.status === SLAVE_NOT_AVAILABLE && Date.now() < slavesDue) {
+                await sleep(1000);
+                sent = await admin.sendToQueue(queue, body);
+            }
             if (sent.status !== "SEND_OK") {
-                detail = `send to ${master.brokerName} did not return SEND_OK: ${sent.status}`;
+                const waited = sent.status === SLAVE_NOT_AVAILABLE ? Math.round((Date.now() - began) / 1000) : 0;
+                detail =
+                    `send to ${master.brokerName} did not return SEND_OK: ${sent.status}` +
+                    (waited > 0
+                        ? ` (still after ${waited}s: no slave of ${master.brokerName} replicates from it)`
+                        : "");
             } else {
                 // SEND_OK means stored in the commit log; the queue's index follows a moment later (dispatch), so a read
                 // straight after may find nothing yet.

@@ -39,6 +39,8 @@ class FakeCluster implements VerificationAdmin {
     queues = new Map<string, string[]>();
     backlogs: Array<Map<string, number>> = [new Map([["orders", 5]]), new Map([["orders", 5]])];
     dropSends = false;
+    /** How many sends to each master answer SLAVE_NOT_AVAILABLE before its slave replicates (-1: for ever). */
+    slaveMissing = new Map<string, number>();
     created: string[] = [];
 
     async cluster() {
@@ -70,7 +72,11 @@ class FakeCluster implements VerificationAdmin {
         const stored = this.queues.get(key) ?? [];
         stored.push(this.dropSends ? "" : body);
         this.queues.set(key, stored);
-        return { status: "SEND_OK", queueOffset: stored.length - 1 };
+        const missing = this.slaveMissing.get(queue.brokerName) ?? 0;
+        if (missing !== 0) {
+            this.slaveMissing.set(queue.brokerName, missing - 1);
+        }
+        return { status: missing !== 0 ? "SLAVE_NOT_AVAILABLE" : "SEND_OK", queueOffset: stored.length - 1 };
     }
     async pullFromQueue(queue: QueueAddress, offset: number, max: number) {
         const stored = this.queues.get(`${queue.topic}/${queue.brokerName}/${queue.queueId}`) ?? [];
@@ -153,6 +159,37 @@ describe("verification checks on a fake admin API", () => {
             "[round-trip blue-b] the message sent to blue-b was not consumed back at offset 0",
         ]);
         assert.deepStrictEqual(fake.created, []);
+    });
+
+    it("waits up to replicationWaitSeconds for a SYNC_MASTER's slave to replicate, then names the master", async function () {
+        this.timeout(15_000);
+        const fake = new FakeCluster();
+        // blue-a's slave connects after two refused sends; blue-b's never does.
+        fake.slaveMissing.set("blue-a", 2);
+        fake.slaveMissing.set("blue-b", -1);
+        const began = Date.now();
+        const results = await verifyCluster(fake, target, { ...settings, replicationWaitSeconds: 3 });
+        const failed = failures(results);
+        assert.strictEqual(failed.length, 1, failed.join("\n"));
+        assert.match(
+            failed[0],
+            /^\[round-trip blue-b\] send to blue-b did not return SEND_OK: SLAVE_NOT_AVAILABLE \(still after \d+s: no slave of blue-b replicates from it\)$/,
+        );
+        assert.strictEqual(
+            fake.slaveMissing.get("blue-a"),
+            0,
+            "blue-a was not sent to again until its slave replicated",
+        );
+        // One wait for the whole cluster, not one per master.
+        assert.ok(Date.now() - began < 5000, `took ${Date.now() - began} ms`);
+    });
+
+    it("fails at once on SLAVE_NOT_AVAILABLE when no wait is configured", async () => {
+        const fake = new FakeCluster();
+        fake.slaveMissing.set("blue-a", -1);
+        assert.deepStrictEqual(failures(await verifyCluster(fake, target, settings)), [
+            "[round-trip blue-a] send to blue-a did not return SEND_OK: SLAVE_NOT_AVAILABLE",
+        ]);
     });
 
     it("flags a group whose backlog grew beyond the slack between the two samples", async () => {
