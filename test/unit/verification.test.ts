@@ -39,8 +39,9 @@ class FakeCluster implements VerificationAdmin {
     queues = new Map<string, string[]>();
     backlogs: Array<Map<string, number>> = [new Map([["orders", 5]]), new Map([["orders", 5]])];
     dropSends = false;
-    /** How many sends to each master answer SLAVE_NOT_AVAILABLE before its slave replicates (-1: for ever). */
+    /** How many sends to each master answer `slaveStatus` before its slave replicates (-1: for ever). */
     slaveMissing = new Map<string, number>();
+    slaveStatus = "SLAVE_NOT_AVAILABLE";
     created: string[] = [];
 
     async cluster() {
@@ -76,7 +77,7 @@ class FakeCluster implements VerificationAdmin {
         if (missing !== 0) {
             this.slaveMissing.set(queue.brokerName, missing - 1);
         }
-        return { status: missing !== 0 ? "SLAVE_NOT_AVAILABLE" : "SEND_OK", queueOffset: stored.length - 1 };
+        return { status: missing !== 0 ? this.slaveStatus : "SEND_OK", queueOffset: stored.length - 1 };
     }
     async pullFromQueue(queue: QueueAddress, offset: number, max: number) {
         const stored = this.queues.get(`${queue.topic}/${queue.brokerName}/${queue.queueId}`) ?? [];
@@ -173,7 +174,7 @@ describe("verification checks on a fake admin API", () => {
         assert.strictEqual(failed.length, 1, failed.join("\n"));
         assert.match(
             failed[0],
-            /^\[round-trip blue-b\] send to blue-b did not return SEND_OK: SLAVE_NOT_AVAILABLE \(still after \d+s: no slave of blue-b replicates from it\)$/,
+            /^\[round-trip blue-b\] send to blue-b did not return SEND_OK: SLAVE_NOT_AVAILABLE \(still after \d+s: its slave does not replicate from it\)$/,
         );
         assert.strictEqual(
             fake.slaveMissing.get("blue-a"),
@@ -182,6 +183,18 @@ describe("verification checks on a fake admin API", () => {
         );
         // One wait for the whole cluster, not one per master.
         assert.ok(Date.now() - began < 5000, `took ${Date.now() - began} ms`);
+    });
+
+    it("waits the same way while a freshly connected slave's acknowledgements time out", async function () {
+        this.timeout(15_000);
+        const fake = new FakeCluster();
+        fake.slaveStatus = "FLUSH_SLAVE_TIMEOUT";
+        fake.slaveMissing.set("blue-a", 1);
+        fake.slaveMissing.set("blue-b", 2);
+        assert.deepStrictEqual(
+            failures(await verifyCluster(fake, target, { ...settings, replicationWaitSeconds: 5 })),
+            [],
+        );
     });
 
     it("fails at once on SLAVE_NOT_AVAILABLE when no wait is configured", async () => {
