@@ -186,6 +186,22 @@ async function writeLaunch(
     });
 }
 
+/** The declared release on the process's host, copied there unless it already is, with the copy's progress. */
+async function stageRelease(ctx: HandlerContext, shell: HostShell, inputs: HostProcessInputs) {
+    const runtime = await resolveRuntime(inputs.version, ctx.progress);
+    let shown = -1;
+    return installRelease(shell, runtime, inputs.releaseRoot, (sent, total) => {
+        // One line per tenth of the archive: the copy reports every chunk.
+        const tenth = Math.floor((10 * sent) / total);
+        if (tenth !== shown) {
+            shown = tenth;
+            ctx.progress(
+                `${inputs.role} ${inputs.name} on host ${inputs.host.name}: copying RocketMQ ${inputs.version} (${tenth * 10}%)`,
+            );
+        }
+    });
+}
+
 /**
  * Starts the process on its host: the release copied there once, the process's link pointed at it, the config
  * written, then the start. Resolves with its outputs once it serves.
@@ -200,15 +216,7 @@ async function start(
     const label = `${inputs.role} ${inputs.name} on host ${inputs.host.name}`;
     const runtime = await resolveRuntime(inputs.version, ctx.progress);
     const javaMajor = await checkJava(shell, inputs.javaHome);
-    let shown = -1;
-    const release = await installRelease(shell, runtime, inputs.releaseRoot, (sent, total) => {
-        // One line per tenth of the archive: the copy reports every chunk.
-        const tenth = Math.floor((10 * sent) / total);
-        if (tenth !== shown) {
-            shown = tenth;
-            ctx.progress(`${label}: copying RocketMQ ${inputs.version} (${tenth * 10}%)`);
-        }
-    });
+    const release = await stageRelease(ctx, shell, inputs);
     await shell.mustRun(`mkdir -p ${shellQuote(inputs.dir)}`);
     await pointLink(shell, path.posix.join(inputs.dir, ACTIVE_RELEASE_LINK), release.dir);
     const reg = inputs.registration;
@@ -445,6 +453,11 @@ export const hostProcessHandler: ResourceHandler = {
         const inputs = decodeInputs(HOST_PROCESS_TYPE, hostProcessInputs, raw);
         const old = decodeInputs(HOST_PROCESS_TYPE, hostProcessInputs, olds);
         return withShell(inputs, async (shell) => {
+            if (inputs.roll && inputs.registration && inputs.stopped !== true) {
+                // Before the turn takes anything away: the copy then costs no time without writes, and a copy that
+                // fails (a full disk, a bad checksum) stops the roll with every broker as it was.
+                await stageRelease(ctx, shell, inputs);
+            }
             const launch = await hostLaunch(shell, old);
             const wasRunning = (await runningPid(shell, old)) !== undefined;
             const last = wasRunning ? undefined : await lastLaunch(shell, old);
