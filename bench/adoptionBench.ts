@@ -13,12 +13,7 @@
 import { adoptStackConfig, HAND_SERVERS, startByHand, writeStack } from "../test/integration/handMadeCluster";
 import { NamespaceHosts } from "../test/integration/namespaceHosts";
 import { copyProject, mustPulumi, pulumi } from "../test/integration/support";
-
-function median(xs: number[]): number {
-    const s = [...xs].sort((a, b) => a - b);
-    const m = Math.floor(s.length / 2);
-    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
+import { median } from "./observations";
 
 function timed(what: () => void): number {
     const began = Date.now();

@@ -11,17 +11,12 @@
 import * as fs from "fs";
 import { PORT_SPAN } from "../domain/clusterPlan";
 import { copyProject, freePortBlock, mustPulumi, stackResources } from "../test/integration/support";
+import { median } from "./observations";
 
 interface Round {
     upSeconds: number;
     noChangeSeconds: number[];
     rssMbByProcess: Record<string, number>;
-}
-
-function median(xs: number[]): number {
-    const s = [...xs].sort((a, b) => a - b);
-    const m = Math.floor(s.length / 2);
-    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 function timed(fn: () => void): number {

@@ -24,20 +24,9 @@ import { updateTopic } from "../operations/mqadmin";
 import { countStranded } from "../operations/strandedMessages";
 import { copyProject, isolateStack, mustPulumi, pulumi, stackOutputs } from "../test/integration/support";
 import { PendingLoad } from "../test/integration/trafficLoad";
-
-function median(xs: number[]): number {
-    const s = [...xs].sort((a, b) => a - b);
-    const m = Math.floor(s.length / 2);
-    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
+import { median, timed } from "./observations";
 
 const fmt = (xs: number[]) => `${median(xs).toFixed(0)} ms (${xs.map((x) => x.toFixed(0)).join(", ")})`;
-
-async function timed<T>(work: () => Promise<T>): Promise<[number, T]> {
-    const began = process.hrtime.bigint();
-    const result = await work();
-    return [Number(process.hrtime.bigint() - began) / 1e6, result];
-}
 
 async function main(): Promise<void> {
     const rounds = Number(process.argv[2] ?? 9);

@@ -15,14 +15,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { httpGet } from "../operations/nginxAddressServer";
 import { copyProject, freePortBlock, isolateStack, mustPulumi, rollout } from "../test/integration/support";
+import { median } from "./observations";
 
 const FLEET = Array.from({ length: 1000 }, (_, i) => `fleet-${i}`);
-
-function median(xs: number[]): number {
-    const s = [...xs].sort((a, b) => a - b);
-    const m = Math.floor(s.length / 2);
-    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 /** Clients (of FLEET) the address server does not answer blue, asked 50 at a time. */
 async function notBlue(port: number): Promise<number> {

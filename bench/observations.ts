@@ -11,3 +11,10 @@ export function observations(xs: readonly number[], digits = 2, unit = ""): stri
     const shown = (x: number) => x.toFixed(digits);
     return `${shown(median(xs))}${unit} (${xs.map(shown).join(", ")})`;
 }
+
+/** Milliseconds `work` took, and what it returned. */
+export async function timed<T>(work: () => Promise<T>): Promise<[number, T]> {
+    const began = process.hrtime.bigint();
+    const result = await work();
+    return [Number(process.hrtime.bigint() - began) / 1e6, result];
+}

@@ -9,12 +9,7 @@
  */
 import * as fs from "fs";
 import { copyProject, isolateStack, mustPulumi, stackOutputs, urnOf } from "../test/integration/support";
-
-function median(xs: number[]): number {
-    const s = [...xs].sort((a, b) => a - b);
-    const m = Math.floor(s.length / 2);
-    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
+import { median } from "./observations";
 
 function seconds(output: string, resource: string): number {
     const m = new RegExp(`${resource}\\s+(?:created(?: replacement)?|updated) \\((\\d+)s\\)`).exec(output);

@@ -30,14 +30,9 @@ import {
     stackResources,
 } from "../test/integration/support";
 import { Send, TrafficLoad } from "../test/integration/trafficLoad";
+import { median } from "./observations";
 
 type Platform = "local" | "hosts";
-
-function median(xs: number[]): number {
-    const s = [...xs].sort((a, b) => a - b);
-    const m = Math.floor(s.length / 2);
-    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 function percentile(xs: number[], p: number): number {
     const s = [...xs].sort((a, b) => a - b);

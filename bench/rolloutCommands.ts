@@ -8,12 +8,7 @@
  * Usage: node -r ts-node/register/transpile-only bench/rolloutCommands.ts [ROUNDS=5]
  */
 import { copyProject, isolateStack, mustPulumi, pulumi, rollout } from "../test/integration/support";
-
-function median(xs: number[]): number {
-    const s = [...xs].sort((a, b) => a - b);
-    const m = Math.floor(s.length / 2);
-    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
+import { median } from "./observations";
 
 const fmt = (xs: number[]) => `${median(xs).toFixed(1)} s (${xs.map((x) => x.toFixed(1)).join(", ")})`;
 

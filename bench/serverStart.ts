@@ -18,12 +18,7 @@ import { resolveRuntime } from "../operations/maven";
 import { machineServerCertificate } from "../operations/serverCertificate";
 import { freePortBlock } from "../test/integration/support";
 import { benchBrokerProperties } from "./singleBroker";
-
-function median(xs: number[]): number {
-    const s = [...xs].sort((a, b) => a - b);
-    const m = Math.floor(s.length / 2);
-    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
+import { median } from "./observations";
 
 async function timed(work: () => Promise<unknown>): Promise<number> {
     const began = process.hrtime.bigint();

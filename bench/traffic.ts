@@ -21,12 +21,7 @@ import {
     stackResources,
 } from "../test/integration/support";
 import { TrafficLoad } from "../test/integration/trafficLoad";
-
-function median(xs: number[]): number {
-    const s = [...xs].sort((a, b) => a - b);
-    const m = Math.floor(s.length / 2);
-    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
+import { median } from "./observations";
 
 function rssMb(pid: number): number {
     try {
