@@ -352,6 +352,19 @@ export function hostProcessInputFailures(news: Record<string, unknown>): provide
         .map((i) => ({ property: i.path.join("."), reason: i.message }));
 }
 
+/** What a broker declared to restart through its turn of the roll carries. */
+interface DeclaredTurn {
+    roll: BrokerRollInputs;
+    registration: NonNullable<HostProcessInputs["registration"]>;
+}
+
+/** The broker's turn of the roll, when its restart is one (a running broker of a rolling cluster); pure. */
+function declaredTurn(inputs: HostProcessInputs): DeclaredTurn | undefined {
+    return inputs.roll && inputs.registration && inputs.stopped !== true
+        ? { roll: inputs.roll, registration: inputs.registration }
+        : undefined;
+}
+
 /** Where a broker's turn of the roll on its host begins: fresh, or on a launch that already runs the target. */
 interface TurnStart {
     /** When its write block began, if it did. */
@@ -368,11 +381,10 @@ function hostRollTurn(
     shell: HostShell,
     raw: Record<string, unknown>,
     inputs: HostProcessInputs,
-    roll: BrokerRollInputs,
-    registration: NonNullable<HostProcessInputs["registration"]>,
+    turn: DeclaredTurn,
     from: TurnStart,
 ): Promise<Record<string, unknown>> {
-    return brokerRollTurn(ctx, inputs.version, roll, registration, {
+    return brokerRollTurn(ctx, inputs.version, turn.roll, turn.registration, {
         startedAt: from.startedAt,
         resumed: from.resumed,
         stop: () => stop(ctx, shell, from.stopping),
@@ -453,7 +465,8 @@ export const hostProcessHandler: ResourceHandler = {
         const inputs = decodeInputs(HOST_PROCESS_TYPE, hostProcessInputs, raw);
         const old = decodeInputs(HOST_PROCESS_TYPE, hostProcessInputs, olds);
         return withShell(inputs, async (shell) => {
-            if (inputs.roll && inputs.registration && inputs.stopped !== true) {
+            const turn = declaredTurn(inputs);
+            if (turn) {
                 // Before the turn takes anything away: the copy then costs no time without writes, and a copy that
                 // fails (a full disk, a bad checksum) stops the roll with every broker as it was.
                 await stageRelease(ctx, shell, inputs);
@@ -461,19 +474,14 @@ export const hostProcessHandler: ResourceHandler = {
             const launch = await hostLaunch(shell, old);
             const wasRunning = (await runningPid(shell, old)) !== undefined;
             const last = wasRunning ? undefined : await lastLaunch(shell, old);
-            if (
-                inputs.roll &&
-                inputs.registration &&
-                inputs.stopped !== true &&
-                diedDuringTurn(wasRunning, last, inputs)
-            ) {
+            if (turn && diedDuringTurn(wasRunning, last, inputs)) {
                 const label = `broker ${inputs.name} on host ${inputs.host.name}`;
                 ctx.progress(
                     `${label} died during its turn of the roll, started on ${inputs.version} without write ` +
                         `permission: starting it again the same way to finish that turn`,
                 );
                 const restarted = await start(ctx, shell, raw, readOnly(inputs), last!.writesWipedAt);
-                const outs = await hostRollTurn(ctx, shell, raw, inputs, inputs.roll, inputs.registration, {
+                const outs = await hostRollTurn(ctx, shell, raw, inputs, turn, {
                     // The write block began when the first attempt took the writes away, not at this start.
                     startedAt: last!.writesWipedAt ?? last!.startedAt,
                     resumed: { startedAt: String(restarted.startedAt), outputs: { ...restarted, config: raw.config } },
@@ -481,10 +489,10 @@ export const hostProcessHandler: ResourceHandler = {
                 });
                 return { outs };
             }
-            if (wasRunning && inputs.roll && inputs.registration && inputs.stopped !== true) {
+            if (turn && wasRunning) {
                 const runsTarget =
                     launch !== undefined && (launchedAs(launch, inputs) || launchedAs(launch, readOnly(inputs)));
-                const outs = await hostRollTurn(ctx, shell, raw, inputs, inputs.roll, inputs.registration, {
+                const outs = await hostRollTurn(ctx, shell, raw, inputs, turn, {
                     startedAt: launch?.startedAt,
                     resumed:
                         runsTarget && launch
