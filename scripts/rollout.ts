@@ -31,12 +31,11 @@ import {
 
 const root = path.resolve(__dirname, "..");
 
-function pulumi(args: string[], opts: { capture: boolean; env?: NodeJS.ProcessEnv }): string {
+function pulumi(args: string[], opts: { capture: boolean }): string {
     const r = spawnSync("bash", [path.join(root, "scripts", "pulumi.sh"), ...args], {
         cwd: root,
         encoding: "utf8",
         stdio: opts.capture ? ["ignore", "pipe", "inherit"] : "inherit",
-        env: { ...process.env, ...opts.env },
         maxBuffer: 64 * 1024 * 1024,
     });
     if (r.status !== 0) {
