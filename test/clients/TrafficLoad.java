@@ -11,6 +11,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.rocketmq.client.consumer.DefaultMQPushConsumer;
 import org.apache.rocketmq.client.consumer.listener.ConsumeConcurrentlyContext;
 import org.apache.rocketmq.client.consumer.listener.ConsumeConcurrentlyStatus;
+import org.apache.rocketmq.client.hook.SendMessageContext;
+import org.apache.rocketmq.client.hook.SendMessageHook;
 import org.apache.rocketmq.client.producer.DefaultMQProducer;
 import org.apache.rocketmq.client.producer.LocalTransactionState;
 import org.apache.rocketmq.client.producer.SendResult;
@@ -30,7 +32,10 @@ import org.apache.rocketmq.common.message.MessageExt;
  *   RATE_PER_PRODUCER/s until DIR/stop-producers exists; every accepted send is appended
  *   to DIR/sends.csv as "epochMillis,key,brokerName,queueId,latencyMillis,sendStatus"
  *   (flushed every second; a status other than SEND_OK is stored but not replicated yet), every
- *   failed one to DIR/failures.txt. CONSUMERS push consumers of GROUP read TOPIC until
+ *   failed one to DIR/failures.txt as "epochMillis,key,elapsedMillis,lastBrokerTried,message". A pause of
+ *   the client JVM itself over a second (a watchdog thread that slept 100 ms woke late) goes to
+ *   DIR/pauses.txt as "epochMillis,pausedMillis": a send that failed in one was the machine's, not a
+ *   broker's. CONSUMERS push consumers of GROUP read TOPIC until
  *   DIR/stop-consumers exists, then DIR/consumed-GROUP.txt gets the distinct keys. Once the
  *   producers stopped, DIR/producers-stopped appears and DIR/progress-GROUP holds the count
  *   of distinct keys consumed so far, rewritten every second.
@@ -127,6 +132,25 @@ public final class TrafficLoad {
         AtomicLong sent = new AtomicLong();
         AtomicLong failed = new AtomicLong();
         File stopProducers = new File(dir, "stop-producers");
+        Thread watchdog = pauseWatchdog(new File(dir, "pauses.txt"));
+        // The broker each producer thread asked last: a send that fails names where it was waiting.
+        ThreadLocal<String> lastTried = ThreadLocal.withInitial(() -> "-");
+        SendMessageHook tried = new SendMessageHook() {
+            @Override
+            public String hookName() {
+                return "last-broker-tried";
+            }
+
+            @Override
+            public void sendMessageBefore(SendMessageContext context) {
+                lastTried.set(context.getMq().getBrokerName() + "@" + context.getBrokerAddr());
+            }
+
+            @Override
+            public void sendMessageAfter(SendMessageContext context) {
+                // only where a send went is needed
+            }
+        };
         try (BufferedWriter sends = new BufferedWriter(new FileWriter(new File(dir, "sends.csv"), StandardCharsets.UTF_8));
              BufferedWriter failures = new BufferedWriter(new FileWriter(new File(dir, "failures.txt"), StandardCharsets.UTF_8))) {
             List<Thread> threads = new ArrayList<>();
@@ -140,11 +164,13 @@ public final class TrafficLoad {
                 }
                 producer.setInstanceName("traffic-producer-" + ProcessHandle.current().pid() + "-" + id);
                 producer.setPollNameServerInterval(ROUTE_REFRESH_MS);
-                // A send's whole budget, retries included. On two shared cores a JVM can stall for seconds while
-                // others start (a 5 s budget ran out once, moving clusters during a roll elsewhere on the machine);
-                // a send that still fails within 10 s fails the test.
-                producer.setSendMsgTimeout(10_000);
+                // A send's whole budget, retries included. On two shared cores, with the other lane starting JVMs,
+                // a broker can answer nothing for seconds: a 5 s budget ran out once, and a 10 s one once (a
+                // stored message answered too late for the client). The tests claim no send fails, not a latency
+                // on this machine, so the budget is generous; a broker that never answers still fails the test.
+                producer.setSendMsgTimeout(30_000);
                 producer.setRetryTimesWhenSendFailed(2);
+                producer.getDefaultMQProducerImpl().registerSendMessageHook(tried);
                 producer.start();
                 Thread t = new Thread(() -> {
                     long began = System.nanoTime();
@@ -173,7 +199,9 @@ public final class TrafficLoad {
                             failed.incrementAndGet();
                             synchronized (failures) {
                                 try {
-                                    failures.write(System.currentTimeMillis() + "," + key + "," + String.valueOf(e.getMessage()).replace('\n', ' ') + "\n");
+                                    long elapsedMs = (System.nanoTime() - sendBegan) / 1_000_000L;
+                                    failures.write(System.currentTimeMillis() + "," + key + "," + elapsedMs + "," + lastTried.get() + ","
+                                        + String.valueOf(e.getMessage()).replace('\n', ' ') + "\n");
                                 } catch (IOException ignored) {
                                     // best effort: the count still reports it
                                 }
@@ -198,6 +226,7 @@ public final class TrafficLoad {
                 t.join();
             }
         }
+        watchdog.interrupt();
         new File(dir, "producers-stopped").createNewFile();
         waitFor(new File(dir, "stop-consumers"), new File(dir, "progress-" + group), seen);
         for (DefaultMQPushConsumer c : cs) {
@@ -205,6 +234,33 @@ public final class TrafficLoad {
         }
         writeKeys(new File(dir, "consumed-" + group + ".txt"), seen);
         System.out.printf("{\"sent\":%d,\"failed\":%d,\"consumed\":%d,\"received\":%d}%n", sent.get(), failed.get(), seen.size(), received.get());
+    }
+
+    /** Appends "epochMillis,pausedMillis" to FILE each time a 100 ms sleep took over a second. */
+    private static Thread pauseWatchdog(File file) {
+        Thread t = new Thread(() -> {
+            long last = System.nanoTime();
+            while (!Thread.currentThread().isInterrupted()) {
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                long now = System.nanoTime();
+                long pausedMs = (now - last) / 1_000_000L - 100;
+                last = now;
+                if (pausedMs > 1000) {
+                    try (FileWriter w = new FileWriter(file, StandardCharsets.UTF_8, true)) {
+                        w.write(System.currentTimeMillis() + "," + pausedMs + "\n");
+                    } catch (IOException ignored) {
+                        // a diagnostic only: the sends and failures are what the tests assert
+                    }
+                }
+            }
+        }, "pause-watchdog");
+        t.setDaemon(true);
+        t.start();
+        return t;
     }
 
     private static void pending(String namesrv, String topic, String group, File dir, int delayed, int delayLevel,

@@ -432,8 +432,9 @@ describe("blue-green with shared routing: canary stages, rollback, retirement, n
         late = undefined;
         const consumed = load!.consumed(GROUP);
         const sent = sends.map((s) => s.key);
-        console.log(`      sent ${sent.length}, consumed ${consumed.size} (${JSON.stringify(result)})`);
-        assert.deepStrictEqual(load!.failures(), [], "sends failed");
+        const report = load!.sendReport();
+        console.log(`      sent ${sent.length}, consumed ${consumed.size} (${JSON.stringify(result)}); ${report}`);
+        assert.deepStrictEqual(load!.failures(), [], `sends failed: ${report}`);
         assert.strictEqual(result.failed, 0, "the client counted sends that failed after its retries");
         assert.strictEqual(result.sent, sent.length);
         assert.strictEqual(result.consumed, sent.length, `${GROUP} consumed ${result.consumed} of ${sent.length}`);

@@ -403,8 +403,9 @@ describe("blue-green with isolated routing: address server, canary stages, rollb
             `      ${sent.length} sent (${onGreen} to green), ${consumed.size} consumed, ${load!.failures().length} failed`,
         );
         const failures = load!.failures();
+        const report = load!.sendReport();
         load = undefined;
-        assert.deepStrictEqual(failures.slice(0, 5), [], "sends failed");
+        assert.deepStrictEqual(failures.slice(0, 5), [], `sends failed: ${report}`);
         assert.strictEqual(result.failed, 0, "sends failed");
         assert.strictEqual(result.sent, sent.length);
         assert.deepStrictEqual(sent.filter((k) => !consumed.has(k)).slice(0, 20), [], `${GROUP} missed messages`);

@@ -207,8 +207,26 @@ export class TrafficLoad extends ClientProcess {
         return readSends(path.join(this.dir, "sends.csv"));
     }
 
+    /** "epochMillis,key,elapsedMillis,lastBrokerTried,message" per send that failed after the client's retries. */
     failures(): string[] {
         return readLines(path.join(this.dir, "failures.txt"));
+    }
+
+    /**
+     * What to read beside a failed send: every pause of the client JVM over a second ("epochMillis,pausedMillis"),
+     * and the slowest sends that succeeded. A failure inside a client pause was the machine's; one beside slow sends
+     * to the same broker was that broker not answering.
+     */
+    sendReport(): string {
+        const pauses = readLines(path.join(this.dir, "pauses.txt"));
+        const slowest = [...this.sends()]
+            .sort((a, b) => b.latencyMs - a.latencyMs)
+            .slice(0, 5)
+            .map((x) => `${x.latencyMs}ms to ${x.brokerName} at ${new Date(x.at).toISOString()}`);
+        return (
+            `failed sends: ${JSON.stringify(this.failures().slice(0, 10))}; ` +
+            `client JVM pauses over 1 s: ${JSON.stringify(pauses.slice(0, 10))}; slowest sends: ${slowest.join(", ")}`
+        );
     }
 
     /**
@@ -225,7 +243,11 @@ export class TrafficLoad extends ClientProcess {
         assert.deepStrictEqual(missing.slice(0, 10), [], `${missing.length} sent messages were never consumed`);
         assert.strictEqual(result.sent, sends.length);
         assert.strictEqual(result.consumed, sends.length);
-        assert.strictEqual(result.failed, 0, "the client counted sends that failed after its retries");
+        assert.strictEqual(
+            result.failed,
+            0,
+            `the client counted sends that failed after its retries: ${this.sendReport()}`,
+        );
     }
 
     /** Waits until the producers have sent `count` messages; JVMs start slowly on busy cores, so no fixed sleep. */
