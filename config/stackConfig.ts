@@ -221,8 +221,15 @@ const backupSchema = z
     .object({
         includeStore: z.boolean().default(false),
         retentionDays: intRange(1, 365).default(7),
-        /** Seconds per baseline run (1 KiB messages, 10 threads); 0 skips the baseline. */
-        baselineSeconds: intRange(0, 600).default(10),
+        /**
+         * Seconds per baseline run (1 KiB messages, 10 threads); 0 skips the baseline. The benchmark tool reports
+         * only after 10 s of sends, so a shorter run would silently take 10 s.
+         */
+        baselineSeconds: intRange(0, 600)
+            .refine((s) => s === 0 || s >= 10, {
+                error: "must be 0 (no baseline) or from 10 to 600: the benchmark tool reports only after 10 s of sends",
+            })
+            .default(10),
         /** Upload each backup, manifest included, to S3; a failed upload fails the backup. */
         s3: s3TargetSchema.optional(),
     })

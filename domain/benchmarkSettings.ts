@@ -4,7 +4,10 @@
  * The run itself is operations/benchmark.ts.
  */
 export interface BenchmarkSettings {
-    /** How long each run sends; the first second is dropped as warm-up. */
+    /**
+     * How long each run sends, at least 10 s: the tool reports once it has ten one-second snapshots, each report
+     * covering the nine seconds before it, so the first second (the producer's start) is never measured.
+     */
     seconds: number;
     /** Sending threads; the seed's baseline uses 10. */
     threads: number;
@@ -32,14 +35,14 @@ export function clusterBenchmark(clusterName: string, seconds: number): Benchmar
 }
 
 export interface BenchmarkResult {
-    /** One-second reports the figures below are the medians of. */
+    /** The tool's reports (one a second from the tenth on) the figures below are the medians of. */
     samples: number;
     tps: number;
     avgRtMs: number;
     maxRtMs: number;
     /**
-     * Sends that failed after the warm-up second (the tool's cumulative counters at the end, less those at the
-     * warm-up report): each thread's first send can fail while the producer still learns the topic's route.
+     * Sends that failed, from the first on (the tool's cumulative counter at its last report). The topic is routed
+     * before the tool starts, so a first send has no route to wait for.
      */
     sendFailed: number;
     responseFailed: number;

@@ -6,15 +6,25 @@
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { resolveBenchmarkTool, RocketMQRuntime } from "./maven";
-import { updateTopic } from "./mqadmin";
+import { resolveBenchmarkTool } from "./maven";
 import { cacheRoot } from "./paths";
-import { BenchmarkSettings, DEFAULT_BENCHMARK, BenchmarkResult } from "../domain/benchmarkSettings";
+import { TopicAdmin, TopicMaster, topicOnMasters } from "./topicOnMasters";
+import { BenchmarkSettings, BenchmarkResult } from "../domain/benchmarkSettings";
+import type { CheckResult } from "../domain/verificationSettings";
 
 const PRODUCER_MAIN = "org.apache.rocketmq.example.benchmark.Producer";
 
 const REPORT =
     /Send TPS: (\d+) \| Max RT\(ms\): (\d+) \| Average RT\(ms\):\s*([\d.]+) \| Send Failed: (\d+) \| Response Failed: (\d+)/;
+
+/**
+ * The tool snapshots its counters every second and reports only once it holds ten snapshots, each report covering
+ * the nine seconds back to its oldest one: the first report comes 10 s after the threads start. Reports are asked
+ * for every second (`-ri 1000`), so a run of `seconds` needs this many. Pure.
+ */
+export function reportsFor(seconds: number): number {
+    return Math.max(1, Math.ceil(seconds) - 9);
+}
 
 function median(xs: number[]): number {
     const s = [...xs].sort((a, b) => a - b);
@@ -23,9 +33,11 @@ function median(xs: number[]): number {
 }
 
 /**
- * Parses the tool's one-second reports (`Current Time: … | Send TPS: … |
- * Max RT(ms): … | Average RT(ms): … | Send Failed: … | Response Failed: …`).
- * The first report is warm-up and dropped, its failures too; medians resist the machine's noise. Pure.
+ * Parses the tool's reports (`Current Time: … | Send TPS: … | Max RT(ms): … | Average RT(ms): … | Send Failed: … |
+ * Response Failed: …`). Every report counts: the first one's window already starts a second after the threads did,
+ * past the producer's start. The failure counters are the tool's own, cumulative from its first send: with the
+ * topic routed before the tool starts, a first send has nothing to learn and fails only for a reason. Medians resist
+ * the machine's noise. Pure.
  */
 export function parseBenchmarkReports(output: string): BenchmarkResult {
     const reports = output
@@ -39,38 +51,35 @@ export function parseBenchmarkReports(output: string): BenchmarkResult {
             failed: Number(m[4]),
             respFailed: Number(m[5]),
         }));
-    const measured = reports.slice(1);
-    if (measured.length < 2) {
+    if (reports.length === 0) {
         const tail = output.trim().split("\n").slice(-5).join("\n");
-        throw new Error(
-            `the benchmark Producer printed ${reports.length} report(s), at least 3 are needed; its last lines:\n${tail}`,
-        );
+        throw new Error(`the benchmark Producer printed no report; its last lines:\n${tail}`);
     }
     const last = reports[reports.length - 1];
-    const warmUp = reports[0];
     const firstError = output
         .split("\n")
         .find((l) => /Exception/.test(l))
         ?.trim();
     return {
         ...(firstError ? { firstError: firstError.slice(0, 300) } : {}),
-        samples: measured.length,
-        tps: median(measured.map((r) => r.tps)),
-        avgRtMs: median(measured.map((r) => r.avgRt)),
-        maxRtMs: Math.max(...measured.map((r) => r.maxRt)),
-        sendFailed: last.failed - warmUp.failed,
-        responseFailed: last.respFailed - warmUp.respFailed,
+        samples: reports.length,
+        tps: median(reports.map((r) => r.tps)),
+        avgRtMs: median(reports.map((r) => r.avgRt)),
+        maxRtMs: Math.max(...reports.map((r) => r.maxRt)),
+        sendFailed: last.failed,
+        responseFailed: last.respFailed,
     };
 }
 
-/** Runs the benchmark Producer against `cluster` for `settings.seconds`, creating its topic first. */
+/**
+ * Runs the benchmark Producer on `nameServers` until it has sent for `settings.seconds` (at least the 10 s its first
+ * report takes), on a topic the caller has routed. `signal` stops it early, failing the run.
+ */
 export async function runProducerBenchmark(
-    serverRuntime: RocketMQRuntime,
     nameServers: string,
-    cluster: string,
-    settings: BenchmarkSettings = DEFAULT_BENCHMARK,
+    settings: BenchmarkSettings,
+    signal?: AbortSignal,
 ): Promise<BenchmarkResult> {
-    await updateTopic(serverRuntime, nameServers, cluster, settings.topic, { readQueues: 4, writeQueues: 4, perm: 6 });
     const tool = await resolveBenchmarkTool();
     const home = path.join(cacheRoot(), "benchmark-home");
     fs.mkdirSync(home, { recursive: true });
@@ -92,32 +101,100 @@ export async function runProducerBenchmark(
         "-ri",
         "1000",
     ];
+    const needed = reportsFor(settings.seconds);
     // The tool runs until stopped; JVM startup is not part of the measured window, so allow it on top.
     const output = await new Promise<string>((resolve, reject) => {
+        if (signal?.aborted) {
+            reject(new Error("the benchmark was stopped before it started"));
+            return;
+        }
         const child = spawn("java", args, { cwd: home, stdio: ["ignore", "pipe", "pipe"] });
         let out = "";
         child.stdout.on("data", (d: Buffer) => (out += d.toString()));
         child.stderr.on("data", (d: Buffer) => (out += d.toString()));
         let timer: NodeJS.Timeout | undefined;
-        const stopWhenEnoughReports = setInterval(() => {
-            const reports = out.split("\n").filter((l) => REPORT.test(l)).length;
-            if (reports >= settings.seconds + 1 && !timer) {
+        const stop = () => {
+            if (!timer) {
                 child.kill("SIGTERM");
                 timer = setTimeout(() => child.kill("SIGKILL"), 5000);
             }
+        };
+        const onAbort = () => stop();
+        signal?.addEventListener("abort", onAbort);
+        const stopWhenEnoughReports = setInterval(() => {
+            if (out.split("\n").filter((l) => REPORT.test(l)).length >= needed) {
+                stop();
+            }
         }, 250);
-        const hardStop = setTimeout(() => child.kill("SIGKILL"), (settings.seconds + 120) * 1000);
+        const hardStop = setTimeout(() => child.kill("SIGKILL"), (Math.max(10, settings.seconds) + 120) * 1000);
         child.on("error", reject);
         child.on("close", () => {
             clearInterval(stopWhenEnoughReports);
             clearTimeout(hardStop);
+            signal?.removeEventListener("abort", onAbort);
             if (timer) {
                 clearTimeout(timer);
             }
-            resolve(out);
+            if (signal?.aborted) {
+                reject(new Error("the benchmark was stopped before its reports were in"));
+            } else {
+                resolve(out);
+            }
         });
     });
     return parseBenchmarkReports(output);
+}
+
+/**
+ * The seed's benchmark on one cluster: its topic (4 write queues on each master) routed first, then the tool.
+ * The same for a baseline and for the run compared with it.
+ */
+export async function measureBenchmark(
+    admin: TopicAdmin,
+    masters: readonly TopicMaster[],
+    nameServers: string,
+    settings: BenchmarkSettings,
+    signal?: AbortSignal,
+): Promise<BenchmarkResult> {
+    const perms = await topicOnMasters(admin, masters, {
+        topicName: settings.topic,
+        readQueueNums: 4,
+        writeQueueNums: 4,
+        perm: 6,
+    });
+    const unwritable = masters.filter((m) => ((perms.get(m.brokerName) ?? 0) & 2) === 0);
+    if (unwritable.length > 0) {
+        throw new Error(
+            `topic ${settings.topic} is not writable on ${unwritable.map((m) => `${m.brokerName} (route perm ${perms.get(m.brokerName) ?? "none"})`).join(", ")}`,
+        );
+    }
+    return runProducerBenchmark(nameServers, settings, signal);
+}
+
+/**
+ * The baseline check of a verification: the benchmark again, compared with `baseline`. Resolves to the check's
+ * result whatever happens, a run that did not complete included.
+ */
+export function baselineCheck(
+    admin: TopicAdmin,
+    masters: readonly TopicMaster[],
+    nameServers: string,
+    settings: BenchmarkSettings,
+    baseline: BenchmarkResult,
+    tolerance: number,
+): (signal: AbortSignal) => Promise<CheckResult> {
+    return async (signal) => {
+        try {
+            const after = await measureBenchmark(admin, masters, nameServers, settings, signal);
+            return { check: "baseline", ...compareToBaseline(baseline, after, tolerance) };
+        } catch (err) {
+            return {
+                check: "baseline",
+                ok: false,
+                detail: `the benchmark did not complete: ${(err as Error).message}`,
+            };
+        }
+    };
 }
 
 export interface BaselineComparison {

@@ -4,6 +4,7 @@
  * what was measured against what was allowed.
  */
 import { MetadataRecord, metadataRegressions, recordMetadata, subjectsOf } from "./brokerMetadata";
+import { topicOnMasters } from "./topicOnMasters";
 import type { AdminApi } from "../domain/rocketmqAdmin";
 import { versionLabel } from "../domain/mqadminOutput";
 import {
@@ -177,11 +178,6 @@ async function checkReplication(
     return results;
 }
 
-/** Each broker group's perm for `topic` in the name servers' route; empty when there is no route. */
-async function routePerms(admin: VerificationAdmin, topic: string): Promise<Map<string, number>> {
-    return new Map(((await admin.route(topic)) ?? []).map((q) => [q.brokerName, q.perm]));
-}
-
 /**
  * A SYNC_MASTER's answers while its slave is not yet replicating: no slave connected, or the slave's acknowledgement
  * did not come within the master's wait (seen on the first sends after a fresh slave connects). The message is stored
@@ -195,17 +191,12 @@ async function checkRoundTrips(
     s: VerificationSettings,
 ): Promise<CheckResult[]> {
     const masters = target.brokers.filter((b) => b.brokerId === 0);
-    // Created where missing, never rewritten: a verify topic someone made read-only must fail the check, not be fixed by it.
-    let perms = await routePerms(admin, s.verifyTopic);
-    const missing = masters.filter((m) => !perms.has(m.brokerName));
-    for (const m of missing) {
-        await admin.putTopic(m.address, { topicName: s.verifyTopic, readQueueNums: 1, writeQueueNums: 1, perm: 6 });
-    }
-    for (let i = 0; i < 20 && missing.some((m) => !perms.has(m.brokerName)); i++) {
-        // The broker registers a new topic with the name servers on its own; the route follows within moments.
-        await sleep(i === 0 ? 0 : 500);
-        perms = await routePerms(admin, s.verifyTopic);
-    }
+    const perms = await topicOnMasters(admin, masters, {
+        topicName: s.verifyTopic,
+        readQueueNums: 1,
+        writeQueueNums: 1,
+        perm: 6,
+    });
     const results: CheckResult[] = [];
     // A slave started before its master learns where to replicate from at its next registration with the name
     // servers (registerNameServerPeriod, 30 s by default); until then a SYNC_MASTER answers SLAVE_NOT_AVAILABLE.
@@ -294,12 +285,24 @@ export async function checkMetadata(
     }));
 }
 
-/** Runs every check (none stops the others) through `admin` and returns them all. */
+/**
+ * A check that loads the cluster: the benchmark a configured baseline is compared with. It resolves to its result
+ * whatever happens, and stops early when `signal` aborts.
+ */
+export type LoadCheck = (signal: AbortSignal) => Promise<CheckResult>;
+
+/**
+ * Runs every check (none stops the others) through `admin` and returns them all. `loadCheck` starts once the
+ * brokers, replication and round trips have passed, so its load can neither cause nor hide their failures (a slave
+ * behind under load, a hung slave keeping the benchmark busy for minutes); it runs beside the consumer sample and
+ * the metadata check, which read groups and topics it does not write, and is stopped when one of those fails.
+ */
 export async function verifyCluster(
     admin: VerificationAdmin,
     target: ClusterUnderTest,
     settings: VerificationSettings = DEFAULT_VERIFICATION,
     progress: (msg: string) => void = () => {},
+    loadCheck?: LoadCheck,
 ): Promise<CheckResult[]> {
     progress(`verifying ${target.clusterName}: broker count and versions`);
     const results = checkBrokers(await observeBrokers(admin), target);
@@ -307,11 +310,37 @@ export async function verifyCluster(
     results.push(...(await checkReplication(admin, target, settings)));
     progress(`verifying ${target.clusterName}: send and consume on every broker group`);
     results.push(...(await checkRoundTrips(admin, target, settings)));
-    progress(`verifying ${target.clusterName}: consumer progress over ${settings.consumerSampleSeconds}s`);
-    results.push(...(await checkConsumers(admin, settings)));
-    if (target.metadataRecord) {
-        progress(`verifying ${target.clusterName}: metadata against ${target.metadataRecord.source}`);
-        results.push(...(await checkMetadata(admin, target.metadataRecord)));
+    const stop = new AbortController();
+    let loaded: Promise<CheckResult> | undefined;
+    if (loadCheck && results.every((r) => r.ok)) {
+        progress(`verifying ${target.clusterName}: benchmark against the baseline, beside the checks below`);
+        loaded = loadCheck(stop.signal);
+    } else if (loadCheck) {
+        results.push({ check: "baseline", ok: false, detail: "not measured: the cluster failed the checks above" });
+    }
+    let checked = false;
+    try {
+        progress(`verifying ${target.clusterName}: consumer progress over ${settings.consumerSampleSeconds}s`);
+        results.push(...(await checkConsumers(admin, settings)));
+        if (target.metadataRecord) {
+            progress(`verifying ${target.clusterName}: metadata against ${target.metadataRecord.source}`);
+            results.push(...(await checkMetadata(admin, target.metadataRecord)));
+        }
+        checked = true;
+    } finally {
+        if (loaded && (!checked || results.some((r) => !r.ok))) {
+            stop.abort();
+            // Its JVM is gone before the error goes on.
+            await loaded;
+        }
+    }
+    if (loaded) {
+        const measured = await loaded;
+        results.push(
+            stop.signal.aborted
+                ? { check: "baseline", ok: false, detail: "not measured: the cluster failed the checks beside it" }
+                : measured,
+        );
     }
     return results;
 }

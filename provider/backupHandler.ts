@@ -15,7 +15,7 @@ import { withAdminSession } from "../operations/adminSession";
 import { adminRecords, MANIFEST, pruneBackups, takeBackup } from "../operations/backup";
 import { BACKUP_TYPE, backupInputs, BackupInputs, BackupOutputs } from "../contracts/backupContract";
 import { decodeInputs } from "../contracts/inputDecoding";
-import { runProducerBenchmark } from "../operations/benchmark";
+import { measureBenchmark } from "../operations/benchmark";
 import type { BenchmarkResult } from "../domain/benchmarkSettings";
 import { resolveRuntime } from "../operations/maven";
 import { openProcessHostShells } from "./processHostShells";
@@ -45,19 +45,18 @@ async function backUp(
     const inputs = decodeInputs(BACKUP_TYPE, backupInputs, raw);
     const runtime = await resolveRuntime(inputs.version, progress);
     const { backupRoot, clusterName, benchmark: settings } = inputs;
-    let baseline: BenchmarkResult | undefined;
-    if (settings) {
-        progress(
-            `baseline: ${settings.seconds}s of ${settings.messageBytes} B messages from ${settings.threads} threads`,
-        );
-        baseline = await runProducerBenchmark(runtime, inputs.nameServers, clusterName, settings);
-    }
-    const records = await withAdminSession(inputs.nameServers, progress, async (session) =>
-        adminRecords(
-            session,
-            (await session.cluster()).filter((b) => b.cluster === clusterName),
-        ),
-    );
+    const { baseline, records } = await withAdminSession(inputs.nameServers, progress, async (session) => {
+        const brokers = (await session.cluster()).filter((b) => b.cluster === clusterName);
+        let measured: BenchmarkResult | undefined;
+        if (settings) {
+            progress(
+                `baseline: ${settings.seconds}s of ${settings.messageBytes} B messages from ${settings.threads} threads`,
+            );
+            const masters = brokers.filter((b) => b.brokerId === 0);
+            measured = await measureBenchmark(session, masters, inputs.nameServers, settings);
+        }
+        return { baseline: measured, records: await adminRecords(session, brokers) };
+    });
     const shells = await openProcessHostShells(inputs.processes, inputs.privateKey);
     const { dir, manifest } = await takeBackup({
         filesOf: shells.filesOf,

@@ -24,7 +24,7 @@ import { adminRecords, pruneBackups, takeBackup } from "../operations/backup";
 import { openProcessHostShells } from "./processHostShells";
 import { decodeInputs } from "../contracts/inputDecoding";
 import { ROLL_PREFLIGHT_TYPE, rollPreflightInputs, RollPreflightInputs } from "../contracts/rollPreflightContract";
-import { runProducerBenchmark } from "../operations/benchmark";
+import { measureBenchmark } from "../operations/benchmark";
 import type { BenchmarkResult } from "../domain/benchmarkSettings";
 import { portAccepts } from "../operations/launcher";
 import { resolveRuntime } from "../operations/maven";
@@ -122,17 +122,17 @@ async function gate(
     // mqadmin of the release most brokers still run reads the cluster as it is now.
     const from = versionOfLabel(Object.values(offTarget)[0]) ?? inputs.targetVersion;
     const runtime = await resolveRuntime(from, ctx.progress);
-    let baseline: BenchmarkResult | null = null;
-    if (inputs.benchmark) {
-        ctx.progress(
-            `baseline on ${from}: ${inputs.benchmark.seconds}s of ${inputs.benchmark.messageBytes} B messages`,
-        );
-        baseline = await runProducerBenchmark(runtime, inputs.nameServers, inputs.clusterName, inputs.benchmark);
-    }
-    // Each turn of the roll compares the brokers with this record before it takes one down.
-    const records = await withAdminSession(inputs.nameServers, ctx.progress, (session) =>
-        adminRecords(session, inputs.brokers),
-    );
+    const benchmark = inputs.benchmark;
+    const { baseline, records } = await withAdminSession(inputs.nameServers, ctx.progress, async (session) => {
+        let measured: BenchmarkResult | null = null;
+        if (benchmark) {
+            ctx.progress(`baseline on ${from}: ${benchmark.seconds}s of ${benchmark.messageBytes} B messages`);
+            const masters = inputs.brokers.filter((b) => b.brokerId === 0);
+            measured = await measureBenchmark(session, masters, inputs.nameServers, benchmark);
+        }
+        // Each turn of the roll compares the brokers with this record before it takes one down.
+        return { baseline: measured, records: await adminRecords(session, inputs.brokers) };
+    });
     for (const p of records.partial) {
         engineLog(ctx.urn, `backup: dead letters exported in part: ${p}`);
     }

@@ -79,7 +79,7 @@ describe("backup and verification on the blue cluster", () => {
         // Short waits keep the fault cases quick; the defaults are for production.
         mustPulumi(dir, "config", "set", "--path", "verification.replicationWaitSeconds", "10");
         mustPulumi(dir, "config", "set", "--path", "verification.consumerSampleSeconds", "2");
-        mustPulumi(dir, "config", "set", "--path", "backup.baselineSeconds", "4");
+        mustPulumi(dir, "config", "set", "--path", "backup.baselineSeconds", "10");
         // 5.5.0 name servers, as blue-green runs blue: the fault case starts a 5.5.0 slave, and 5.x brokers need
         // 5.x name servers to register reliably (with 4.9.7 ones that slave once never appeared in 60 s).
         mustPulumi(dir, "config", "set", "--path", "nameServer.version", "5.5.0");

@@ -147,7 +147,7 @@ describe("blue-green with shared routing: canary stages, rollback, retirement, n
         dir = copyProject();
         await isolateStack(dir, { green: true, timings: "test" });
         for (const [key, value] of [
-            ["backup.baselineSeconds", "4"],
+            ["backup.baselineSeconds", "10"],
             ["verification.replicationWaitSeconds", "10"],
             ["verification.consumerSampleSeconds", "2"],
             // Green's benchmark runs beside the other lanes of tests on 2 cores: only a collapse may fail it here

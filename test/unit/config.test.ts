@@ -49,6 +49,17 @@ describe("stack config", () => {
         assert.deepStrictEqual(problems, ["rocketmq-upgrade:trafficWeight = 150: must be an integer from 0 to 100"]);
     });
 
+    it("refuses a baseline shorter than the benchmark tool's first report, naming the key and what is allowed", () => {
+        const problems = problemsOf({ blue: BLUE, green: GREEN, backup: { baselineSeconds: 4 } });
+        assert.deepStrictEqual(problems, [
+            "rocketmq-upgrade:backup.baselineSeconds = 4: must be 0 (no baseline) or from 10 to 600: the benchmark tool reports only after 10 s of sends",
+        ]);
+        for (const seconds of [0, 10]) {
+            const cfg = parseStackConfig({ blue: BLUE, green: GREEN, backup: { baselineSeconds: seconds } });
+            assert.strictEqual(cfg.backup.baselineSeconds, seconds);
+        }
+    });
+
     it("refuses a fractional or negative weight", () => {
         assert.match(
             problemsOf({ blue: BLUE, green: GREEN, trafficWeight: 12.5 })[0],

@@ -13,7 +13,9 @@ import {
     VerificationAdmin,
     verifyCluster,
 } from "../../operations/verification";
-import { DEFAULT_VERIFICATION } from "../../domain/verificationSettings";
+import { CheckResult, DEFAULT_VERIFICATION } from "../../domain/verificationSettings";
+import { DEFAULT_BENCHMARK } from "../../domain/benchmarkSettings";
+import { measureBenchmark } from "../../operations/benchmark";
 
 const target = {
     nameServers: "ns",
@@ -212,6 +214,118 @@ describe("verification checks on a fake admin API", () => {
             "[consumer-progress orders] group orders: backlog 5 then 2000 (growth 1995, allowed 1000)",
         ]);
         assert.ok(growingBacklogs(new Map([["orders", 5]]), new Map([["orders", 900]]), 1000).every((r) => r.ok));
+    });
+
+    describe("the baseline's benchmark, a check that loads the cluster", () => {
+        /** A stand-in for the benchmark: logs when it starts and whether it was stopped, and takes `ms`. */
+        function loadCheck(log: string[], ms: number) {
+            return (signal: AbortSignal) =>
+                new Promise<CheckResult>((resolve) => {
+                    log.push("load started");
+                    const done = setTimeout(() => {
+                        log.push("load done");
+                        resolve({ check: "baseline", ok: true, detail: "TPS 900 vs baseline 1000" });
+                    }, ms);
+                    signal.addEventListener("abort", () => {
+                        clearTimeout(done);
+                        log.push("load stopped");
+                        resolve({ check: "baseline", ok: false, detail: "the benchmark did not complete" });
+                    });
+                });
+        }
+
+        /** The fake, logging each consumer sample and each round-trip send. */
+        function loggingCluster(log: string[]) {
+            const fake = new FakeCluster();
+            const samples = fake.groupBacklogs.bind(fake);
+            fake.groupBacklogs = () => {
+                log.push("consumer sample");
+                return samples();
+            };
+            const send = fake.sendToQueue.bind(fake);
+            fake.sendToQueue = (queue, body) => {
+                log.push(`round trip ${queue.brokerName}`);
+                return send(queue, body);
+            };
+            return fake;
+        }
+
+        it("starts after the round trips passed and runs beside the consumer sample, its result last", async () => {
+            const log: string[] = [];
+            const fake = loggingCluster(log);
+            const began = Date.now();
+            const results = await verifyCluster(
+                fake,
+                target,
+                { ...settings, consumerSampleSeconds: 0.4 },
+                () => {},
+                loadCheck(log, 500),
+            );
+            assert.deepStrictEqual(log, [
+                "round trip blue-a",
+                "round trip blue-b",
+                "load started",
+                "consumer sample",
+                "consumer sample",
+                "load done",
+            ]);
+            assert.ok(Date.now() - began < 850, `took ${Date.now() - began} ms: the two ran one after the other`);
+            assert.deepStrictEqual(results[results.length - 1], {
+                check: "baseline",
+                ok: true,
+                detail: "TPS 900 vs baseline 1000",
+            });
+            assert.deepStrictEqual(failures(results), []);
+        });
+
+        it("is not started when a check before it failed, and says so", async () => {
+            const log: string[] = [];
+            const fake = loggingCluster(log);
+            fake.offsets.set("127.0.0.1:20024", 700);
+            const results = await verifyCluster(fake, target, settings, () => {}, loadCheck(log, 10));
+            assert.ok(!log.includes("load started"), log.join(", "));
+            assert.deepStrictEqual(failures(results), [
+                "[replication blue-b/1] blue-b/1 is 300 bytes behind its master (master 1000, slave 700, allowed 0)",
+                "[baseline ] not measured: the cluster failed the checks above",
+            ]);
+        });
+
+        it("is stopped when the consumer check beside it fails, and says so", async () => {
+            const log: string[] = [];
+            const fake = loggingCluster(log);
+            fake.backlogs = [new Map([["orders", 5]]), new Map([["orders", 2000]])];
+            const results = await verifyCluster(fake, target, settings, () => {}, loadCheck(log, 60_000));
+            assert.deepStrictEqual(log.slice(-2), ["consumer sample", "load stopped"]);
+            assert.deepStrictEqual(failures(results), [
+                "[consumer-progress orders] group orders: backlog 5 then 2000 (growth 1995, allowed 1000)",
+                "[baseline ] not measured: the cluster failed the checks beside it",
+            ]);
+        });
+
+        it("is stopped, and gone, before an error of a check beside it goes on", async () => {
+            const log: string[] = [];
+            const fake = loggingCluster(log);
+            fake.groupBacklogs = () => Promise.reject(new Error("admin groupBacklogs: no answer within 30s"));
+            await assert.rejects(
+                verifyCluster(fake, target, settings, () => {}, loadCheck(log, 60_000)),
+                /no answer within 30s/,
+            );
+            assert.deepStrictEqual(log.slice(-1), ["load stopped"]);
+        });
+
+        it("refuses to benchmark a master whose benchmark topic is read-only, naming it, before any tool runs", async () => {
+            const fake = new FakeCluster();
+            fake.route = async () => [
+                { brokerName: "blue-a", readQueueNums: 4, writeQueueNums: 4, perm: 6 },
+                { brokerName: "blue-b", readQueueNums: 4, writeQueueNums: 4, perm: 4 },
+            ];
+            const masters = target.brokers.filter((b) => b.brokerId === 0);
+            await assert.rejects(
+                measureBenchmark(fake, masters, "ns", { ...DEFAULT_BENCHMARK, seconds: 10 }),
+                /^Error: topic RMQ_UPGRADE_BENCH is not writable on blue-b \(route perm 4\)$/,
+            );
+            assert.deepStrictEqual(fake.created, [], "a topic that exists is never rewritten");
+        });
     });
 
     it("counts only the cluster's own brokers and names each missing one", () => {
