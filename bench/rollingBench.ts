@@ -64,6 +64,21 @@ interface Roll {
     longestGapSeconds: number;
     p50: number;
     p99: number;
+    /** Seconds per step of the turns, summed over the brokers of each role ("master stop", "slave start", …). */
+    steps: Record<string, number>;
+}
+
+/** Each turn's step times, summed per role and action: where a roll's time goes. Pure. */
+function stepTotals(reports: readonly RollReport[]): Record<string, number> {
+    const totals: Record<string, number> = {};
+    for (const r of reports) {
+        const role = r.broker.endsWith("/0") ? "master" : "slave";
+        for (const step of r.steps) {
+            const key = `${role} ${step.action}`;
+            totals[key] = (totals[key] ?? 0) + step.seconds;
+        }
+    }
+    return totals;
 }
 
 async function roll(dir: string, load: TrafficLoad, version: string): Promise<Roll> {
@@ -84,6 +99,7 @@ async function roll(dir: string, load: TrafficLoad, version: string): Promise<Ro
         longestGapSeconds: Math.max(...["blue-a", "blue-b"].map((g) => longestGap(sends, g, began, ended))) / 1000,
         p50: percentile(latencies, 50),
         p99: percentile(latencies, 99),
+        steps: stepTotals(reports),
     };
 }
 
@@ -265,6 +281,23 @@ async function main(): Promise<void> {
                     `${(median(up("hosts")) / median(up("local"))).toFixed(2)} | ${fmt(turns("local"))} | ` +
                     `${fmt(turns("hosts"))} | ${(median(turns("hosts")) / median(turns("local"))).toFixed(2)} |`,
             );
+        }
+        console.log("\nWhere the turns' time goes: each step summed over the brokers of its role, median over rounds.");
+        console.log("| roll | step | local (s) | hosts (s) | hosts − local (s) |");
+        console.log("| --- | --- | --- | --- | --- |");
+        for (const direction of ["→ 5.5.0", "→ 4.9.7"]) {
+            const rolled = (p: Platform) => results.get(p)!.filter((r) => r.direction === direction);
+            const keys = [
+                ...new Set(
+                    ["local", "hosts"].flatMap((p) => rolled(p as Platform).flatMap((r) => Object.keys(r.steps))),
+                ),
+            ];
+            for (const key of keys) {
+                const at = (p: Platform) => median(rolled(p).map((r) => r.steps[key] ?? 0));
+                console.log(
+                    `| ${direction} | ${key} | ${at("local").toFixed(1)} | ${at("hosts").toFixed(1)} | ${(at("hosts") - at("local")).toFixed(1)} |`,
+                );
+            }
         }
     }
 }

@@ -152,7 +152,8 @@ describe("backup and verification on the blue cluster", () => {
             samples: number;
             tps: number;
         };
-        assert.ok(baseline.samples >= 2 && baseline.tps > 0, JSON.stringify(baseline));
+        // 10 s of sends: the tool's one report.
+        assert.ok(baseline.samples === 1 && baseline.tps > 0, JSON.stringify(baseline));
         const files = readManifest(backupDir).files.map((f) => f.path);
         for (const f of [
             "cluster/clusterList.txt",
