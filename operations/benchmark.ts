@@ -75,7 +75,7 @@ export function parseBenchmarkReports(output: string): BenchmarkResult {
  * Runs the benchmark Producer on `nameServers` until it has sent for `settings.seconds` (at least the 10 s its first
  * report takes), on a topic the caller has routed. `signal` stops it early, failing the run.
  */
-export async function runProducerBenchmark(
+async function runProducerBenchmark(
     nameServers: string,
     settings: BenchmarkSettings,
     signal?: AbortSignal,

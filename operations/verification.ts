@@ -318,7 +318,6 @@ export async function verifyCluster(
     } else if (loadCheck) {
         results.push({ check: "baseline", ok: false, detail: "not measured: the cluster failed the checks above" });
     }
-    let checked = false;
     try {
         progress(`verifying ${target.clusterName}: consumer progress over ${settings.consumerSampleSeconds}s`);
         results.push(...(await checkConsumers(admin, settings)));
@@ -326,15 +325,16 @@ export async function verifyCluster(
             progress(`verifying ${target.clusterName}: metadata against ${target.metadataRecord.source}`);
             results.push(...(await checkMetadata(admin, target.metadataRecord)));
         }
-        checked = true;
-    } finally {
-        if (loaded && (!checked || results.some((r) => !r.ok))) {
-            stop.abort();
-            // Its JVM is gone before the error goes on.
-            await loaded;
-        }
+    } catch (err) {
+        // Its JVM is gone before the error goes on.
+        stop.abort();
+        await loaded;
+        throw err;
     }
     if (loaded) {
+        if (results.some((r) => !r.ok)) {
+            stop.abort();
+        }
         const measured = await loaded;
         results.push(
             stop.signal.aborted
