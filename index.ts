@@ -18,7 +18,7 @@ import {
 } from "./config/stackConfig";
 import type * as KubernetesFoundationPieces from "./components/platforms/kubernetes/kubernetesFoundation";
 import type * as KubernetesPieces from "./components/platforms/kubernetes/kubernetesPlatform";
-import { LocalPlatform } from "./components/platforms/local/localPlatform";
+import { loopbackPlatform } from "./components/platforms/hosts/loopbackPlatform";
 import { loadStackConfig, sshPrivateKey } from "./config/pulumiStackConfig";
 import { colourPlacement, hostSpecs } from "./config/hostsConfig";
 import { HostsPlatform, type HostsPlatformArgs } from "./components/platforms/hosts/hostsPlatform";
@@ -99,13 +99,14 @@ function discoverAdopted(): Promise<HostsPlatformArgs["adopted"]> {
 }
 
 // Local: each process's store, config and logs in .pulumi/local/<stack>/<cluster>/<process>/ (gitignored; name
-// servers under namesrv/); backups in .pulumi/local/<stack>/backups/, reports in .pulumi/local/<stack>/reports/.
+// servers under namesrv/), releases in .pulumi/local/<stack>/releases/; backups in .pulumi/local/<stack>/backups/,
+// reports in .pulumi/local/<stack>/reports/.
 function platformOf(): ClusterPlatform {
     return config.platform === "kubernetes"
         ? kubernetesPlatform()
         : config.platform === "hosts"
           ? hostsPlatform()
-          : new LocalPlatform({ dataRoot: path.join(__dirname, ".pulumi", "local", pulumi.getStack()) });
+          : loopbackPlatform({ dataRoot: path.join(__dirname, ".pulumi", "local", pulumi.getStack()) });
 }
 
 /** Every resource of the stack on `platform`, and the stack's outputs. */

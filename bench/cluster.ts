@@ -42,7 +42,7 @@ async function round(version: string, proxies: number, noChangeRuns: number): Pr
         await new Promise((r) => setTimeout(r, 10_000));
         const rssMbByProcess: Record<string, number> = {};
         for (const r of stackResources(dir)) {
-            if (r.type === "rocketmq:local:Process") {
+            if (r.type === "rocketmq:hosts:Process") {
                 rssMbByProcess[r.urn.split("::").pop()!] = rssMb(Number(r.outputs?.pid));
             }
         }

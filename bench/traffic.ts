@@ -81,7 +81,7 @@ async function main(): Promise<void> {
             );
         }
         rss = stackResources(dir)
-            .filter((r) => r.type === "rocketmq:local:Process")
+            .filter((r) => r.type === "rocketmq:hosts:Process")
             .reduce((sum, r) => sum + rssMb(Number(r.outputs?.pid)), 0);
     } finally {
         load?.kill();

@@ -6,8 +6,20 @@
  */
 import { z } from "zod";
 import type { RollReport } from "../domain/rollSettings";
-import { brokerRollInputs } from "./processContract";
-import { secretText, serverRole } from "./sharedShapes";
+import { groupRole, rollSettings, secretText, serverRole } from "./sharedShapes";
+
+/** What a broker's turn of the roll needs beyond its own identity. */
+export const brokerRollInputs = z.object({
+    groupRole: groupRole,
+    /** `host:port` of the broker, as its peers and the name servers know it. */
+    address: z.string(),
+    /** The rest of its group: the master for a slave, the slaves for a master. */
+    peers: z.array(z.object({ brokerId: z.number(), address: z.string() })),
+    settings: rollSettings,
+    /** The pre-roll backup, whose metadata record the turn compares the brokers with ("" for none). */
+    baselineDir: z.string().optional(),
+});
+export type BrokerRollInputs = z.infer<typeof brokerRollInputs>;
 
 export const HOST_INVENTORY_TYPE = "rocketmq:hosts:Inventory";
 export const HOST_PROCESS_TYPE = "rocketmq:hosts:Process";

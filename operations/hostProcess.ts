@@ -11,7 +11,15 @@ import { ADOPTED_FROM_PROPERTY } from "../domain/adoptionMatch";
 import { jdk17ModuleFlags } from "../domain/versions";
 import { HostError, shellQuote, type HostShell } from "./hostShell";
 import { javaCommand } from "./hostRelease";
-import { BOOT_MARKER, configFileName, MAIN_CLASS, portAccepts, serverMemoryFlags, type ServerRole } from "./launcher";
+import {
+    BOOT_MARKER,
+    configFileName,
+    MAIN_CLASS,
+    portAccepts,
+    portCollision,
+    serverMemoryFlags,
+    type ServerRole,
+} from "./launcher";
 
 /** Java 9 and later need the module flags RocketMQ's Netty and store use; Java 8 refuses them. */
 const FIRST_MODULAR_JAVA = 9;
@@ -59,6 +67,7 @@ export function hostJavaArgs(spec: HostProcessSpec): string[] {
         ...(spec.javaMajor >= FIRST_MODULAR_JAVA ? jdk17ModuleFlags() : []),
         `-Duser.home=${spec.dir}`,
         `-Drocketmq.home.dir=${home}`,
+        "-Drocketmq.client.logUseSlf4j=true",
         ...(spec.adoptedFrom !== undefined ? [`${ADOPTED_FROM_PROPERTY}${spec.adoptedFrom}`] : []),
         "-cp",
         `${home}/lib/*`,
@@ -215,9 +224,10 @@ export async function startOnHost(
             `kill -0 ${pid} 2>/dev/null || echo exited; tail -n 50 ${q(stdout)} | grep -q ${q(BOOT_MARKER[spec.role].source)} && echo booted`,
         );
         if (state.stdout.includes("exited")) {
+            const last = await lastLines(shell, stdout, 20);
             throw new HostError(
                 shell.host,
-                `${spec.role} ${spec.name} exited during startup. Last output (${stdout}):\n${await lastLines(shell, stdout, 20)}`,
+                `${spec.role} ${spec.name} exited during startup${portCollision(last, spec.servicePort)}. Last output (${stdout}):\n${last}`,
             );
         }
         if (

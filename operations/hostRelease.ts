@@ -102,11 +102,44 @@ export interface ReleaseInstall {
     readonly copied: boolean;
 }
 
+/** The install of each release directory under way in this process, by host and directory. */
+const installing = new Map<string, Promise<ReleaseInstall>>();
+
 /**
  * Puts a release on a host under `<releaseRoot>/rocketmq-<version>`, unless the same archive is already there.
  * A directory of that name that this tool did not install (an operator's own release) is left alone and used.
+ * Processes sharing a host start side by side (the loopback host holds a whole cluster): they wait for one copy,
+ * since two unpacking into the same place would leave neither whole.
  */
 export async function installRelease(
+    shell: HostShell,
+    runtime: RocketMQRuntime,
+    releaseRoot: string,
+    progress?: CopyProgress,
+): Promise<ReleaseInstall> {
+    const key = `${shell.host}\0${releaseDir(releaseRoot, runtime.version.text)}`;
+    for (let earlier = installing.get(key); earlier; earlier = installing.get(key)) {
+        // The copy just made is this one's too; after a failed one, the first waiter tries again.
+        const done = await earlier.catch(() => undefined);
+        if (done) {
+            return { dir: done.dir, copied: false };
+        }
+        if (installing.get(key) === earlier) {
+            installing.delete(key);
+        }
+    }
+    const run = installOnce(shell, runtime, releaseRoot, progress);
+    installing.set(key, run);
+    try {
+        return await run;
+    } finally {
+        if (installing.get(key) === run) {
+            installing.delete(key);
+        }
+    }
+}
+
+async function installOnce(
     shell: HostShell,
     runtime: RocketMQRuntime,
     releaseRoot: string,

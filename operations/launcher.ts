@@ -230,9 +230,9 @@ export function tail(file: string, lines: number): string {
  * A bind failure means one of the server's ports was taken between the moment it was chosen and the start, by
  * another process or an outgoing socket: say so, rather than leave the reader to find it in the log.
  */
-function portCollision(output: string, spec: ServerProcessSpec): string {
+export function portCollision(output: string, servicePort: number): string {
     return /BindException|Address already in use/.test(output)
-        ? `: port collision, a port it binds (service port ${spec.servicePort} or one beside it) is already in use by another process`
+        ? `: port collision, a port it binds (service port ${servicePort} or one beside it) is already in use by another process`
         : "";
 }
 
@@ -283,7 +283,7 @@ export async function startServer(
         if (!isAlive(pid)) {
             const last = tail(stdoutPath, 20);
             throw new Error(
-                `${spec.role} in ${spec.dir} exited during startup${portCollision(last, spec)}. Last output (${stdoutPath}):\n${last}`,
+                `${spec.role} in ${spec.dir} exited during startup${portCollision(last, spec.servicePort)}. Last output (${stdoutPath}):\n${last}`,
             );
         }
         const booted = BOOT_MARKER[spec.role].test(tail(stdoutPath, 50));

@@ -8,7 +8,7 @@ import * as path from "path";
 import { withAdminSession } from "../operations/adminSession";
 import { METADATA_FILE, readMetadataRecord } from "../operations/brokerMetadata";
 import { rollBroker } from "../operations/brokerTurn";
-import type { BrokerRollInputs } from "../contracts/processContract";
+import type { BrokerRollInputs } from "../contracts/hostProcessContract";
 import { engineLog } from "./engineLog";
 import type { HandlerContext } from "./resourceHandler";
 

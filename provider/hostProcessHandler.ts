@@ -1,5 +1,7 @@
 /**
- * rocketmq:hosts:Process: one RocketMQ server on a machine of the hosts platform, reached over SSH.
+ * rocketmq:hosts:Process: one RocketMQ server on a machine, reached over SSH or, on a host marked local, through a
+ * local shell. It is the one process resource for machines: the embedded local stack is this platform with one
+ * loopback host.
  *
  * - create copies the release to the host once (checked), points the process's link at it, writes its config and
  *   starts it the runbook's way, returning once it serves (a broker: once the name servers list it);
@@ -20,7 +22,7 @@
  */
 import * as path from "path";
 import * as provider from "@pulumi/pulumi/provider";
-import { configHash, launchedAs, MAIN_CLASS, type LaunchRecord } from "../operations/launcher";
+import { configHash, launchedAs, MAIN_CLASS, portAccepts, portIsFree, type LaunchRecord } from "../operations/launcher";
 import { checkJava, installRelease, pointLink, releaseDir } from "../operations/hostRelease";
 import {
     ACTIVE_RELEASE_LINK,
@@ -37,16 +39,15 @@ import { brokerConfigKeys, unknownKeys } from "../operations/configKeys";
 import { resolveRuntime } from "../operations/maven";
 import { brokerIsListed } from "../operations/mqadmin";
 import { decodeInputs } from "../contracts/inputDecoding";
-import { type BrokerRollInputs } from "../contracts/processContract";
 import {
     HOST_PROCESS_TYPE,
     hostProcessInputs,
+    type BrokerRollInputs,
     type HostAccessInputs,
     type HostProcessInputs,
 } from "../contracts/hostProcessContract";
 import { brokerRollTurn } from "./brokerRollTurn";
 import { awaitReregistration, downgradeFailures, listedBrokers } from "./nameServerRestart";
-import { readOnly } from "./processHandler";
 import { changedKeys, type HandlerContext, type ResourceHandler } from "./resourceHandler";
 
 /** Inputs whose change restarts the process in place. */
@@ -66,6 +67,22 @@ const REPLACE_KEYS = ["role", "dir", "host"] as const;
 const START_TIMEOUT_MS = { namesrv: 120_000, broker: 240_000, proxy: 180_000 } as const;
 /** What the process was started with, beside its pid file on the host. */
 const HOST_LAUNCH_FILE = "launch.json";
+
+/** A broker started without write permission: a master's restart is verified before it takes writes again. */
+export function readOnly<T extends { config: string }>(inputs: T): T {
+    return { ...inputs, config: `${inputs.config.trimEnd()}\nbrokerPermission=4\n` };
+}
+
+/**
+ * A start that failed only because the cluster answered slowly, so a second start can succeed: a 5.x proxy creates
+ * its system topics on the brokers at startup and exits if their routes do not show up within a few seconds, which
+ * happens on busy cores right after the brokers started. Pure.
+ */
+export function retryableStartFailure(role: string, message: string): boolean {
+    return role === "proxy" && /create system (broadcast )?topic \S+ failed/.test(message);
+}
+
+const START_ATTEMPTS = 3;
 
 /** How to reach the process's host. */
 export function hostAccessOf(host: HostAccessInputs, privateKey: string | undefined): HostAccess {
@@ -213,6 +230,39 @@ async function start(
     inputs: HostProcessInputs,
     writesWipedAt?: string,
 ): Promise<Record<string, unknown>> {
+    for (let attempt = 1; ; attempt++) {
+        try {
+            return await startOnce(ctx, shell, raw, inputs, writesWipedAt);
+        } catch (err) {
+            if (attempt >= START_ATTEMPTS || !retryableStartFailure(inputs.role, (err as Error).message)) {
+                throw err;
+            }
+            ctx.progress(
+                `${inputs.role} ${inputs.name} on host ${inputs.host.name} exited while creating its system topics ` +
+                    `(attempt ${attempt} of ${START_ATTEMPTS}); starting it again`,
+            );
+            await new Promise((r) => setTimeout(r, 3000));
+        }
+    }
+}
+
+/**
+ * Whether another process already holds the port the process is to serve on: on the operator's own machine, any
+ * bind on it; elsewhere, anything answering at the host's address.
+ */
+async function servicePortTaken(inputs: HostProcessInputs): Promise<boolean> {
+    return inputs.host.local
+        ? !(await portIsFree(inputs.servicePort))
+        : portAccepts(inputs.servicePort, inputs.host.address);
+}
+
+async function startOnce(
+    ctx: HandlerContext,
+    shell: HostShell,
+    raw: Record<string, unknown>,
+    inputs: HostProcessInputs,
+    writesWipedAt?: string,
+): Promise<Record<string, unknown>> {
     const label = `${inputs.role} ${inputs.name} on host ${inputs.host.name}`;
     const runtime = await resolveRuntime(inputs.version, ctx.progress);
     const javaMajor = await checkJava(shell, inputs.javaHome);
@@ -229,6 +279,12 @@ async function start(
     try {
         let startedAt = new Date().toISOString();
         if ((await runningPid(shell, inputs)) === undefined) {
+            if (await servicePortTaken(inputs)) {
+                throw new HostError(
+                    inputs.host.name,
+                    `cannot start ${inputs.role} ${inputs.name}: port ${inputs.servicePort} is already in use by another process`,
+                );
+            }
             // Recorded before the start too, with no pid yet: a JVM that dies before its pid is read still leaves
             // what it was started as, so a master that dies in its turn resumes that turn instead of coming back
             // writable.

@@ -8,18 +8,14 @@ import { ADDRESS_SERVER_TYPE, METADATA_SYNC_TYPE } from "../contracts/addressSer
 import { BACKUP_TYPE } from "../contracts/backupContract";
 import { SECRET_SIG, SECRET_SIG_KEY } from "../contracts/sharedShapes";
 import { HOST_INVENTORY_TYPE, HOST_PROCESS_TYPE } from "../contracts/hostProcessContract";
-import { PROCESS_TYPE } from "../contracts/processContract";
 import { ROLL_PREFLIGHT_TYPE } from "../contracts/rollPreflightContract";
-import { RUNTIME_TYPE } from "../contracts/runtimeContract";
 import { DRAIN_CHECK_TYPE, TRAFFIC_TYPE } from "../contracts/trafficContract";
 import { VERIFICATION_TYPE } from "../contracts/verificationContract";
 import { addressServerHandler, metadataSyncHandler } from "./addressServerHandler";
 import { backupHandler } from "./backupHandler";
 import { hostInventoryHandler } from "./hostInventoryHandler";
 import { hostProcessHandler } from "./hostProcessHandler";
-import { processHandler } from "./processHandler";
 import { rollPreflightHandler } from "./rollPreflightHandler";
-import { runtimeHandler } from "./runtimeHandler";
 import { drainCheckHandler, trafficHandler } from "./trafficHandler";
 import { verificationHandler } from "./verificationHandler";
 
@@ -27,8 +23,6 @@ import { verificationHandler } from "./verificationHandler";
 export const PROVIDER_VERSION = "0.1.0";
 
 const HANDLERS: Record<string, ResourceHandler> = {
-    [RUNTIME_TYPE]: runtimeHandler,
-    [PROCESS_TYPE]: processHandler,
     [BACKUP_TYPE]: backupHandler,
     [VERIFICATION_TYPE]: verificationHandler,
     [TRAFFIC_TYPE]: trafficHandler,
@@ -40,6 +34,12 @@ const HANDLERS: Record<string, ResourceHandler> = {
     [HOST_PROCESS_TYPE]: hostProcessHandler,
 };
 
+/** The local platform's own process types, before it became the hosts platform with one loopback host. */
+const LEGACY_TYPES = new Set(["rocketmq:local:Process", "rocketmq:local:Runtime"]);
+const LEGACY_HINT =
+    ": this stack was made by a rocketmq-upgrade whose local platform had its own process type; destroy it with " +
+    'that version, then bring it up again with this one (README, "Upgrading the tool")';
+
 function contextFor(urn: string): HandlerContext {
     return { urn, progress: progressFor(urn) };
 }
@@ -48,7 +48,9 @@ function handlerFor(urn: string): ResourceHandler {
     const type = typeOfUrn(urn);
     const handler = HANDLERS[type];
     if (!handler) {
-        throw new Error(`the rocketmq provider has no resource type ${type}`);
+        throw new Error(
+            `the rocketmq provider has no resource type ${type}${LEGACY_TYPES.has(type) ? LEGACY_HINT : ""}`,
+        );
     }
     return handler;
 }

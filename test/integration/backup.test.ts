@@ -33,7 +33,7 @@ import {
 const GROUP = "backup-test-group";
 
 function processOutputs(dir: string, name: string): Record<string, unknown> {
-    const r = stackResources(dir).find((x) => x.type === "rocketmq:local:Process" && x.urn.endsWith(`::${name}`));
+    const r = stackResources(dir).find((x) => x.type === "rocketmq:hosts:Process" && x.urn.endsWith(`::${name}`));
     assert.ok(r, `no process ${name} in state`);
     return r.outputs ?? {};
 }

@@ -344,7 +344,7 @@ describe("blue-green with shared routing: canary stages, rollback, retirement, n
                 assert.match(refusal, /scheduled message\(s\) \(delay level 4, next due in/);
             }
             const blue = stackResources(dir).filter(
-                (x) => x.type === "rocketmq:local:Process" && /::blue-broker-/.test(x.urn),
+                (x) => x.type === "rocketmq:hosts:Process" && /::blue-broker-/.test(x.urn),
             );
             assert.ok(blue.length === 4 && blue.every((x) => isAlive(Number(x.outputs?.pid))), "blue was touched");
             // `npm run status` shows the same counts per colour.
@@ -470,7 +470,7 @@ describe("blue-green with shared routing: canary stages, rollback, retirement, n
         const pids = (prefix: string) =>
             new Map(
                 stackResources(dir)
-                    .filter((x) => x.type === "rocketmq:local:Process" && x.urn.includes(`::${prefix}`))
+                    .filter((x) => x.type === "rocketmq:hosts:Process" && x.urn.includes(`::${prefix}`))
                     .map((x) => [x.urn.split("::").pop()!, Number(x.outputs?.pid)]),
             );
         const greenBefore = pids("green-");

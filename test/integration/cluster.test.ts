@@ -38,7 +38,7 @@ const MESSAGES = 400;
 function processPids(dir: string): Map<string, number> {
     const pids = new Map<string, number>();
     for (const r of stackResources(dir)) {
-        if (r.type === "rocketmq:local:Process") {
+        if (r.type === "rocketmq:hosts:Process") {
             pids.set(r.urn.split("::").pop()!, Number(r.outputs?.pid));
         }
     }
@@ -291,7 +291,7 @@ describe("the blue cluster on the local stack", () => {
             await new Promise((r) => setTimeout(r, 100));
         }
         const out = mustPulumi(dir, "up", "--refresh");
-        assert.match(out, /rocketmq:local:Process\s+blue-broker-a-0\s+updated/);
+        assert.match(out, /rocketmq:hosts:Process\s+blue-broker-a-0\s+updated/);
         const after = processPids(dir);
         assert.notStrictEqual(after.get("blue-broker-a-0"), victim);
         assert.ok(isAlive(after.get("blue-broker-a-0")!));

@@ -363,7 +363,7 @@ describe("blue-green with isolated routing: address server, canary stages, rollb
         assert.notStrictEqual(refused.status, 0, refused.output);
         assert.match(refused.output, new RegExp(`group ${AUDIT_GROUP} has \\d+ unconsumed on blue-[ab]`));
         const running = stackResources(dir).filter(
-            (x) => x.type === "rocketmq:local:Process" && /::blue-broker-/.test(x.urn),
+            (x) => x.type === "rocketmq:hosts:Process" && /::blue-broker-/.test(x.urn),
         );
         assert.ok(
             running.length === BLUE_BROKERS && running.every((x) => isAlive(Number(x.outputs?.pid))),
@@ -385,7 +385,7 @@ describe("blue-green with isolated routing: address server, canary stages, rollb
         assert.strictEqual(r.status, 0, r.output);
         assert.strictEqual(outputs().blueRetired, true);
         const blue = stackResources(dir).filter(
-            (x) => x.type === "rocketmq:local:Process" && /::blue-broker-/.test(x.urn),
+            (x) => x.type === "rocketmq:hosts:Process" && /::blue-broker-/.test(x.urn),
         );
         assert.ok(
             blue.length === BLUE_BROKERS && blue.every((x) => !isAlive(Number(x.outputs?.pid))),

@@ -23,8 +23,8 @@ describe("the pulumi wrapper and config checks at preview", () => {
 
     it("previews the blue cluster through the rocketmq provider plugin", () => {
         const out = mustPulumi(dir, "preview");
-        assert.match(out, /\+\s+rocketmq:local:Process\s+blue-broker-a-1\s+create/);
-        assert.match(out, /\+\s+rocketmq:local:Runtime\s+blue-runtime\s+create/);
+        assert.match(out, /\+\s+rocketmq:hosts:Process\s+blue-broker-a-1\s+create/);
+        assert.match(out, /\+\s+rocketmq:hosts:Inventory\s+hosts\s+create/);
     });
 
     it("refuses an out-of-range weight at preview, naming key, value and range", () => {
@@ -33,7 +33,7 @@ describe("the pulumi wrapper and config checks at preview", () => {
             const r = pulumi(dir, "preview");
             assert.notStrictEqual(r.status, 0);
             assert.match(r.output, /rocketmq-upgrade:trafficWeight = 150: must be an integer from 0 to 100/);
-            assert.doesNotMatch(r.output, /rocketmq:local:Process/, "a resource was planned despite the bad config");
+            assert.doesNotMatch(r.output, /rocketmq:hosts:Process/, "a resource was planned despite the bad config");
         } finally {
             mustPulumi(dir, "config", "set", "trafficWeight", "0");
         }
@@ -146,7 +146,7 @@ describe("the pulumi wrapper and config checks at preview", () => {
             assert.match(stale.output, /Clear it with `npm run pulumi -- cancel --stack local`/);
             mustPulumi(dir, "cancel", "--stack", "local");
             assert.deepStrictEqual(fs.readdirSync(locks), []);
-            assert.match(mustPulumi(dir, "preview"), /rocketmq:local:Process\s+blue-broker-a-0\s+create/);
+            assert.match(mustPulumi(dir, "preview"), /rocketmq:hosts:Process\s+blue-broker-a-0\s+create/);
         } finally {
             fs.rmSync(lock, { force: true });
         }

@@ -2,7 +2,8 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { BlueGreenRocketMQ } from "../../components/blueGreen";
 import { parseStackConfig } from "../../config/stackConfig";
-import { LocalPlatform } from "../../components/platforms/local/localPlatform";
+import { HostsPlatform } from "../../components/platforms/hosts/hostsPlatform";
+import { loopbackPlatformArgs } from "../../components/platforms/hosts/loopbackPlatform";
 import type {
     AddressServerOptions,
     ClusterRef,
@@ -12,12 +13,12 @@ import type {
 import { installMocks, resolved } from "./mocks";
 
 /** Records what isolated routing's pieces were told to wait for, as URNs. */
-class RecordingPlatform extends LocalPlatform {
+class RecordingPlatform extends HostsPlatform {
     readonly waits = new Map<string, pulumi.Input<pulumi.Resource>[]>();
     readonly made = new Map<string, pulumi.Resource>();
 
     constructor() {
-        super({ dataRoot: "/data" });
+        super(loopbackPlatformArgs({ dataRoot: "/data" }));
     }
 
     override metadataSync(

@@ -28,14 +28,11 @@ export async function installMocks(): Promise<void> {
             newResource(args: pulumi.runtime.MockResourceArgs) {
                 registered.push({ type: args.type, name: args.name, inputs: args.inputs });
                 const state: Record<string, unknown> = { ...args.inputs };
-                if (args.type === "rocketmq:local:Runtime") {
-                    state.home = `/cache/rocketmq/${String(args.inputs.version)}`;
-                }
                 if (args.type === "aws:s3/bucket:Bucket") {
                     // What AWS computes: the bucket's ARN from its name.
                     state.arn = `arn:aws:s3:::${String(args.inputs.bucket)}`;
                 }
-                if (args.type === "rocketmq:local:Process") {
+                if (args.type === "rocketmq:hosts:Process") {
                     state.pid = 4242;
                     state.running = true;
                 }

@@ -1,4 +1,6 @@
 import * as assert from "assert";
+import * as os from "os";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, registered, resolved, runProgram, settled } from "./mocks";
 
@@ -10,7 +12,7 @@ const BASE_CONFIG: Record<string, string> = {
 };
 
 function processes() {
-    return registered.filter((r) => r.type === "rocketmq:local:Process");
+    return registered.filter((r) => r.type === "rocketmq:hosts:Process");
 }
 
 describe("the program (Pulumi mocks)", () => {
@@ -51,14 +53,41 @@ describe("the program (Pulumi mocks)", () => {
             "rocketmq:index:Verification blue",
             "rocketmq:index:Verification green",
         ]);
+        // The local platform is the hosts platform with one host, this machine, reached without SSH.
+        const inventory = registered.filter((r) => r.type === "rocketmq:hosts:Inventory");
         assert.deepStrictEqual(
-            registered.filter((r) => r.type === "rocketmq:local:Runtime").map((r) => [r.name, r.inputs.version]),
+            inventory.map((r) =>
+                (r.inputs.hosts as { access: { name: string; local: boolean } }[]).map((h) => h.access),
+            ),
             [
-                ["namesrv-runtime", "5.5.0"],
-                ["blue-runtime", "4.9.7"],
-                ["green-runtime", "5.5.0"],
+                [
+                    {
+                        name: "local",
+                        address: "127.0.0.1",
+                        local: true,
+                        sshPort: 22,
+                        user: os.userInfo().username,
+                    },
+                ],
             ],
         );
+        const root = path.resolve(__dirname, "..", "..", ".pulumi", "local", "unit");
+        const where = (name: string) => {
+            const p = processes().find((x) => x.name === name)!.inputs;
+            return [(p.host as { name: string }).name, p.dir, p.releaseRoot, p.privateKey];
+        };
+        assert.deepStrictEqual(where("namesrv-0"), [
+            "local",
+            `${root}/namesrv/namesrv-0`,
+            `${root}/releases`,
+            undefined,
+        ]);
+        assert.deepStrictEqual(where("green-broker-a-1"), [
+            "local",
+            `${root}/green/green-broker-a-1`,
+            `${root}/releases`,
+            undefined,
+        ]);
         const traffic = registered.filter((r) => r.type === "rocketmq:local:Traffic");
         assert.strictEqual(traffic.length, 1);
         assert.strictEqual(traffic[0].inputs.weight, 0);

@@ -5,19 +5,20 @@ import { RocketMQCluster } from "../../components/rocketmqCluster";
 import { parseStackConfig } from "../../config/stackConfig";
 import { NameServerSet } from "../../components/nameServerSet";
 import type { BrokerPlan, NameServerPlan, ProxyPlan } from "../../domain/clusterPlan";
-import { LocalPlatform } from "../../components/platforms/local/localPlatform";
+import { HostsPlatform } from "../../components/platforms/hosts/hostsPlatform";
+import { loopbackPlatformArgs } from "../../components/platforms/hosts/loopbackPlatform";
 import type { NameServerContext, PieceContext } from "../../components/platforms/clusterPlatform";
 import { installMocks } from "./mocks";
 
-/** Wraps the local platform and records, for each piece, the pieces it was told to wait for. */
-class RecordingPlatform extends LocalPlatform {
+/** Wraps the local platform (the hosts platform on one loopback host) and records, for each piece, the pieces it was told to wait for. */
+class RecordingPlatform extends HostsPlatform {
     readonly order: string[] = [];
     readonly waitsFor = new Map<string, string[]>();
     readonly parents = new Map<string, pulumi.Resource>();
     private readonly names = new Map<pulumi.Resource, string>();
 
     constructor() {
-        super({ dataRoot: "/data" });
+        super(loopbackPlatformArgs({ dataRoot: "/data" }));
     }
 
     private record(name: string, ctx: PieceContext | NameServerContext, make: () => pulumi.Resource): pulumi.Resource {
@@ -51,7 +52,7 @@ function specOf(version: string, brokerGroups: number, slavesPerGroup: number) {
     }).green!;
 }
 
-function nameServers(platform: LocalPlatform): NameServerSet {
+function nameServers(platform: HostsPlatform): NameServerSet {
     return new NameServerSet("ns", { spec: { version: "5.5.0", count: 2, basePort: 19876, heapMb: 128 }, platform });
 }
 
@@ -68,7 +69,7 @@ describe("RocketMQCluster graph (Pulumi mocks)", () => {
                     const cluster = new RocketMQCluster("c", {
                         spec,
                         platform,
-                        plan: planCluster(spec, 30000, ns.plan, platform.addressing),
+                        plan: platform.placeCluster(planCluster(spec, 30000, ns.plan, platform.addressing)),
                         nameServers: ns,
                     });
                     const proxies = version === "5.5.0" ? 1 : 0;
@@ -125,7 +126,7 @@ describe("RocketMQCluster graph (Pulumi mocks)", () => {
                 new RocketMQCluster("c", {
                     spec,
                     platform,
-                    plan: planCluster(spec, 30000, ns.plan, platform.addressing),
+                    plan: platform.placeCluster(planCluster(spec, 30000, ns.plan, platform.addressing)),
                     nameServers: ns,
                     rolling: settings,
                 });

@@ -10,7 +10,7 @@ import {
     type HostProcessInputs,
     type HostProcessOutputs,
 } from "../../../contracts/hostProcessContract";
-import type { ResourceArgs } from "../local/resourceArgs";
+import type { ResourceArgs } from "../machines/resourceArgs";
 
 /** Arguments of a {@link HostInventory}: the contract's inputs (contracts/hostProcessContract.ts). */
 export type HostInventoryArgs = ResourceArgs<HostInventoryInputs>;

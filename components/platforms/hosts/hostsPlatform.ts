@@ -1,9 +1,16 @@
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import type { BackupProcess } from "../../../contracts/backupContract";
 import type { HostAccessInputs } from "../../../contracts/hostProcessContract";
 import type { AdoptionDiscovery, DiscoveredBroker } from "../../../contracts/adoptionContract";
 import { adoptedBrokerConfig, adoptedBrokerProcessName, planAdoptedCluster } from "../../../domain/adoptionMatch";
-import type { BrokerPlan, ClusterPlan, NameServerPlan, ProxyPlan } from "../../../domain/clusterPlan";
+import {
+    LOOPBACK,
+    type BrokerPlan,
+    type ClusterPlan,
+    type NameServerPlan,
+    type ProxyPlan,
+} from "../../../domain/clusterPlan";
 import {
     placeCluster,
     placeNameServers,
@@ -14,7 +21,8 @@ import {
 import { mustParseVersion } from "../../../domain/versions";
 import { nameServerProperties } from "../../../domain/serverConfig";
 import type { ClusterRef, NameServerContext, PieceContext } from "../clusterPlatform";
-import { LocalPlatform } from "../local/localPlatform";
+import { MachinePlatform } from "../machines/machinePlatform";
+import type { StoreSizing } from "../../../domain/serverConfig";
 import { HostInventory, HostProcess, type HostProcessArgs } from "./hostResources";
 
 /** One machine as the hosts platform reaches and uses it. */
@@ -38,6 +46,13 @@ export interface HostsPlatformArgs {
     privateKey?: pulumi.Output<string>;
     /** This machine's directory for backups, reports and traffic snapshots (the operator's side). */
     dataRoot: string;
+    /** Store file sizes; they must stay the same for the life of a store. */
+    store?: StoreSizing;
+    /**
+     * The embedded local stack: every server on this one host, on loopback only, at the port its plan gives it, in
+     * `<dataRoot>/<cluster or name-server set>/<process>`. `nameServerHosts` and `colours` are then unused.
+     */
+    plannedOn?: string;
     /** The component every inventory check belongs to. */
     parent?: pulumi.Resource;
     /** A running cluster taken over as it runs (`blue.adopt`), as the program's discovery found it. */
@@ -50,17 +65,19 @@ export interface HostsPlatformArgs {
 }
 
 /**
- * RocketMQ on the operator's machines (platform "hosts"): each name server, broker and proxy on its host at
- * RocketMQ's default ports, reached over SSH, started the runbook's way. Everything that talks to the cluster
- * through its name servers (verification, traffic, the retirement gate) runs from this machine as on the local
- * platform, which this extends: a broker's config, registration and roll are rendered by the same code.
+ * RocketMQ on machines (platforms "hosts" and "local"): each name server, broker and proxy on its host, reached
+ * over SSH or, for a host marked local, through a local shell, started the runbook's way. On the hosts platform
+ * each runs at RocketMQ's default ports; the local platform is this one with a single loopback host and the plan's
+ * own ports ({@link loopbackPlatform}). Everything that talks to the cluster through its name servers runs from
+ * this machine (machines/machinePlatform.ts).
  */
-export class HostsPlatform extends LocalPlatform {
+export class HostsPlatform extends MachinePlatform {
+    readonly addressing = LOOPBACK;
     private inventory?: HostInventory;
-    protected override readonly privateKey: pulumi.Output<string> | undefined;
+    protected readonly privateKey: pulumi.Output<string> | undefined;
 
     constructor(private readonly hostsArgs: HostsPlatformArgs) {
-        super({ dataRoot: hostsArgs.dataRoot });
+        super({ dataRoot: hostsArgs.dataRoot, store: hostsArgs.store });
         this.privateKey = hostsArgs.privateKey;
     }
 
@@ -102,6 +119,8 @@ export class HostsPlatform extends LocalPlatform {
 
     /** The host each placed process runs on, by process name. */
     private readonly hostOf = new Map<string, string>();
+    /** Each placed process's directory on its host, by process name. */
+    private readonly dirOf = new Map<string, string>();
 
     private hostOfProcess(processName: string): string {
         const host = this.hostOf.get(processName);
@@ -117,14 +136,28 @@ export class HostsPlatform extends LocalPlatform {
         }
         for (const [process, host] of Object.entries(p.value.hostOf)) {
             this.hostOf.set(process, host);
+            this.dirOf.set(process, processDir(this.host(host), process));
         }
         return p.value;
+    }
+
+    /** The local platform's layout: each process on the one host, at its planned port, in its group's directory. */
+    private plannedOnOneHost(host: string, group: string, names: readonly string[]): void {
+        for (const name of names) {
+            this.hostOf.set(name, host);
+            this.dirOf.set(name, path.posix.join(this.host(host).dataRoot, group, name));
+        }
     }
 
     /** The adopted brokers by process name. */
     private readonly adoptedBrokers = new Map<string, DiscoveredBroker>();
 
-    override placeCluster(plan: ClusterPlan): ClusterPlan {
+    placeCluster(plan: ClusterPlan): ClusterPlan {
+        if (this.hostsArgs.plannedOn !== undefined) {
+            const names = [...plan.brokers.map((b) => b.name), ...plan.proxies.map((p) => p.name)];
+            this.plannedOnOneHost(this.hostsArgs.plannedOn, plan.clusterName, names);
+            return plan;
+        }
         const adopted = this.hostsArgs.adopted;
         if (adopted && adopted.clusterName === plan.clusterName) {
             // The cluster as it runs, not as the config's group counts would lay one out.
@@ -146,7 +179,16 @@ export class HostsPlatform extends LocalPlatform {
         return this.placed(placeCluster(plan, where, this.hostsArgs.hosts, `placement of ${plan.clusterName}`)).plan;
     }
 
-    override placeNameServers(_plans: readonly NameServerPlan[], setName: string): readonly NameServerPlan[] {
+    placeNameServers(plans: readonly NameServerPlan[], setName: string): readonly NameServerPlan[] {
+        if (this.hostsArgs.plannedOn !== undefined) {
+            // Name servers live outside any colour's directory: they outlive the colours.
+            this.plannedOnOneHost(
+                this.hostsArgs.plannedOn,
+                setName,
+                plans.map((n) => n.name),
+            );
+            return plans;
+        }
         return this.placed(
             placeNameServers(this.hostsArgs.nameServerHosts, this.hostsArgs.hosts, "placement.nameServers", setName),
         ).nameServers;
@@ -155,11 +197,15 @@ export class HostsPlatform extends LocalPlatform {
     /** What every process on a host shares: where it is, how it is reached and run. */
     private onHost(hostName: string, processName: string) {
         const h = this.host(hostName);
+        const dir = this.dirOf.get(processName);
+        if (dir === undefined) {
+            throw new Error(`${processName} was declared before it was placed on a host`);
+        }
         return {
             host: this.access(hostName),
             privateKey: this.privateKey,
             releaseRoot: h.releaseRoot,
-            dir: processDir(h, processName),
+            dir,
             javaHome: h.javaHome,
             manager: h.processManager,
         };
@@ -189,9 +235,9 @@ export class HostsPlatform extends LocalPlatform {
         );
     }
 
-    /** A broker on a machine is reached at its host's address. */
-    protected override advertisedHost(b: BrokerPlan): string {
-        return this.host(this.hostOfProcess(b.name)).address;
+    /** A broker on a machine is reached at its host's address; the local stack's stay on loopback only. */
+    protected advertisedHost(b: BrokerPlan): string | undefined {
+        return this.hostsArgs.plannedOn !== undefined ? undefined : this.host(this.hostOfProcess(b.name)).address;
     }
 
     private adoptedInput(pid: number, runningVersion: string, confPath?: string) {
@@ -199,9 +245,14 @@ export class HostsPlatform extends LocalPlatform {
         return { adopted: { pid, runningVersion, keepOnDestroy, ...(confPath ? { confPath } : {}) } };
     }
 
-    override nameServer(ns: NameServerPlan, ctx: NameServerContext): pulumi.Resource {
+    nameServer(ns: NameServerPlan, ctx: NameServerContext): pulumi.Resource {
         // Clients and brokers on other machines reach it: it listens on every interface, as on the runbook's VMs.
-        const config = nameServerProperties({ version: mustParseVersion(ctx.version), port: ns.port, bindAll: true });
+        // The local stack's listen on loopback only.
+        const config = nameServerProperties({
+            version: mustParseVersion(ctx.version),
+            port: ns.port,
+            bindAll: this.hostsArgs.plannedOn === undefined,
+        });
         const host = this.hostOfProcess(ns.name);
         const adopted = this.hostsArgs.adopted?.discovery.nameServers.find(
             (n) => n.host === host && n.port === ns.port,
@@ -221,7 +272,7 @@ export class HostsPlatform extends LocalPlatform {
         );
     }
 
-    override broker(b: BrokerPlan, ctx: PieceContext): pulumi.Resource {
+    broker(b: BrokerPlan, ctx: PieceContext): pulumi.Resource {
         const adopted = this.adoptedBrokers.get(b.name);
         return this.process(
             b.name,
@@ -242,7 +293,7 @@ export class HostsPlatform extends LocalPlatform {
         );
     }
 
-    override proxy(p: ProxyPlan, ctx: PieceContext): pulumi.Resource {
+    proxy(p: ProxyPlan, ctx: PieceContext): pulumi.Resource {
         return this.process(
             p.name,
             {
@@ -259,7 +310,7 @@ export class HostsPlatform extends LocalPlatform {
     }
 
     /** Each process's files on its own host, for the backup to fetch over SSH. */
-    protected override processesOf(cluster: ClusterRef): BackupProcess[] {
+    protected processesOf(cluster: ClusterRef): BackupProcess[] {
         const { plan } = cluster;
         const placed = [
             ...plan.nameServers.map((n) => ({ name: n.name, role: "namesrv" as const })),

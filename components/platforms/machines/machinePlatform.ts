@@ -1,20 +1,8 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { mustParseVersion } from "../../../domain/versions";
-import {
-    brokerProperties,
-    nameServerProperties,
-    proxyJson,
-    SMALL_STORE,
-    StoreSizing,
-} from "../../../domain/serverConfig";
-import {
-    LOOPBACK,
-    type BrokerPlan,
-    type ClusterPlan,
-    type NameServerPlan,
-    type ProxyPlan,
-} from "../../../domain/clusterPlan";
+import { brokerProperties, proxyJson, SMALL_STORE, StoreSizing } from "../../../domain/serverConfig";
+import type { Addressing, BrokerPlan, ClusterPlan, NameServerPlan, ProxyPlan } from "../../../domain/clusterPlan";
 import type {
     AddressServerOptions,
     AddressServerPiece,
@@ -37,8 +25,6 @@ import type {
 import type { BackupProcess } from "../../../contracts/backupContract";
 import { AddressServer, MetadataSync } from "./addressServerResources";
 import { ClusterBackup, ClusterVerification } from "./operationResources";
-import { RocketMQProcess } from "./processResource";
-import { RocketMQRuntime } from "./runtimeResource";
 import { RollPreflight } from "./rollPreflightResource";
 import { ColourInput, DrainCheck, TrafficSplit } from "./trafficResources";
 
@@ -51,78 +37,35 @@ function colourOf(cluster: ClusterRef): ColourInput {
     };
 }
 
-/** Arguments of the {@link LocalPlatform}. */
-export interface LocalPlatformArgs {
-    /**
-     * Where each process gets its directory: `<dataRoot>/<cluster>/<process>`
-     * holds its config, store, `stdout.log` and `logs/rocketmqlogs/`.
-     */
+/** Arguments every platform for machines shares. */
+export interface MachinePlatformArgs {
+    /** This machine's directory for backups, reports, traffic snapshots and the address server (the operator's side). */
     dataRoot: string;
     /** Store file sizes; they must stay the same for the life of a store. */
     store?: StoreSizing;
 }
 
 /**
- * RocketMQ as JVM processes on loopback. Each cluster gets one Runtime (its
- * release's jars) and one Process per server.
+ * RocketMQ on machines: what every platform for machines shares, whichever machines the servers run on. The
+ * operations that talk to a cluster through its name servers (backup, verification, the roll's preflight, traffic,
+ * the retirement gate, isolated routing) run from this machine, and a broker's config, registration and roll are
+ * rendered here once. Where each server runs, and how it is started, is the subclass's (hosts/hostsPlatform.ts).
  */
-export class LocalPlatform implements ClusterPlatform {
-    readonly addressing = LOOPBACK;
-    private readonly runtimes = new Map<string, RocketMQRuntime>();
+export abstract class MachinePlatform implements ClusterPlatform {
+    abstract readonly addressing: Addressing;
 
-    constructor(protected readonly args: LocalPlatformArgs) {}
+    constructor(protected readonly args: MachinePlatformArgs) {}
 
-    /** Every process already has its own loopback port. */
-    placeCluster(plan: ClusterPlan): ClusterPlan {
-        return plan;
-    }
+    abstract placeCluster(plan: ClusterPlan): ClusterPlan;
+    abstract placeNameServers(plans: readonly NameServerPlan[], setName: string): readonly NameServerPlan[];
+    abstract nameServer(ns: NameServerPlan, ctx: NameServerContext): pulumi.Resource;
+    abstract broker(b: BrokerPlan, ctx: PieceContext): pulumi.Resource;
+    abstract proxy(p: ProxyPlan, ctx: PieceContext): pulumi.Resource;
+    /** Every process of `cluster` with its directory and host, name servers first: what a backup copies. */
+    protected abstract processesOf(cluster: ClusterRef): BackupProcess[];
 
-    placeNameServers(plans: readonly NameServerPlan[], _setName: string): readonly NameServerPlan[] {
-        return plans;
-    }
-
-    /** One Runtime per cluster (and one for the name servers), named after what uses it. */
-    private runtimeFor(key: string, version: string, parent: pulumi.Resource): RocketMQRuntime {
-        let rt = this.runtimes.get(key);
-        if (!rt) {
-            rt = new RocketMQRuntime(`${key}-runtime`, { version }, { parent });
-            this.runtimes.set(key, rt);
-        }
-        return rt;
-    }
-
-    /** The SSH key processes on other machines are reached with; none on this machine alone. */
-    protected readonly privateKey: pulumi.Input<string> | undefined = undefined;
-
-    private dir(ctx: { plan: { clusterName: string } }, name: string): string {
-        return path.join(this.args.dataRoot, ctx.plan.clusterName, name);
-    }
-
-    /** Name servers live outside any colour's directory: they outlive the colours. */
-    private nameServerDir(setName: string, name: string): string {
-        return path.join(this.args.dataRoot, setName, name);
-    }
-
-    private opts(ctx: PieceContext): pulumi.CustomResourceOptions {
-        const runtime = this.runtimeFor(ctx.plan.clusterName, ctx.spec.version, ctx.parent);
-        return { parent: ctx.parent, dependsOn: [runtime, ...ctx.dependsOn] };
-    }
-
-    nameServer(ns: NameServerPlan, ctx: NameServerContext): pulumi.Resource {
-        const runtime = this.runtimeFor(ctx.setName, ctx.version, ctx.parent);
-        return new RocketMQProcess(
-            ns.name,
-            {
-                role: "namesrv",
-                version: ctx.version,
-                dir: this.nameServerDir(ctx.setName, ns.name),
-                config: nameServerProperties({ version: mustParseVersion(ctx.version), port: ns.port }),
-                servicePort: ns.port,
-                heapMb: ctx.heapMb,
-            },
-            { parent: ctx.parent, dependsOn: [runtime, ...ctx.dependsOn] },
-        );
-    }
+    /** The SSH key processes on other machines are reached with; none when every host is this machine. */
+    protected abstract readonly privateKey: pulumi.Input<string> | undefined;
 
     /** A broker's broker.conf, its store under `dir`: one rendering for every machine. */
     protected brokerConfig(b: BrokerPlan, ctx: PieceContext, dir: string): string {
@@ -145,9 +88,7 @@ export class LocalPlatform implements ClusterPlatform {
     }
 
     /** The address a broker gives clients and its slaves; undefined keeps loopback, where every broker is here. */
-    protected advertisedHost(_b: BrokerPlan): string | undefined {
-        return undefined;
-    }
+    protected abstract advertisedHost(b: BrokerPlan): string | undefined;
 
     /** A broker serves once the name servers list it under its name and id. */
     protected registrationOf(b: BrokerPlan, ctx: PieceContext) {
@@ -176,58 +117,6 @@ export class LocalPlatform implements ClusterPlatform {
             remotingPort: p.remotingPort,
             grpcPort: p.grpcPort,
         });
-    }
-
-    broker(b: BrokerPlan, ctx: PieceContext): pulumi.Resource {
-        const dir = this.dir(ctx, b.name);
-        return new RocketMQProcess(
-            b.name,
-            {
-                role: "broker",
-                version: ctx.spec.version,
-                dir,
-                config: this.brokerConfig(b, ctx, dir),
-                servicePort: b.port,
-                heapMb: ctx.spec.heap.brokerMb,
-                registration: this.registrationOf(b, ctx),
-                roll: this.rollOf(b, ctx),
-                stopped: ctx.stopped,
-            },
-            this.opts(ctx),
-        );
-    }
-
-    proxy(p: ProxyPlan, ctx: PieceContext): pulumi.Resource {
-        return new RocketMQProcess(
-            p.name,
-            {
-                role: "proxy",
-                version: ctx.spec.version,
-                dir: this.dir(ctx, p.name),
-                config: this.proxyConfig(p, ctx),
-                servicePort: p.grpcPort,
-                heapMb: ctx.spec.heap.proxyMb,
-                stopped: ctx.stopped,
-            },
-            this.opts(ctx),
-        );
-    }
-
-    /** Every process of `cluster` with its directory, name servers first: what a backup copies. */
-    protected processesOf(cluster: ClusterRef): BackupProcess[] {
-        const { plan } = cluster;
-        return [
-            ...plan.nameServers.map((n) => ({
-                name: n.name,
-                role: "namesrv" as const,
-                // A name server's plan name is "<setName>-<index>".
-                dir: this.nameServerDir(n.name.replace(/-\d+$/, ""), n.name),
-            })),
-            ...[
-                ...plan.brokers.map((b) => ({ name: b.name, role: "broker" as const })),
-                ...plan.proxies.map((p) => ({ name: p.name, role: "proxy" as const })),
-            ].map((p) => ({ ...p, dir: this.dir(cluster, p.name) })),
-        ];
     }
 
     backup(name: string, cluster: ClusterRef, opts: BackupOptions, ctx: OperationContext): BackupPiece {
@@ -382,6 +271,7 @@ export class LocalPlatform implements ClusterPlatform {
         ctx: OperationContext,
     ): RollPreflightPiece {
         const { plan, spec } = cluster;
+        const processes = this.processesOf(cluster);
         const resource = new RollPreflight(
             name,
             {
@@ -395,10 +285,10 @@ export class LocalPlatform implements ClusterPlatform {
                     brokerName: b.brokerName,
                     brokerId: b.brokerId,
                     address: b.address,
-                    dir: this.dir(cluster, b.name),
+                    dir: processes.find((p) => p.name === b.name)?.dir ?? "",
                 })),
                 // Proxies keep no data, and the target release's proxies may not exist yet.
-                processes: this.processesOf(cluster).filter((p) => p.role !== "proxy"),
+                processes: processes.filter((p) => p.role !== "proxy"),
                 backupRoot: path.join(this.args.dataRoot, "backups"),
                 includeStore: opts.includeStore,
                 retentionDays: opts.retentionDays,

@@ -1,7 +1,6 @@
 import * as assert from "assert";
 import { configHash } from "../../operations/launcher";
-import { diedDuringTurn } from "../../provider/hostProcessHandler";
-import { readOnly, retryableStartFailure } from "../../provider/processHandler";
+import { diedDuringTurn, readOnly, retryableStartFailure } from "../../provider/hostProcessHandler";
 
 describe("which failed starts are worth a second start", () => {
     it("retries a proxy that exited because its system topic's route came too late, and nothing else", () => {
