@@ -12,7 +12,7 @@ import * as os from "os";
 import * as path from "path";
 import { nameServerProperties } from "../domain/serverConfig";
 import { mustParseVersion } from "../domain/versions";
-import { startServer, stopServer } from "../operations/launcher";
+import { startServer, stopServer } from "../test/integration/plainServer";
 import { resolveRuntime } from "../operations/maven";
 import { clientJavaArgs, mqadminJavaArgs } from "../operations/mqadmin";
 import { freePortBlock } from "../test/integration/support";

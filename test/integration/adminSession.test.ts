@@ -6,7 +6,7 @@
 import * as assert from "assert";
 import * as path from "path";
 import { AdminSession } from "../../operations/adminSession";
-import { ServerProcessSpec, startServer, stopServer } from "../../operations/launcher";
+import { ServerProcessSpec, startServer, stopServer } from "./plainServer";
 import { resolveRuntime } from "../../operations/maven";
 import { brokerIsListed } from "../../operations/mqadmin";
 import { brokerProperties, nameServerProperties, SMALL_STORE } from "../../domain/serverConfig";

@@ -12,7 +12,7 @@ import * as path from "path";
 import { MANIFEST, readManifest, verifyBackup } from "../../operations/backup";
 import { downloadObject, s3Client } from "../../operations/s3Upload";
 import { S3Target } from "../../domain/s3Target";
-import { ServerProcessSpec, startServer, stopServer } from "../../operations/launcher";
+import { ServerProcessSpec, startServer, stopServer } from "./plainServer";
 import { resolveRuntime, RocketMQRuntime } from "../../operations/maven";
 import { mqadmin, updateTopic } from "../../operations/mqadmin";
 import { parseClusterList } from "../../domain/mqadminOutput";

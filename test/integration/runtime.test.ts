@@ -4,7 +4,8 @@
  */
 import * as assert from "assert";
 import * as path from "path";
-import { isAlive, portAccepts, ServerProcessSpec, startServer, stopServer } from "../../operations/launcher";
+import { isAlive, portAccepts } from "../../operations/launcher";
+import { ServerProcessSpec, startServer, stopServer } from "./plainServer";
 import { resolveRuntime, RocketMQRuntime } from "../../operations/maven";
 import { brokerIsListed, mqadmin, updateTopic } from "../../operations/mqadmin";
 import { parseClusterList, versionLabel } from "../../domain/mqadminOutput";

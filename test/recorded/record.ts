@@ -15,7 +15,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { AdminSession } from "../../operations/adminSession";
-import { startServer, stopServer } from "../../operations/launcher";
+import { startServer, stopServer } from "../integration/plainServer";
 import { resolveRuntime } from "../../operations/maven";
 import { updateTopic } from "../../operations/mqadmin";
 import { brokerProperties, nameServerProperties, SMALL_STORE } from "../../domain/serverConfig";

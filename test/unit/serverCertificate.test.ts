@@ -2,9 +2,9 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { serverJavaArgs, type ServerProcessSpec } from "../../operations/launcher";
+import { serverJavaArgs, type ServerProcessSpec } from "../integration/plainServer";
 import type { RocketMQRuntime } from "../../operations/maven";
-import { machineServerCertificate } from "../../operations/serverCertificate";
+import { machineServerCertificate } from "../integration/serverCertificate";
 import { mustParseVersion } from "../../domain/versions";
 
 const CERTIFICATE = { certPath: "/c/tls/server.crt", keyPath: "/c/tls/server.key" };

@@ -1,14 +1,14 @@
 /**
  * One certificate per machine for RocketMQ's default TLS mode ("permissive"), loaded from files instead of the
  * self-signed RSA certificate each server otherwise builds at every start. bench/serverStart.ts measures what that
- * saves. The local platform does not use it: the one CI run with every local server on it failed in backup's first
- * `up` (docs/benchmarks.md), and the cause is not found. It guards nothing: clients are not asked to trust it, exactly
+ * saves, through plainServer.ts. No platform uses it: the one CI run with every local server on it failed in backup's
+ * first `up` (docs/benchmarks.md), and the cause is not found. It guards nothing: clients are not asked to trust it, exactly
  * as with RocketMQ's own test-mode certificate.
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { cacheRoot } from "./paths";
+import { cacheRoot } from "../../operations/paths";
 
 /** PEM files: an X.509 certificate and its unencrypted PKCS#8 private key, the form RocketMQ's TlsHelper reads. */
 export interface ServerCertificate {
