@@ -66,6 +66,22 @@ interface Roll {
     p99: number;
     /** Seconds per step of the turns, summed over the brokers of each role ("master stop", "slave start", …). */
     steps: Record<string, number>;
+    /** Each resource's own time in the `up`, as the CLI printed it ("created (25s)"), by "type name". */
+    resources: Record<string, number>;
+}
+
+/**
+ * The seconds the CLI printed for each resource once its step finished (`rocketmq:local:Backup blue-pre-roll-backup
+ * created (25s)`), by "type name". Resources run side by side, so these overlap and do not add up to the `up`. Pure.
+ */
+function resourceSeconds(output: string): Record<string, number> {
+    const seconds: Record<string, number> = {};
+    const line =
+        /^[\s+~-]*([\w-]+:[\w-]+:[\w-]+)\s+(\S+)\s+(?:created|updated|replaced|deleted|read)[\w ]*\((\d+)s\)\s*$/gm;
+    for (const m of output.matchAll(line)) {
+        seconds[`${m[1]} ${m[2]}`] = Number(m[3]);
+    }
+    return seconds;
 }
 
 /** Each turn's step times, summed per role and action: where a roll's time goes. Pure. */
@@ -84,7 +100,7 @@ function stepTotals(reports: readonly RollReport[]): Record<string, number> {
 async function roll(dir: string, load: TrafficLoad, version: string): Promise<Roll> {
     mustPulumi(dir, "config", "set", "--path", "blue.version", version);
     const began = Date.now();
-    mustPulumi(dir, "up");
+    const output = mustPulumi(dir, "up");
     const ended = Date.now();
     const reports = stackResources(dir)
         .filter((r) => /^rocketmq:(local|hosts):Process$/.test(r.type) && r.urn.includes("-broker-"))
@@ -100,6 +116,7 @@ async function roll(dir: string, load: TrafficLoad, version: string): Promise<Ro
         p50: percentile(latencies, 50),
         p99: percentile(latencies, 99),
         steps: stepTotals(reports),
+        resources: resourceSeconds(output),
     };
 }
 
@@ -254,6 +271,33 @@ async function bench(platform: Platform, rounds: number): Promise<Roll[]> {
     }
 }
 
+/** One Markdown row per key of `of` and roll direction: local, hosts and the difference of their medians. */
+function printComparison(
+    results: Map<Platform, Roll[]>,
+    title: string,
+    column: string,
+    of: (r: Roll) => Record<string, number>,
+    minDifference: number,
+): void {
+    console.log(`\n${title}`);
+    console.log(`| roll | ${column} | local (s) | hosts (s) | hosts − local (s) |`);
+    console.log("| --- | --- | --- | --- | --- |");
+    for (const direction of ["→ 5.5.0", "→ 4.9.7"]) {
+        const rolled = (p: Platform) => results.get(p)!.filter((r) => r.direction === direction);
+        const keys = [
+            ...new Set((["local", "hosts"] as const).flatMap((p) => rolled(p).flatMap((r) => Object.keys(of(r))))),
+        ];
+        for (const key of keys) {
+            const at = (p: Platform) => median(rolled(p).map((r) => of(r)[key] ?? 0));
+            if (Math.abs(at("hosts") - at("local")) >= minDifference) {
+                console.log(
+                    `| ${direction} | ${key} | ${at("local").toFixed(1)} | ${at("hosts").toFixed(1)} | ${(at("hosts") - at("local")).toFixed(1)} |`,
+                );
+            }
+        }
+    }
+}
+
 async function main(): Promise<void> {
     const rounds = Number(process.argv[2] ?? 2);
     const which = process.argv[3] ?? "local";
@@ -282,23 +326,20 @@ async function main(): Promise<void> {
                     `${fmt(turns("hosts"))} | ${(median(turns("hosts")) / median(turns("local"))).toFixed(2)} |`,
             );
         }
-        console.log("\nWhere the turns' time goes: each step summed over the brokers of its role, median over rounds.");
-        console.log("| roll | step | local (s) | hosts (s) | hosts − local (s) |");
-        console.log("| --- | --- | --- | --- | --- |");
-        for (const direction of ["→ 5.5.0", "→ 4.9.7"]) {
-            const rolled = (p: Platform) => results.get(p)!.filter((r) => r.direction === direction);
-            const keys = [
-                ...new Set(
-                    ["local", "hosts"].flatMap((p) => rolled(p as Platform).flatMap((r) => Object.keys(r.steps))),
-                ),
-            ];
-            for (const key of keys) {
-                const at = (p: Platform) => median(rolled(p).map((r) => r.steps[key] ?? 0));
-                console.log(
-                    `| ${direction} | ${key} | ${at("local").toFixed(1)} | ${at("hosts").toFixed(1)} | ${(at("hosts") - at("local")).toFixed(1)} |`,
-                );
-            }
-        }
+        printComparison(
+            results,
+            "Where the turns' time goes: each step summed over the brokers of its role, median over rounds.",
+            "step",
+            (r) => r.steps,
+            0,
+        );
+        printComparison(
+            results,
+            "Each resource's own time in the `up` (as the CLI printed it; they overlap), where the platforms differ by 3 s or more.",
+            "resource",
+            (r) => r.resources,
+            3,
+        );
     }
 }
 
