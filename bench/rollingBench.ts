@@ -15,6 +15,7 @@
  *
  * Usage: node -r ts-node/register/transpile-only bench/rollingBench.ts [ROUNDS=2] [PLATFORM=local|hosts|both]
  */
+import * as fs from "fs";
 import * as path from "path";
 import { resolveRuntime } from "../operations/maven";
 import { updateTopic } from "../operations/mqadmin";
@@ -72,12 +73,12 @@ interface Roll {
 
 /**
  * The seconds the CLI printed for each resource once its step finished (`rocketmq:local:Backup blue-pre-roll-backup
- * created (25s)`), by "type name". Resources run side by side, so these overlap and do not add up to the `up`. Pure.
+ * created (25s)`, or `updated (61s) [diff: ~version]`), by "type name". Resources run side by side, so these overlap and do not add up to the `up`. Pure.
  */
 function resourceSeconds(output: string): Record<string, number> {
     const seconds: Record<string, number> = {};
     const line =
-        /^[\s+~-]*([\w-]+:[\w-]+:[\w-]+)\s+(\S+)\s+(?:created|updated|replaced|deleted|read)[\w ]*\((\d+)s\)\s*$/gm;
+        /^[\s+~-]*([\w-]+:[\w-]+:[\w-]+)\s+(\S+)\s+(?:created|updated|replaced|deleted|read)[\w ]*\((\d+)s\)/gm;
     for (const m of output.matchAll(line)) {
         seconds[`${m[1]} ${m[2]}`] = Number(m[3]);
     }
@@ -102,6 +103,8 @@ async function roll(dir: string, load: TrafficLoad, version: string): Promise<Ro
     const began = Date.now();
     const output = mustPulumi(dir, "up");
     const ended = Date.now();
+    // Kept beside the stack (test-output/), for reading a resource's progress lines after the run.
+    fs.writeFileSync(path.join(dir, `up-${version}-${began}.log`), output);
     const reports = stackResources(dir)
         .filter((r) => /^rocketmq:(local|hosts):Process$/.test(r.type) && r.urn.includes("-broker-"))
         .map((r) => r.outputs?.lastRoll as RollReport);
