@@ -91,6 +91,30 @@ export function clusterCommands(
     ];
 }
 
+/** A process's config file, and a broker's metadata files (its store too when asked), into `out`. */
+async function copyProcessFiles(
+    p: BackupProcess,
+    files: ProcessFileSource,
+    out: string,
+    includeStore: boolean,
+): Promise<void> {
+    const { config, store } = processPaths(p);
+    fs.mkdirSync(out, { recursive: true });
+    if (!(await files.copyFile(config, path.join(out, configFileName(p.role))))) {
+        throw new Error(`${p.name}: its config file ${config} is missing on ${files.where}`);
+    }
+    if (p.role !== "broker") {
+        return;
+    }
+    fs.mkdirSync(path.join(out, "config"), { recursive: true });
+    for (const f of BROKER_METADATA_FILES) {
+        await files.copyFile(path.join(store, "config", f), path.join(out, "config", f));
+    }
+    if (includeStore) {
+        await files.copyTree(store, path.join(out, "store"));
+    }
+}
+
 /** Takes a backup; it appears under its final name only once complete. */
 export async function takeBackup(req: BackupRequest): Promise<{ dir: string; manifest: BackupManifest }> {
     const progress = req.progress ?? (() => {});
@@ -117,25 +141,26 @@ export async function takeBackup(req: BackupRequest): Promise<{ dir: string; man
             });
             await mqadmin(req.runtime, ["exportConfigs", ...n, "-f", path.join(work, "cluster")], { attempts: 5 });
         }
+        const sourceOf = req.filesOf ?? (() => localFiles);
+        // One chain of copies per host, the hosts side by side: every file costs round trips to its host, and a
+        // cluster's hosts answer independently. Settled, not raced: the work directory is removed on a failure only
+        // once no copy still writes into it.
+        const chains = new Map<string, BackupProcess[]>();
         for (const p of req.processes) {
-            const files = (req.filesOf ?? (() => localFiles))(p);
-            const { config, store } = processPaths(p);
-            progress(`backup ${backupId}: copying ${p.name} from ${files.where}`);
-            const out = path.join(work, "processes", p.name);
-            fs.mkdirSync(out, { recursive: true });
-            if (!(await files.copyFile(config, path.join(out, configFileName(p.role))))) {
-                throw new Error(`${p.name}: its config file ${config} is missing on ${files.where}`);
-            }
-            if (p.role !== "broker") {
-                continue;
-            }
-            fs.mkdirSync(path.join(out, "config"), { recursive: true });
-            for (const f of BROKER_METADATA_FILES) {
-                await files.copyFile(path.join(store, "config", f), path.join(out, "config", f));
-            }
-            if (req.includeStore) {
-                await files.copyTree(store, path.join(out, "store"));
-            }
+            const where = sourceOf(p).where;
+            chains.set(where, [...(chains.get(where) ?? []), p]);
+        }
+        const copied = await Promise.allSettled(
+            [...chains.values()].map(async (chain) => {
+                for (const p of chain) {
+                    progress(`backup ${backupId}: copying ${p.name} from ${sourceOf(p).where}`);
+                    await copyProcessFiles(p, sourceOf(p), path.join(work, "processes", p.name), req.includeStore);
+                }
+            }),
+        );
+        const failed = copied.find((c): c is PromiseRejectedResult => c.status === "rejected");
+        if (failed) {
+            throw failed.reason;
         }
         for (const [file, contents] of Object.entries(req.extraFiles ?? {})) {
             fs.mkdirSync(path.dirname(path.join(work, file)), { recursive: true });
