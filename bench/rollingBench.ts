@@ -73,7 +73,8 @@ interface Roll {
 
 /**
  * The seconds the CLI printed for each resource once its step finished (`rocketmq:local:Backup blue-pre-roll-backup
- * created (25s)`, or `updated (61s) [diff: ~version]`), by "type name". Resources run side by side, so these overlap and do not add up to the `up`. Pure.
+ * created (25s)`, or `updated (61s) [diff: ~version]`), by "type name". Resources run side by side, so these overlap
+ * and do not add up to the `up`. Pure.
  */
 function resourceSeconds(output: string): Record<string, number> {
     const seconds: Record<string, number> = {};

@@ -145,16 +145,16 @@ export async function takeBackup(req: BackupRequest): Promise<{ dir: string; man
         // One chain of copies per host, the hosts side by side: every file costs round trips to its host, and a
         // cluster's hosts answer independently. Settled, not raced: the work directory is removed on a failure only
         // once no copy still writes into it.
-        const chains = new Map<string, BackupProcess[]>();
+        const chains = new Map<string, { p: BackupProcess; files: ProcessFileSource }[]>();
         for (const p of req.processes) {
-            const where = sourceOf(p).where;
-            chains.set(where, [...(chains.get(where) ?? []), p]);
+            const files = sourceOf(p);
+            chains.set(files.where, [...(chains.get(files.where) ?? []), { p, files }]);
         }
         const copied = await Promise.allSettled(
             [...chains.values()].map(async (chain) => {
-                for (const p of chain) {
-                    progress(`backup ${backupId}: copying ${p.name} from ${sourceOf(p).where}`);
-                    await copyProcessFiles(p, sourceOf(p), path.join(work, "processes", p.name), req.includeStore);
+                for (const { p, files } of chain) {
+                    progress(`backup ${backupId}: copying ${p.name} from ${files.where}`);
+                    await copyProcessFiles(p, files, path.join(work, "processes", p.name), req.includeStore);
                 }
             }),
         );

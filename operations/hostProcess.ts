@@ -15,17 +15,17 @@ import {
     BOOT_MARKER,
     configFileName,
     MAIN_CLASS,
+    PID_FILE,
     portAccepts,
     portCollision,
     serverMemoryFlags,
+    STDOUT_LOG,
     type ServerRole,
 } from "./launcher";
 
 /** Java 9 and later need the module flags RocketMQ's Netty and store use; Java 8 refuses them. */
 const FIRST_MODULAR_JAVA = 9;
 
-export const HOST_PID_FILE = "process.pid";
-export const HOST_STDOUT_LOG = "stdout.log";
 /** The link in a process's directory naming the release it runs. */
 export const ACTIVE_RELEASE_LINK = "rocketmq";
 
@@ -105,8 +105,8 @@ export function systemdUnit(spec: HostProcessSpec): string {
         "TimeoutStopSec=120",
         "SuccessExitStatus=143",
         "Restart=no",
-        `StandardOutput=append:${path.posix.join(spec.dir, HOST_STDOUT_LOG)}`,
-        `StandardError=append:${path.posix.join(spec.dir, HOST_STDOUT_LOG)}`,
+        `StandardOutput=append:${path.posix.join(spec.dir, STDOUT_LOG)}`,
+        `StandardError=append:${path.posix.join(spec.dir, STDOUT_LOG)}`,
         "",
         "[Install]",
         "WantedBy=multi-user.target",
@@ -117,8 +117,8 @@ export function systemdUnit(spec: HostProcessSpec): string {
 /** The shell lines that start a process; each runs on the host, in order. */
 export function startCommands(spec: HostProcessSpec): string[] {
     const q = shellQuote;
-    const stdout = path.posix.join(spec.dir, HOST_STDOUT_LOG);
-    const pidFile = path.posix.join(spec.dir, HOST_PID_FILE);
+    const stdout = path.posix.join(spec.dir, STDOUT_LOG);
+    const pidFile = path.posix.join(spec.dir, PID_FILE);
     if (spec.manager === "systemd") {
         const unit = unitName(spec);
         return [
@@ -134,7 +134,7 @@ export function startCommands(spec: HostProcessSpec): string[] {
         // and becomes java, so the pid file names the JVM. The background job is one simple command with every
         // stream redirected, so nothing holds the session's pipes open.
         `cd ${q(spec.dir)} || exit 1; ROCKETMQ_HOME=${q(activeRelease(spec.dir))} ` +
-            `setsid sh -c ${q(`echo $$ > ${HOST_PID_FILE}; exec "$@"`)} rocketmq ${javaLine(spec)} > ${q(stdout)} 2>&1 < /dev/null &`,
+            `setsid sh -c ${q(`echo $$ > ${PID_FILE}; exec "$@"`)} rocketmq ${javaLine(spec)} > ${q(stdout)} 2>&1 < /dev/null &`,
     ];
 }
 
@@ -157,7 +157,7 @@ export async function hostRunningPid(
 ): Promise<number | undefined> {
     const q = shellQuote;
     const r = await shell.run(
-        `pid=$(cat ${q(path.posix.join(dir, HOST_PID_FILE))} 2>/dev/null) && kill -0 "$pid" 2>/dev/null && ` +
+        `pid=$(cat ${q(path.posix.join(dir, PID_FILE))} 2>/dev/null) && kill -0 "$pid" 2>/dev/null && ` +
             `tr '\\0' ' ' < /proc/$pid/cmdline | grep -qF -- ${q(marker)} && echo "$pid"`,
     );
     const pid = Number(r.stdout.trim());
@@ -166,7 +166,7 @@ export async function hostRunningPid(
 
 /** The pid the start wrote: the background start writes it a moment after the command returns. */
 async function startedPid(shell: HostShell, spec: HostProcessSpec): Promise<number> {
-    const file = path.posix.join(spec.dir, HOST_PID_FILE);
+    const file = path.posix.join(spec.dir, PID_FILE);
     for (let i = 0; i < 50; i++) {
         const pid = Number((await shell.run(`cat ${shellQuote(file)} 2>/dev/null`)).stdout.trim());
         if (Number.isInteger(pid) && pid > 0) {
@@ -210,13 +210,13 @@ export async function startOnHost(
         await shell.mustRun(`cat > ${q(`/etc/systemd/system/${unitName(spec)}`)}`, { stdin: systemdUnit(spec) });
     }
     // A stale pid file from a process that died must not be taken for the new one's.
-    await shell.mustRun(`rm -f ${q(path.posix.join(spec.dir, HOST_PID_FILE))}`);
+    await shell.mustRun(`rm -f ${q(path.posix.join(spec.dir, PID_FILE))}`);
     for (const line of startCommands(spec)) {
         await shell.mustRun(line);
     }
     const pid = await startedPid(shell, spec);
     await options.onLaunched?.(pid);
-    const stdout = path.posix.join(spec.dir, HOST_STDOUT_LOG);
+    const stdout = path.posix.join(spec.dir, STDOUT_LOG);
     const timeoutMs = options.timeoutMs ?? 120_000;
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
@@ -274,5 +274,5 @@ export async function stopOnHost(
         }
         await sleep(250);
     }
-    await shell.run(`rm -f ${shellQuote(path.posix.join(spec.dir, HOST_PID_FILE))}`);
+    await shell.run(`rm -f ${shellQuote(path.posix.join(spec.dir, PID_FILE))}`);
 }

@@ -22,13 +22,20 @@
  */
 import * as path from "path";
 import * as provider from "@pulumi/pulumi/provider";
-import { configHash, launchedAs, MAIN_CLASS, portAccepts, portIsFree, type LaunchRecord } from "../operations/launcher";
+import {
+    configHash,
+    launchedAs,
+    MAIN_CLASS,
+    PID_FILE,
+    portAccepts,
+    portIsFree,
+    STDOUT_LOG,
+    type LaunchRecord,
+} from "../operations/launcher";
 import { checkJava, installRelease, pointLink, releaseDir } from "../operations/hostRelease";
 import {
     ACTIVE_RELEASE_LINK,
     configPathOf,
-    HOST_PID_FILE,
-    HOST_STDOUT_LOG,
     hostRunningPid,
     startOnHost,
     stopOnHost,
@@ -169,7 +176,7 @@ function runningOutputs(
         running: true,
         startedAt,
         release: releaseDir(inputs.releaseRoot, inputs.version),
-        stdoutLog: path.posix.join(inputs.dir, HOST_STDOUT_LOG),
+        stdoutLog: path.posix.join(inputs.dir, STDOUT_LOG),
     };
 }
 
@@ -355,7 +362,7 @@ async function takeOver(
     const lstart = (await shell.run(`ps -o lstart= -p ${pid}`)).stdout.trim();
     const began = new Date(lstart);
     const startedAt = (Number.isNaN(began.getTime()) ? new Date() : began).toISOString();
-    await shell.mustRun(`mkdir -p ${q(inputs.dir)} && echo ${pid} > ${q(path.posix.join(inputs.dir, HOST_PID_FILE))}`);
+    await shell.mustRun(`mkdir -p ${q(inputs.dir)} && echo ${pid} > ${q(path.posix.join(inputs.dir, PID_FILE))}`);
     await writeLaunch(shell, inputs, pid, startedAt);
     // The config its next restart starts it with, beside it: what the backup keeps of a name server that was
     // started with none (an adopted broker's backup reads the operator's broker.conf).
