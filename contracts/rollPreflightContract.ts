@@ -5,6 +5,7 @@
 import { z } from "zod";
 import type { BenchmarkResult } from "../domain/benchmarkSettings";
 import { backupProcess } from "./backupContract";
+import { hostAccessInputs } from "./hostProcessContract";
 import { benchmarkSettings, groupRole, secretText } from "./sharedShapes";
 
 export const ROLL_PREFLIGHT_TYPE = "rocketmq:local:RollPreflight";
@@ -39,6 +40,8 @@ export const rollPreflightInputs = z.object({
     benchmark: benchmarkSettings.optional(),
     /** Filled in by check: "brokerName/brokerId" → the release it reports, for brokers not on targetVersion. */
     offTarget: z.record(z.string(), z.string()).optional(),
+    /** The machines the cluster's brokers and proxies run on: the target release is staged on each before the roll. */
+    releaseHosts: z.array(z.object({ host: hostAccessInputs, releaseRoot: z.string() })),
     /** The stack's SSH private key (a Pulumi secret), for processes on hosts reached over SSH. */
     privateKey: secretText.optional(),
 });

@@ -9,7 +9,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { sha256OfFile } from "./fileChecksum";
-import { HostError, shellQuote, type CopyProgress, type HostShell } from "./hostShell";
+import { HostError, openHostShell, shellQuote, type CopyProgress, type HostAccess, type HostShell } from "./hostShell";
 import type { RocketMQRuntime } from "./maven";
 
 /** The oldest JDK RocketMQ 4.9 and 5.x run on. */
@@ -171,6 +171,56 @@ async function installOnce(
         ].join(" && "),
     );
     return { dir, copied: true };
+}
+
+/** A machine a release is staged on, and where its releases live there. */
+export interface ReleaseHost {
+    readonly access: HostAccess;
+    readonly releaseRoot: string;
+}
+
+/**
+ * Puts a release on every machine at once, before a roll takes its first broker down: one copy per host and release
+ * root, the hosts side by side. A full disk or a failed checksum on the last host then stops the roll while every
+ * broker still runs as it was, and no turn spends its time without writes on a copy. Every host is tried; the error
+ * names each one that failed. Progress is a line per host and quarter of its copy.
+ */
+export async function stageReleaseOnHosts(
+    hosts: readonly ReleaseHost[],
+    runtime: RocketMQRuntime,
+    progress: (msg: string) => void = () => {},
+    open: (access: HostAccess) => Promise<HostShell> = openHostShell,
+): Promise<ReleaseInstall[]> {
+    const unique = new Map(hosts.map((h) => [`${h.access.name}\0${h.releaseRoot}`, h]));
+    const version = runtime.version.text;
+    const results = await Promise.allSettled(
+        [...unique.values()].map(async ({ access, releaseRoot }) => {
+            const shell = await open(access);
+            try {
+                let shown = -1;
+                const done = await installRelease(shell, runtime, releaseRoot, (sent, total) => {
+                    const quarter = Math.floor((4 * sent) / total);
+                    if (quarter !== shown) {
+                        shown = quarter;
+                        progress(`host ${access.name}: copying RocketMQ ${version} (${quarter * 25}%)`);
+                    }
+                });
+                progress(
+                    `host ${access.name}: RocketMQ ${version} ${done.copied ? "staged" : "already"} in ${done.dir}`,
+                );
+                return done;
+            } finally {
+                await shell.close().catch(() => undefined);
+            }
+        }),
+    );
+    const failed = results.flatMap((r) =>
+        r.status === "rejected" ? [r.reason instanceof Error ? r.reason.message : String(r.reason)] : [],
+    );
+    if (failed.length > 0) {
+        throw new Error(`RocketMQ ${version} could not be staged on every host:\n  - ${failed.join("\n  - ")}`);
+    }
+    return results.map((r) => (r as PromiseFulfilledResult<ReleaseInstall>).value);
 }
 
 /**

@@ -12,13 +12,13 @@
 import * as fs from "fs";
 import * as path from "path";
 import { withAdminSession } from "../operations/adminSession";
-import { adminRecords, MANIFEST, pruneBackups, takeBackup } from "../operations/backup";
+import { adminRecords, MANIFEST, pruneBackups } from "../operations/backup";
 import { BACKUP_TYPE, backupInputs, BackupInputs, BackupOutputs } from "../contracts/backupContract";
 import { decodeInputs } from "../contracts/inputDecoding";
 import { measureBenchmark } from "../operations/benchmark";
 import type { BenchmarkResult } from "../domain/benchmarkSettings";
 import { resolveRuntime } from "../operations/maven";
-import { openProcessHostShells } from "./processHostShells";
+import { backupFromHosts } from "./processHostShells";
 import type * as S3Upload from "../operations/s3Upload";
 import { changedKeys, ResourceHandler } from "./resourceHandler";
 
@@ -57,21 +57,20 @@ async function backUp(
         }
         return { baseline: measured, records: await adminRecords(session, brokers) };
     });
-    const shells = await openProcessHostShells(inputs.processes, inputs.privateKey);
-    const { dir, manifest } = await takeBackup({
-        filesOf: shells.filesOf,
-        extraFiles: {
-            ...records.files,
-            ...(baseline ? { "baseline.json": JSON.stringify(baseline, null, 2) + "\n" } : {}),
+    const { dir, manifest } = await backupFromHosts(
+        {
+            runtime,
+            nameServers: inputs.nameServers,
+            clusterName,
+            processes: inputs.processes,
+            backupRoot,
+            includeStore: inputs.includeStore,
+            progress,
         },
-        runtime,
-        nameServers: inputs.nameServers,
-        clusterName,
-        processes: inputs.processes,
-        backupRoot,
-        includeStore: inputs.includeStore,
-        progress,
-    }).finally(() => shells.close());
+        inputs.privateKey,
+        records.files,
+        baseline,
+    );
     // The local copy is kept whatever happens here: a failed upload fails the backup and names where it is.
     // The AWS SDK loads only when a backup is uploaded.
     // eslint-disable-next-line @typescript-eslint/no-require-imports

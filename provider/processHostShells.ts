@@ -4,6 +4,8 @@
  * host's session (this machine's disk for a process without a host).
  */
 import type { BackupProcess } from "../contracts/backupContract";
+import type { BenchmarkResult } from "../domain/benchmarkSettings";
+import { takeBackup, type BackupRequest } from "../operations/backup";
 import { openHostShell, type HostShell } from "../operations/hostShell";
 import { hostFiles, localFiles, type ProcessFileSource } from "../operations/processFiles";
 
@@ -35,4 +37,25 @@ export async function openProcessHostShells(
         filesOf: (p) => (p.host ? hostFiles(shells.get(p.host.name)!) : localFiles),
         close,
     };
+}
+
+/**
+ * A backup of processes wherever they run, each host's session open only while it is taken. `records` are the files
+ * read through the admin API; the baseline, when measured, is kept beside them.
+ */
+export async function backupFromHosts(
+    req: Omit<BackupRequest, "filesOf" | "extraFiles">,
+    privateKey: string | undefined,
+    records: Record<string, string>,
+    baseline: BenchmarkResult | null | undefined,
+): ReturnType<typeof takeBackup> {
+    const shells = await openProcessHostShells(req.processes, privateKey);
+    return takeBackup({
+        ...req,
+        filesOf: shells.filesOf,
+        extraFiles: {
+            ...records,
+            ...(baseline ? { "baseline.json": JSON.stringify(baseline, null, 2) + "\n" } : {}),
+        },
+    }).finally(() => shells.close());
 }

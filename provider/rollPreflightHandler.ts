@@ -8,8 +8,9 @@
  *   lose data, and a master whose slave lags.
  * - diff reports a change whenever brokers are off target and the set
  *   differs from the last run, so a resumed roll checks and backs up again.
- * - create/update, with brokers off target, checks again and takes a backup
- *   of the cluster as it runs now (operations/backup.ts). Then the first broker
+ * - create/update, with brokers off target, checks again, takes a backup
+ *   of the cluster as it runs now (operations/backup.ts) and stages the target
+ *   release on every broker's and proxy's machine. Then the first broker
  *   may go down. A resumed roll to the same target keeps the backup taken
  *   before its first broker went down.
  * - a roll that has not begun refuses while a broker does not answer; once
@@ -20,14 +21,15 @@
  */
 import { withAdminSession } from "../operations/adminSession";
 import { engineLog } from "./engineLog";
-import { adminRecords, pruneBackups, takeBackup } from "../operations/backup";
-import { openProcessHostShells } from "./processHostShells";
+import { adminRecords, pruneBackups } from "../operations/backup";
+import { backupFromHosts } from "./processHostShells";
 import { decodeInputs } from "../contracts/inputDecoding";
 import { ROLL_PREFLIGHT_TYPE, rollPreflightInputs, RollPreflightInputs } from "../contracts/rollPreflightContract";
 import { measureBenchmark } from "../operations/benchmark";
 import type { BenchmarkResult } from "../domain/benchmarkSettings";
 import { portAccepts } from "../operations/launcher";
 import { resolveRuntime } from "../operations/maven";
+import { stageReleaseOnHosts } from "../operations/hostRelease";
 import * as fs from "fs";
 import * as path from "path";
 import { MANIFEST } from "../operations/backup";
@@ -86,6 +88,22 @@ function backupOfRollUnderWay(inputs: RollPreflightInputs, olds: Record<string, 
     return fs.existsSync(path.join(dir, MANIFEST)) ? olds : undefined;
 }
 
+/**
+ * The target release on every machine of the cluster's brokers and proxies, before the first of them goes down: a
+ * host that cannot take it (a full disk, a failed checksum) stops the roll while every broker runs as it was, and no
+ * master spends its time without writes on a copy.
+ */
+async function stageTarget(ctx: HandlerContext, inputs: RollPreflightInputs): Promise<void> {
+    const runtime = await resolveRuntime(inputs.targetVersion, ctx.progress);
+    const hosts = inputs.releaseHosts.map((h) => ({
+        access: { ...h.host, privateKey: inputs.privateKey },
+        releaseRoot: h.releaseRoot,
+    }));
+    await stageReleaseOnHosts(hosts, runtime, ctx.progress).catch((e: Error) => {
+        throw new Error(`the roll to ${inputs.targetVersion} does not start: ${e.message}`);
+    });
+}
+
 async function gate(
     ctx: HandlerContext,
     inputs: RollPreflightInputs,
@@ -110,6 +128,7 @@ async function gate(
     const underWay = backupOfRollUnderWay(inputs, olds);
     if (underWay) {
         ctx.progress(`resuming the roll to ${inputs.targetVersion}; its backup ${String(underWay.backupDir)} stands`);
+        await stageTarget(ctx, inputs);
         return {
             ...inputs,
             offTarget,
@@ -136,21 +155,31 @@ async function gate(
     for (const p of records.partial) {
         engineLog(ctx.urn, `backup: dead letters exported in part: ${p}`);
     }
-    const shells = await openProcessHostShells(inputs.processes, inputs.privateKey);
-    const { dir, manifest } = await takeBackup({
-        filesOf: shells.filesOf,
-        extraFiles: {
-            ...records.files,
-            ...(baseline ? { "baseline.json": JSON.stringify(baseline, null, 2) + "\n" } : {}),
-        },
-        runtime,
-        nameServers: inputs.nameServers,
-        clusterName: inputs.clusterName,
-        processes: inputs.processes,
-        backupRoot: inputs.backupRoot,
-        includeStore: inputs.includeStore,
-        progress: ctx.progress,
-    }).finally(() => shells.close());
+    const backUp = () =>
+        backupFromHosts(
+            {
+                runtime,
+                nameServers: inputs.nameServers,
+                clusterName: inputs.clusterName,
+                processes: inputs.processes,
+                backupRoot: inputs.backupRoot,
+                includeStore: inputs.includeStore,
+                progress: ctx.progress,
+            },
+            inputs.privateKey,
+            records.files,
+            baseline,
+        );
+    // After the baseline, so the copies weigh on nothing it measures, and beside the backup: both mostly wait on the
+    // hosts. Settled together, so that nothing of either still runs once the gate has answered.
+    const [backedUp, staged] = await Promise.allSettled([backUp(), stageTarget(ctx, inputs)]);
+    if (backedUp.status === "rejected") {
+        throw backedUp.reason;
+    }
+    if (staged.status === "rejected") {
+        throw staged.reason;
+    }
+    const { dir, manifest } = backedUp.value;
     pruneBackups(inputs.backupRoot, inputs.clusterName, inputs.retentionDays);
     return {
         ...inputs,

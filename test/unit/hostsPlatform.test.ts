@@ -189,6 +189,19 @@ describe("platform hosts: the program (Pulumi mocks)", () => {
             ],
         );
     });
+
+    it("stages a roll's target release on the brokers' hosts, each once, before the first broker goes down", async () => {
+        runProgram({ ...config(), [`${NS}:strategy`]: "rolling" }, [`${NS}:sshPrivateKey`]);
+        await settled();
+        const gate = registered.filter((r) => r.type === "rocketmq:local:RollPreflight");
+        assert.strictEqual(gate.length, 1);
+        assert.deepStrictEqual(
+            (gate[0].inputs.releaseHosts as { host: { name: string; address: string }; releaseRoot: string }[]).map(
+                (h) => `${h.host.name}=${h.host.address}:${h.releaseRoot}`,
+            ),
+            ["b1=10.0.0.21:/opt", "b2=10.0.0.22:/opt", "b3=10.0.0.23:/opt", "b4=10.0.0.24:/opt"],
+        );
+    });
 });
 
 describe("platform hosts: an adopted cluster in the program (Pulumi mocks)", () => {

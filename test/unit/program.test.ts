@@ -182,6 +182,13 @@ describe("the program (Pulumi mocks)", () => {
         const gate = registered.filter((r) => r.type === "rocketmq:local:RollPreflight");
         assert.strictEqual(gate.length, 1);
         assert.strictEqual(gate[0].inputs.targetVersion, "4.9.7");
+        // The whole cluster is on this machine: the release is staged there once.
+        assert.deepStrictEqual(
+            (gate[0].inputs.releaseHosts as { host: { name: string; local: boolean }; releaseRoot: string }[]).map(
+                (h) => [h.host.name, h.host.local, path.basename(h.releaseRoot)],
+            ),
+            [["local", true, "releases"]],
+        );
         assert.deepStrictEqual(
             (gate[0].inputs.processes as { name: string }[]).map((p) => p.name),
             ["namesrv-0", "namesrv-1", "blue-broker-a-0", "blue-broker-a-1", "blue-broker-b-0", "blue-broker-b-1"],

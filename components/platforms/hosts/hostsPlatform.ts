@@ -309,6 +309,13 @@ export class HostsPlatform extends MachinePlatform {
         );
     }
 
+    /** The hosts of the cluster's brokers and proxies, each once: where the roll stages the target release. */
+    protected releaseHostsOf(cluster: ClusterRef): { host: HostAccessInputs; releaseRoot: string }[] {
+        const { plan } = cluster;
+        const hosts = new Set([...plan.brokers, ...plan.proxies].map((p) => this.hostOfProcess(p.name)));
+        return [...hosts].map((name) => ({ host: this.access(name), releaseRoot: this.host(name).releaseRoot }));
+    }
+
     /** Each process's files on its own host, for the backup to fetch over SSH. */
     protected processesOf(cluster: ClusterRef): BackupProcess[] {
         const { plan } = cluster;

@@ -23,6 +23,7 @@ import type {
     RetirementGate,
 } from "../clusterPlatform";
 import type { BackupProcess } from "../../../contracts/backupContract";
+import type { RollPreflightInputs } from "../../../contracts/rollPreflightContract";
 import { AddressServer, MetadataSync } from "./addressServerResources";
 import { ClusterBackup, ClusterVerification } from "./operationResources";
 import { RollPreflight } from "./rollPreflightResource";
@@ -63,6 +64,8 @@ export abstract class MachinePlatform implements ClusterPlatform {
     abstract proxy(p: ProxyPlan, ctx: PieceContext): pulumi.Resource;
     /** Every process of `cluster` with its directory and host, name servers first: what a backup copies. */
     protected abstract processesOf(cluster: ClusterRef): BackupProcess[];
+    /** Each machine `cluster`'s brokers and proxies run on, once, with where its releases live there. */
+    protected abstract releaseHostsOf(cluster: ClusterRef): RollPreflightInputs["releaseHosts"];
 
     /** The SSH key processes on other machines are reached with; none when every host is this machine. */
     protected abstract readonly privateKey: pulumi.Input<string> | undefined;
@@ -289,6 +292,7 @@ export abstract class MachinePlatform implements ClusterPlatform {
                 })),
                 // Proxies keep no data, and the target release's proxies may not exist yet.
                 processes: processes.filter((p) => p.role !== "proxy"),
+                releaseHosts: this.releaseHostsOf(cluster),
                 backupRoot: path.join(this.args.dataRoot, "backups"),
                 includeStore: opts.includeStore,
                 retentionDays: opts.retentionDays,
