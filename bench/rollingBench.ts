@@ -7,7 +7,8 @@
  *   write-blocked time as the roll saw it (write permission taken away until given back);
  * - send latency p50/p99 (retries included) during each roll, against the 60 s before the first one.
  * ROUNDS times 4.9.7 → 5.5.0 → 4.9.7, the name servers on 5.5.0 from the start (the runbook's first step), so a
- * roll is the brokers' alone; prints medians as Markdown, every observation in brackets.
+ * roll is the brokers' alone; prints medians as Markdown, every observation in brackets. Round i's `up`s start
+ * i/ROUNDS of the way into the producers' 30 s route refresh period, the same phases on both platforms.
  *
  * PLATFORM "local" runs the cluster on this machine's loopback; "hosts" on six namespace hosts over SSH (one server
  * per host at RocketMQ's default ports, test/integration/namespaceHosts.ts); "both" runs local, then hosts, with the
@@ -30,7 +31,7 @@ import {
     stackOutputs,
     stackResources,
 } from "../test/integration/support";
-import { Send, TrafficLoad } from "../test/integration/trafficLoad";
+import { CLIENT_DEFAULT_ROUTE_REFRESH_MS, Send, TrafficLoad } from "../test/integration/trafficLoad";
 import { median } from "./observations";
 
 type Platform = "local" | "hosts";
@@ -56,6 +57,26 @@ function longestGap(sends: readonly Send[], brokerName: string, from: number, to
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * When the producers' route refreshes tick: each producer's client polls the name servers at a fixed rate from its
+ * start, so its first send marks its phase. The latest producer's is the one a master's wait for writes to stop
+ * ends on. Pure.
+ */
+function refreshEpoch(sends: readonly Send[]): number {
+    const first = new Map<string, number>();
+    for (const s of sends) {
+        const producer = s.key.replace(/-\d+$/, "");
+        first.set(producer, Math.min(first.get(producer) ?? Infinity, s.at));
+    }
+    return Math.max(...first.values());
+}
+
+/** How long to wait from `now` until `offsetMs` into a refresh period that began at `epoch`. Pure. */
+function untilPhase(now: number, epoch: number, offsetMs: number): number {
+    const period = CLIENT_DEFAULT_ROUTE_REFRESH_MS;
+    return (((offsetMs - (now - epoch)) % period) + period) % period;
+}
 
 interface Roll {
     direction: string;
@@ -229,9 +250,17 @@ async function bench(platform: Platform, rounds: number): Promise<Roll[]> {
             .sends()
             .filter((s) => s.at >= quietFrom)
             .map((s) => s.latencyMs);
+        const epoch = refreshEpoch(load.sends());
         for (let i = 0; i < rounds; i++) {
             for (const version of ["5.5.0", "4.9.7"]) {
-                console.error(`[${platform}] round ${i + 1} of ${rounds}: → ${version}`);
+                // Round i starts its up i/ROUNDS of the way into the producers' refresh period, on both platforms:
+                // a master waits for the producers' next refresh, and an up that always began at the same phase
+                // (its start is fixed by the bench's own sleeps) would give each platform one phase, lucky or not.
+                const offset = (i * CLIENT_DEFAULT_ROUTE_REFRESH_MS) / rounds;
+                await sleep(untilPhase(Date.now(), epoch, offset));
+                console.error(
+                    `[${platform}] round ${i + 1} of ${rounds}: → ${version}, ${offset / 1000}s into the refresh period`,
+                );
                 const r = await roll(cluster.dir, load, version);
                 rolls.push(r);
                 console.error(JSON.stringify(r));
